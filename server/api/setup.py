@@ -1,0 +1,238 @@
+"""Office setup (role admin): services, windows, users, hours, norms and hall texts."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from flask import Blueprint, current_app, jsonify
+
+from ..store import config as cfg
+from . import schemas as S
+from .framework import ApiError, api, check_office, current_principal
+
+bp = Blueprint("setup", __name__, url_prefix="/api/v1")
+ADMIN = ("admin",)
+READERS = ("admin", "administrator", "head", "operator")
+
+
+def _hub():
+    return current_app.config["TALON_HUB"]
+
+
+def _changed(office: str, what: str) -> None:
+    hub = _hub()
+    hub.reload_config(office)
+    hub.record(office, "config.changed", {"what": what})
+
+
+def _office(office: str) -> dict:
+    check_office(current_principal(), office)
+    return _hub().office(office)
+
+
+@api(bp, "/offices/<office>/settings", summary="Office settings: name, norms, hours, texts, policy",
+     tag="setup", roles=READERS)
+def get_settings(office):
+    row = _office(office)
+    return jsonify({**{k: row[k] for k in ("id", "name", "company", "address", "profile", "profile_overrides",
+                                            "schedule", "texts")}, **row["settings"]})
+
+
+@api(bp, "/offices/<office>/settings", "PUT", summary="Change office settings", tag="setup", roles=ADMIN,
+     body=S.OFFICE_SETTINGS)
+def put_settings(office, body):
+    row = _office(office)
+    merged = {**row, **{k: v for k, v in body.items() if k not in ("policy", "transfer_position")}}
+    merged["settings"] = {**row["settings"], **{k: body[k] for k in ("policy", "transfer_position") if k in body}}
+    if "texts" in body:
+        merged["texts"] = {**row["texts"], **body["texts"]}
+    try:
+        from ..domain.norms import profile as norm_profile
+        from ..domain.schedule import Schedule
+        norm_profile(merged["profile"], merged.get("profile_overrides"))
+        Schedule.from_json(merged["schedule"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(400, "invalid", f"Неверные настройки: {exc}")
+    except Exception as exc:  # zoneinfo raises its own errors for unknown zones
+        raise ApiError(400, "invalid", f"Неверный часовой пояс или расписание: {exc}")
+    with _hub().store.write() as conn:
+        cfg.save_office(conn, merged)
+    _changed(office, "settings")
+    return get_settings.__wrapped__(office)
+
+
+@api(bp, "/offices/<office>/texts", "PUT", summary="Hall texts: ticker, recording notice, phone (administrator)",
+     tag="setup", roles=("administrator", "admin"), body=S.TEXTS)
+def put_texts(office, body):
+    row = _office(office)
+    row["texts"] = {**row["texts"], **body}
+    with _hub().store.write() as conn:
+        cfg.save_office(conn, row)
+    _changed(office, "texts")
+    return jsonify(row["texts"])
+
+
+# ---------------------------------------------------------------------- services
+
+@api(bp, "/offices/<office>/services", summary="Services (topics) of the office", tag="setup", roles=None)
+def list_services(office):
+    _hub().office(office)
+    rows = _hub().store.query("SELECT * FROM services WHERE office = ? ORDER BY ord, letter", (office,))
+    return jsonify([cfg.service_from_row(r).to_json() for r in rows])
+
+
+def _save_service(office: str, body: dict, creating: bool):
+    _office(office)
+    hub = _hub()
+    exists = hub.store.one("SELECT id FROM services WHERE office = ? AND id = ?", (office, body["id"]))
+    if creating and exists:
+        raise ApiError(409, "exists", "Услуга с таким кодом уже есть")
+    if not creating and not exists:
+        raise ApiError(404, "service_not_found", "Услуга не найдена")
+    clash = hub.store.one("SELECT id FROM services WHERE office = ? AND letter = ? AND id != ?",
+                          (office, body["letter"], body["id"]))
+    if clash:
+        raise ApiError(409, "letter_taken", f"Буква «{body['letter']}» уже занята другой услугой")
+    with hub.store.write() as conn:
+        cfg.save_service(conn, office, body)
+    _changed(office, "services")
+    return jsonify(body), 201 if creating else 200
+
+
+@api(bp, "/offices/<office>/services", "POST", summary="Add a service", tag="setup", roles=ADMIN, body=S.SERVICE,
+     status=201)
+def create_service(office, body):
+    return _save_service(office, body, True)
+
+
+@api(bp, "/offices/<office>/services/<service>", "PUT", summary="Change a service", tag="setup", roles=ADMIN,
+     body=S.SERVICE)
+def update_service(office, service, body):
+    if body["id"] != service:
+        raise ApiError(400, "invalid", "Код услуги в адресе и в теле не совпадает")
+    return _save_service(office, body, False)
+
+
+@api(bp, "/offices/<office>/services/<service>", "DELETE", summary="Remove a service nobody waits for",
+     tag="setup", roles=ADMIN)
+def delete_service(office, service):
+    _office(office)
+    hub = _hub()
+    with hub.lock(office):
+        hall = hub.hall(office)
+        if service not in hall.services:
+            raise ApiError(404, "service_not_found", "Услуга не найдена")
+        if any(t.service == service and not t.state.terminal for t in hall.tickets.values()):
+            raise ApiError(409, "in_use", "По этой услуге ещё есть талоны в работе; сначала отключите её")
+        used = [w.number for w in hall.windows.values() if service in w.services]
+        if used:
+            raise ApiError(409, "in_use", f"Услугу оказывают окна {', '.join(map(str, used))}; уберите её из окон")
+        if hub.store.one("SELECT 1 AS x FROM tickets WHERE office = ? AND service = ? LIMIT 1", (office, service)):
+            raise ApiError(409, "has_history", "По услуге есть история талонов: отключите её вместо удаления")
+        with hub.store.write() as conn:
+            conn.execute("DELETE FROM services WHERE office = ? AND id = ?", (office, service))
+    _changed(office, "services")
+    return "", 204
+
+
+# ---------------------------------------------------------------------- windows
+
+def _check_window_services(office: str, body: dict) -> None:
+    known = {r["id"] for r in _hub().store.query("SELECT id FROM services WHERE office = ?", (office,))}
+    unknown = set(body["services"]) - known
+    if unknown:
+        raise ApiError(400, "invalid", f"Неизвестные услуги: {', '.join(sorted(unknown))}")
+
+
+@api(bp, "/offices/<office>/windows", summary="Windows of the office", tag="setup", roles=READERS)
+def list_windows(office):
+    _office(office)
+    rows = _hub().store.query("SELECT * FROM windows WHERE office = ? ORDER BY number", (office,))
+    return jsonify([cfg.window_from_row(r).to_json() for r in rows])
+
+
+@api(bp, "/offices/<office>/windows", "POST", summary="Add a window with its services and weights", tag="setup",
+     roles=ADMIN, body=S.WINDOW_CONFIG, status=201)
+def create_window(office, body):
+    _office(office)
+    _check_window_services(office, body)
+    try:
+        with _hub().store.write() as conn:
+            wid = cfg.save_window(conn, office, body)
+    except sqlite3.IntegrityError:
+        raise ApiError(409, "exists", f"Окно {body['number']} уже есть")
+    _changed(office, "windows")
+    return jsonify({**body, "id": wid}), 201
+
+
+@api(bp, "/offices/<office>/windows/<int:window>", "PUT", summary="Change a window's number, services, level",
+     tag="setup", roles=ADMIN, body=S.WINDOW_CONFIG)
+def update_window(office, window, body):
+    _office(office)
+    _check_window_services(office, body)
+    if not _hub().store.one("SELECT id FROM windows WHERE office = ? AND id = ?", (office, window)):
+        raise ApiError(404, "window_not_found", "Окно не найдено")
+    try:
+        with _hub().store.write() as conn:
+            cfg.save_window(conn, office, {**body, "id": window})
+    except sqlite3.IntegrityError:
+        raise ApiError(409, "exists", f"Окно {body['number']} уже есть")
+    _changed(office, "windows")
+    return jsonify({**body, "id": window})
+
+
+@api(bp, "/offices/<office>/windows/<int:window>", "DELETE", summary="Remove a closed window", tag="setup",
+     roles=ADMIN)
+def delete_window(office, window):
+    _office(office)
+    hub = _hub()
+    with hub.lock(office):
+        hall = hub.hall(office)
+        w = hall.windows.get(window)
+        if w is None:
+            raise ApiError(404, "window_not_found", "Окно не найдено")
+        if w.state.value != "closed":
+            raise ApiError(409, "window_open", "Сначала закройте окно")
+        with hub.store.write() as conn:
+            conn.execute("DELETE FROM windows WHERE id = ?", (window,))
+    _changed(office, "windows")
+    return "", 204
+
+
+# ---------------------------------------------------------------------- users
+
+def _user_json(r: dict) -> dict:
+    return {"login": r["login"], "name": r["name"], "roles": json.loads(r["roles"]), "office": r["office"],
+            "active": bool(r["active"]), "has_pin": bool(r["pin_hash"])}
+
+
+@api(bp, "/users", summary="Users", tag="setup", roles=ADMIN)
+def list_users():
+    p = current_principal()
+    rows = _hub().store.query("SELECT * FROM users ORDER BY login")
+    return jsonify([_user_json(r) for r in rows if p.office is None or r["office"] in (None, p.office)])
+
+
+@api(bp, "/users", "POST", summary="Add a user (password hashed)", tag="setup", roles=ADMIN, body=S.USER, status=201)
+def create_user(body):
+    if "password" not in body:
+        raise ApiError(400, "invalid", "Для нового пользователя нужен пароль (не короче 6 знаков)")
+    if _hub().store.one("SELECT 1 AS x FROM users WHERE login = ?", (body["login"],)):
+        raise ApiError(409, "exists", "Такой логин уже есть")
+    if body.get("office"):
+        _office(body["office"])
+    with _hub().store.write() as conn:
+        cfg.save_user(conn, body)
+    row = _hub().store.one("SELECT * FROM users WHERE login = ?", (body["login"],))
+    return jsonify(_user_json(row)), 201
+
+
+@api(bp, "/users/<login>", "PUT", summary="Change a user", tag="setup", roles=ADMIN, body=S.USER)
+def update_user(login, body):
+    if body["login"] != login:
+        raise ApiError(400, "invalid", "Логин в адресе и в теле не совпадает")
+    if not _hub().store.one("SELECT 1 AS x FROM users WHERE login = ?", (login,)):
+        raise ApiError(404, "user_not_found", "Пользователь не найден")
+    with _hub().store.write() as conn:
+        cfg.save_user(conn, body)
+    return jsonify(_user_json(_hub().store.one("SELECT * FROM users WHERE login = ?", (login,))))

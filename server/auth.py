@@ -1,0 +1,90 @@
+"""Sign-in: hashed passwords and PINs, bearer tokens for users and paired devices."""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .api.framework import Principal, token_hash
+from .store import Store
+
+USER_TOKEN_TTL = 14 * 3600.0        # one working day and a bit
+DEVICE_TOKEN_TTL = 5 * 365 * 86400.0  # a paired kiosk or board keeps its key
+PAIRING_TTL = 15 * 60.0
+
+# a hash to compare against when the login is unknown, so timing does not tell logins apart
+_DUMMY = generate_password_hash("not-a-password")
+
+
+class Auth:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def login(self, login: str, password: str | None = None, pin: str | None = None) -> dict | None:
+        user = self.store.one("SELECT * FROM users WHERE login = ? AND active = 1", (login,))
+        if password is not None:
+            ok = check_password_hash(user["password_hash"] if user else _DUMMY, password)
+        elif pin is not None:
+            ok = bool(user and user["pin_hash"]) and check_password_hash(user["pin_hash"], str(pin))
+        else:
+            ok = False
+        if not (user and ok):
+            return None
+        roles = json.loads(user["roles"])
+        token = self._issue(login=login, device=None, roles=roles, office=user["office"], ttl=USER_TOKEN_TTL)
+        return {"token": token, "roles": roles, "login": login, "name": user["name"], "office": user["office"]}
+
+    def _issue(self, *, login, device, roles, office, ttl) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        with self.store.write() as conn:
+            conn.execute("INSERT INTO tokens (token_hash, login, device, roles, office, created, expires) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (token_hash(token), login, device, json.dumps(roles), office, now, now + ttl))
+        return token
+
+    def principal(self, token: str) -> Principal | None:
+        row = self.store.one("SELECT * FROM tokens WHERE token_hash = ?", (token_hash(token),))
+        if row is None or row["expires"] < time.time():
+            return None
+        return Principal(login=row["login"], device=row["device"], roles=tuple(json.loads(row["roles"])),
+                         office=row["office"])
+
+    def logout(self, token: str) -> None:
+        with self.store.write() as conn:
+            conn.execute("DELETE FROM tokens WHERE token_hash = ?", (token_hash(token),))
+
+    # ------------------------------------------------------------------ devices
+
+    def create_device(self, office: str, kind: str, name: str) -> dict:
+        """A kiosk or board to pair: the administrator reads its one-time code off the stand."""
+        device_id = f"{kind}-{secrets.token_hex(4)}"
+        code = f"{secrets.randbelow(10**6):06d}"
+        with self.store.write() as conn:
+            conn.execute("INSERT INTO devices (id, office, kind, name, pairing_code_hash, pairing_expires) "
+                         "VALUES (?, ?, ?, ?, ?, ?)",
+                         (device_id, office, kind, name, token_hash(code), time.time() + PAIRING_TTL))
+        return {"id": device_id, "office": office, "kind": kind, "name": name, "pairing_code": code,
+                "expires_in": int(PAIRING_TTL)}
+
+    def pair(self, code: str) -> dict | None:
+        row = self.store.one("SELECT * FROM devices WHERE pairing_code_hash = ? AND pairing_expires > ?",
+                             (token_hash(code), time.time()))
+        if row is None:
+            return None
+        token = self._issue(login=None, device=row["id"], roles=[row["kind"]], office=row["office"],
+                            ttl=DEVICE_TOKEN_TTL)
+        with self.store.write() as conn:
+            conn.execute("UPDATE devices SET pairing_code_hash = NULL, pairing_expires = NULL, paired_at = ? "
+                         "WHERE id = ?", (time.time(), row["id"]))
+        return {"token": token, "device": row["id"], "office": row["office"], "kind": row["kind"],
+                "roles": [row["kind"]]}
+
+    def device_key(self, office: str, kind: str, name: str, device_id: str) -> str:
+        """Create a device already paired, with its key (``talon init --demo`` uses this)."""
+        with self.store.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO devices (id, office, kind, name, paired_at) VALUES (?, ?, ?, ?, ?)",
+                         (device_id, office, kind, name, time.time()))
+        return self._issue(login=None, device=device_id, roles=[kind], office=office, ttl=DEVICE_TOKEN_TTL)

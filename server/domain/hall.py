@@ -1,0 +1,555 @@
+"""The hall of one office: the queue's state and the commands that change it.
+
+Every command checks the rules against the current state, then *emits* events; an event is
+applied to the state at once (``apply``) and collected, so that the hub can write the same
+events to its log in one transaction. Replaying the log through ``apply`` rebuilds the state
+after a restart. Time is always passed in (``now``, seconds since the epoch).
+"""
+from __future__ import annotations
+
+import secrets
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from . import dispatch, estimate
+from .model import (LEVELS, PAUSE_REASONS, PHASES, CLIENT_TYPES, Conflict, Invalid, NotFound,
+                    Segment, Service, Ticket, TicketState, Window, WindowState, ticket_code)
+from .norms import ROSATOM_2026, NormProfile
+from .schedule import Schedule, always_open
+
+RECENT = 20  # service times remembered per service for the wait estimate
+
+
+@dataclass
+class Settings:
+    policy: str = "norm-aware"
+    transfer_position: str = "head"  # a transferred visitor goes to the head of the new queue
+    estimate_low: float = 0.8
+    estimate_high: float = 1.25
+
+
+@dataclass
+class Hall:
+    office: str
+    services: dict[str, Service] = field(default_factory=dict)
+    windows: dict[int, Window] = field(default_factory=dict)
+    profile: NormProfile = ROSATOM_2026
+    schedule: Schedule = field(default_factory=always_open)
+    settings: Settings = field(default_factory=Settings)
+    day: str | None = None
+    counters: dict[str, int] = field(default_factory=dict)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    recent: dict[str, deque] = field(default_factory=dict)
+    next_id: Callable[[], int] | None = None
+    pending: list[dict] = field(default_factory=list)
+    _id_seq: int = 0
+
+    # ------------------------------------------------------------------ reading
+
+    def waiting(self) -> list[Ticket]:
+        return [t for t in self.tickets.values() if t.state is TicketState.WAITING]
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        t = self.tickets.get(ticket_id)
+        if t is None:
+            raise NotFound("Талон не найден", code="ticket_not_found")
+        return t
+
+    def window(self, window_id: int) -> Window:
+        w = self.windows.get(window_id)
+        if w is None:
+            raise NotFound("Окно не найдено", code="window_not_found")
+        return w
+
+    def service(self, service_id: str) -> Service:
+        s = self.services.get(service_id)
+        if s is None:
+            raise NotFound("Услуга не найдена", code="service_not_found")
+        return s
+
+    def wait_limit(self, t: Ticket) -> float | None:
+        norm = self.profile.wait_norm(self.services[t.service].kind) if t.service in self.services else None
+        return norm.limit_seconds if norm else None
+
+    def service_limit(self, t: Ticket) -> float | None:
+        kind = self.services[t.service].kind if t.service in self.services else "consultation"
+        norm = self.profile.service_norm(kind, t.segment.level if t.segments else "specialist")
+        return norm.limit_seconds if norm else None
+
+    def mean_service_time(self, service_id: str) -> float:
+        times = self.recent.get(service_id)
+        if times:
+            return sum(times) / len(times)
+        s = self.services.get(service_id)
+        norm = self.profile.service_norm(s.kind) if s else None
+        return (norm.target * 60.0) if norm else 300.0
+
+    def people_ahead(self, t: Ticket, now: float) -> int:
+        """Visitors of the same service expected to be called before this one."""
+        if t.state is not TicketState.WAITING:
+            return 0
+        same = [x for x in estimate.call_order(self, now) if self.tickets[x].service == t.service]
+        if t.id in same:
+            return same.index(t.id)
+        return sum(1 for x in self.waiting() if x.service == t.service and x.queued_at <= t.queued_at
+                   and x.id != t.id)
+
+    # ------------------------------------------------------------------ events
+
+    def emit(self, kind: str, now: float, **data) -> dict:
+        day = data["day"] if kind == "day.started" else self.day
+        event = {"type": kind, "at": now, "office": self.office, "day": day, "data": data}
+        self.apply(event)
+        self.pending.append(event)
+        return event
+
+    def take_pending(self) -> list[dict]:
+        out, self.pending = self.pending, []
+        return out
+
+    def apply(self, event: dict) -> None:
+        handler = _APPLY.get(event["type"])
+        if handler is None:
+            return  # events about devices, alerts, texts: not part of the queue's state
+        handler(self, event["at"], event["data"], event)
+
+    # ------------------------------------------------------------------ day
+
+    def roll_day(self, now: float) -> None:
+        """Start a new office day: yesterday's open tickets end, windows close, numbering restarts."""
+        today = self.schedule.office_day(now)
+        if self.day == today:
+            return
+        for t in list(self.tickets.values()):
+            if not t.state.terminal:
+                self.emit("ticket.expired", now, ticket=t.id)
+        for w in self.windows.values():
+            if w.state is not WindowState.CLOSED:
+                self.emit("window.closed", now, window=w.id, reason="day_end")
+        self.emit("day.started", now, day=today)
+
+    # ------------------------------------------------------------------ commands: tickets
+
+    def issue(self, service_id: str, now: float, *, client_type: str | None = None,
+              individual: bool = False, priority: int = 0, source: str = "kiosk",
+              token: str | None = None, ticket_id: int | None = None,
+              check_hours: bool = True) -> Ticket:
+        self.roll_day(now)
+        service = self.service(service_id)
+        if not service.active:
+            raise Conflict(f"Услуга «{service.name}» сейчас не оказывается", code="service_closed")
+        if client_type is not None and client_type not in CLIENT_TYPES:
+            raise Invalid("Неизвестный тип клиента", code="bad_client_type")
+        if client_type and client_type != "any" and service.client_type not in ("any", client_type):
+            raise Invalid("Эта услуга оказывается другому типу клиентов", code="wrong_client_type")
+        if check_hours and not self.schedule.is_open(now, service.until):
+            opens = self.schedule.next_opening(now, service.until)
+            raise Conflict("Сейчас приём не ведётся", code="office_closed",
+                           opens_at=opens.isoformat() if opens else None)
+        number = self.counters.get(service.letter, 0) + 1
+        tid = ticket_id if ticket_id is not None else self._new_id()
+        token = token or secrets.token_urlsafe(16)
+        low, high = estimate.for_new_ticket(self, service_id, now, individual, priority)
+        self.emit("ticket.issued", now, ticket=tid, service=service_id, letter=service.letter,
+                  number=number, code=ticket_code(service.letter, number), token=token,
+                  source=source, client_type=client_type or service.client_type,
+                  individual=bool(individual), priority=int(priority),
+                  estimate=[low, high] if low is not None else None)
+        return self.tickets[tid]
+
+    def call_next(self, window_id: int, now: float, operator: str | None = None) -> Ticket | None:
+        self.roll_day(now)
+        w = self._ready_window(window_id, operator)
+        policy = dispatch.POLICIES[self.settings.policy]
+        chosen = policy(w, dispatch.eligible(w, self.tickets.values()), now, self.wait_limit)
+        if chosen is None:
+            return None
+        self.emit("ticket.called", now, ticket=chosen.id, window=w.id, operator=w.operator)
+        return chosen
+
+    def call_ticket(self, window_id: int, ticket_id: int, now: float, operator: str | None = None) -> Ticket:
+        """Call one chosen waiting ticket to this window (out of the policy's order)."""
+        self.roll_day(now)
+        w = self._ready_window(window_id, operator)
+        t = self.ticket(ticket_id)
+        if t not in dispatch.eligible(w, [t]):
+            raise Conflict("Этот талон не может быть вызван к этому окну", code="not_eligible")
+        self.emit("ticket.called", now, ticket=t.id, window=w.id, operator=w.operator)
+        return t
+
+    def _ready_window(self, window_id: int, operator: str | None) -> Window:
+        w = self.window(window_id)
+        if w.state is not WindowState.OPEN:
+            raise Conflict("Окно не открыто для приёма", code="window_not_open", state=str(w.state))
+        if operator is not None and w.operator not in (None, operator):
+            raise Conflict("За этим окном работает другой оператор", code="window_taken")
+        if w.ticket is not None:
+            raise Conflict("Сначала завершите работу с текущим талоном", code="window_busy",
+                           ticket=w.ticket)
+        return w
+
+    def _active(self, ticket_id: int, *states: TicketState, action: str) -> Ticket:
+        t = self.ticket(ticket_id)
+        if t.state not in states:
+            raise Conflict(f"Действие «{action}» невозможно: талон {t.code} {STATE_WORDS[t.state]}",
+                           code="bad_state", state=str(t.state))
+        return t
+
+    def recall(self, ticket_id: int, now: float) -> Ticket:
+        t = self._active(ticket_id, TicketState.CALLED, action="повторный вызов")
+        self.emit("ticket.recalled", now, ticket=t.id, window=t.window)
+        return t
+
+    def start(self, ticket_id: int, now: float) -> Ticket:
+        t = self._active(ticket_id, TicketState.CALLED, action="начать приём")
+        self.emit("ticket.started", now, ticket=t.id, window=t.window)
+        return t
+
+    def set_phase(self, ticket_id: int, phase: str | None, now: float) -> Ticket:
+        if phase is not None and phase not in PHASES:
+            raise Invalid("Неизвестный этап обслуживания", code="bad_phase")
+        t = self._active(ticket_id, TicketState.SERVING, action="этап обслуживания")
+        if t.phase == phase:
+            raise Conflict("Этот этап уже идёт", code="same_phase")
+        self.emit("ticket.phase", now, ticket=t.id, phase=phase)
+        return t
+
+    def finish(self, ticket_id: int, now: float, outcome: str | None = None) -> Ticket:
+        t = self._active(ticket_id, TicketState.SERVING, action="завершить приём")
+        self.emit("ticket.finished", now, ticket=t.id, window=t.window, outcome=outcome)
+        return t
+
+    def no_show(self, ticket_id: int, now: float) -> Ticket:
+        t = self._active(ticket_id, TicketState.CALLED, action="неявка")
+        self.emit("ticket.no_show", now, ticket=t.id, window=t.window)
+        return t
+
+    def cancel(self, ticket_id: int, now: float, reason: str | None = None) -> Ticket:
+        t = self._active(ticket_id, TicketState.WAITING, TicketState.CALLED, action="отменить")
+        self.emit("ticket.cancelled", now, ticket=t.id, window=t.window, reason=reason)
+        return t
+
+    def resolve(self, ticket_id: int, now: float) -> Ticket:
+        """«Решено администратором»: the visitor's question was settled without a window."""
+        t = self._active(ticket_id, TicketState.WAITING, action="решено администратором")
+        self.emit("ticket.resolved", now, ticket=t.id)
+        return t
+
+    def postpone(self, ticket_id: int, now: float) -> Ticket:
+        """The visitor steps aside (to fetch a document) and goes back to the end of the queue."""
+        t = self._active(ticket_id, TicketState.CALLED, TicketState.SERVING, action="отложить")
+        self.emit("ticket.postponed", now, ticket=t.id, window=t.window)
+        return t
+
+    def transfer(self, ticket_id: int, now: float, *, service: str | None = None,
+                 window: int | None = None) -> Ticket:
+        """End this segment and queue the same visitor (same code, same visit) elsewhere."""
+        t = self._active(ticket_id, TicketState.WAITING, TicketState.CALLED, TicketState.SERVING,
+                         action="перевести")
+        if service is None and window is None:
+            raise Invalid("Укажите услугу или окно для перевода", code="transfer_target")
+        target_service = service or t.service
+        self.service(target_service)
+        if window is not None:
+            w = self.window(window)
+            if not w.serves(target_service):
+                # the window decides: take the first of its services if the old one is not there
+                if service is not None:
+                    raise Invalid(f"Окно {w.number} не оказывает эту услугу", code="window_service")
+                target_service = next(iter(w.services))
+            if w.id == t.window and t.state.active:
+                raise Conflict("Талон уже у этого окна", code="same_window")
+        elif target_service == t.service and t.state is TicketState.WAITING:
+            raise Conflict("Талон уже ждёт эту услугу", code="same_service")
+        head = self.settings.transfer_position == "head"
+        self.emit("ticket.transferred", now, ticket=t.id, window=t.window, service=target_service,
+                  target_window=window, priority=max(t.priority, 1) if head else t.priority)
+        return t
+
+    def escalate(self, ticket_id: int, now: float, level: str | None = None) -> Ticket:
+        """Send the visitor up the ladder (000:322, 002:155, 003:248): senior, then head."""
+        t = self._active(ticket_id, TicketState.CALLED, TicketState.SERVING, action="передать старшему")
+        ladder = self.profile.escalation
+        if not ladder:
+            raise Conflict("В этом офисе нет ступеней для передачи вопроса", code="no_escalation")
+        current = LEVELS.index(t.target_level)
+        higher = [lv for lv in ladder if LEVELS.index(lv) > current]
+        if level is None:
+            if not higher:
+                raise Conflict("Выше передать нельзя", code="top_level")
+            level = higher[0]
+        elif level not in higher:
+            raise Invalid("Такой ступени нет выше текущей", code="bad_level")
+        if not any(LEVELS.index(w.level) >= LEVELS.index(level) and w.serves(t.service)
+                   for w in self.windows.values()):
+            raise Conflict("Нет окна, где принимает старший специалист по этой услуге", code="no_senior")
+        self.emit("ticket.escalated", now, ticket=t.id, window=t.window, level=level)
+        return t
+
+    # ------------------------------------------------------------------ commands: windows
+
+    def open_window(self, window_id: int, now: float, operator: str | None = None) -> Window:
+        self.roll_day(now)
+        w = self.window(window_id)
+        if operator is not None:
+            for other in self.windows.values():
+                if other.id != w.id and other.operator == operator and other.state is not WindowState.CLOSED:
+                    raise Conflict(f"Вы уже работаете в окне {other.number}", code="operator_busy")
+            if w.operator not in (None, operator) and w.state is not WindowState.CLOSED:
+                raise Conflict("За этим окном работает другой оператор", code="window_taken")
+        if w.state is WindowState.OPEN and (operator is None or w.operator == operator):
+            raise Conflict("Окно уже открыто", code="already_open")
+        self.emit("window.opened", now, window=w.id, operator=operator or w.operator)
+        return w
+
+    def pause_window(self, window_id: int, reason: str, now: float) -> Window:
+        self.roll_day(now)
+        w = self.window(window_id)
+        if reason not in PAUSE_REASONS:
+            raise Invalid("Укажите причину перерыва: обед, технический или другое", code="bad_reason")
+        if w.state is not WindowState.OPEN:
+            raise Conflict("Перерыв возможен только у открытого окна", code="window_not_open")
+        if w.ticket is not None:
+            raise Conflict("Сначала завершите работу с текущим талоном", code="window_busy")
+        self._break_guard(w, "перерыв")
+        self.emit("window.paused", now, window=w.id, reason=reason)
+        return w
+
+    def close_window(self, window_id: int, now: float, force: bool = False) -> Window:
+        self.roll_day(now)
+        w = self.window(window_id)
+        if w.state is WindowState.CLOSED:
+            raise Conflict("Окно уже закрыто", code="already_closed")
+        if w.ticket is not None:
+            raise Conflict("Сначала завершите работу с текущим талоном", code="window_busy")
+        if not force:
+            self._break_guard(w, "закрытие")
+        self.emit("window.closed", now, window=w.id, reason="closed")
+        return w
+
+    def _break_guard(self, w: Window, what: str) -> None:
+        """001:353: breaks are never taken by everyone at once; nobody is left waiting alone
+        (002:128). Refuse when, without this window, a waiting visitor would have no open window."""
+        if len(self.windows) < 2:
+            return
+        others = [o for o in self.windows.values() if o.id != w.id and o.state is WindowState.OPEN]
+        stranded = [t for t in self.waiting() if w.serves(t.service)
+                    and not any(dispatch.eligible(o, [t]) for o in others)]
+        if stranded:
+            if not others:
+                msg = f"Нельзя: это последнее открытое окно, а в зале ждут посетители ({len(stranded)})"
+            else:
+                msg = (f"Нельзя: ждущих по услуге «{self.services[stranded[0].service].name}» "
+                       f"больше никто не примет")
+            raise Conflict(msg + f". {what.capitalize()} отложен до освобождения очереди"
+                           if what == "перерыв" else msg, code="break_guard",
+                           waiting=len(stranded))
+
+    # ------------------------------------------------------------------ helpers
+
+    def _new_id(self) -> int:
+        if self.next_id is not None:
+            return self.next_id()
+        self._id_seq = max([self._id_seq, *self.tickets.keys()]) + 1
+        return self._id_seq
+
+    def open_windows(self) -> Iterator[Window]:
+        return (w for w in self.windows.values() if w.state is WindowState.OPEN)
+
+
+STATE_WORDS = {
+    TicketState.WAITING: "ожидает вызова",
+    TicketState.CALLED: "вызван к окну",
+    TicketState.SERVING: "на приёме",
+    TicketState.FINISHED: "уже обслужен",
+    TicketState.NO_SHOW: "закрыт по неявке",
+    TicketState.CANCELLED: "отменён",
+}
+
+
+# ---------------------------------------------------------------------- applying events
+
+def _end_segment(hall: Hall, t: Ticket, now: float, outcome: str) -> None:
+    seg = t.segment
+    if t.phase is not None and t.phase_started_at is not None:
+        seg.phases[t.phase] = seg.phases.get(t.phase, 0.0) + now - t.phase_started_at
+    seg.ended_at = now
+    seg.outcome = outcome
+    seg.recalls = t.recalls
+    t.phase = None
+    t.phase_started_at = None
+    if seg.started_at is not None and outcome in ("finished", "transferred", "escalated"):
+        hall.recent.setdefault(seg.service, deque(maxlen=RECENT)).append(now - seg.started_at)
+    if t.window is not None and t.window in hall.windows and hall.windows[t.window].ticket == t.id:
+        hall.windows[t.window].ticket = None
+
+
+def _terminal(hall: Hall, t: Ticket, now: float, state: TicketState, outcome: str) -> None:
+    _end_segment(hall, t, now, outcome)
+    t.state = state
+    t.ended_at = now
+    t.outcome = outcome
+
+
+def _requeue(t: Ticket, now: float, service: str, level: str = "specialist") -> None:
+    t.state = TicketState.WAITING
+    t.service = service
+    t.queued_at = now
+    t.called_at = t.started_at = None
+    t.recalls = 0
+    t.segments.append(Segment(service=service, queued_at=now, level=level))
+
+
+def _a_issued(hall: Hall, now: float, d: dict, e: dict) -> None:
+    t = Ticket(id=d["ticket"], office=hall.office, day=e["day"], service=d["service"],
+               letter=d["letter"], number=d["number"], token=d["token"], issued_at=now,
+               queued_at=now, source=d.get("source", "kiosk"), client_type=d.get("client_type", "any"),
+               individual=d.get("individual", False), priority=d.get("priority", 0),
+               estimate=tuple(d["estimate"]) if d.get("estimate") else None)
+    t.segments.append(Segment(service=t.service, queued_at=now))
+    hall.tickets[t.id] = t
+    hall.counters[t.letter] = max(hall.counters.get(t.letter, 0), t.number)
+
+
+def _a_called(hall: Hall, now: float, d: dict, e: dict) -> None:
+    t = hall.tickets[d["ticket"]]
+    w = hall.windows.get(d["window"])
+    t.state = TicketState.CALLED
+    t.window = d["window"]
+    t.operator = d.get("operator")
+    t.called_at = now
+    t.target_window = None
+    seg = t.segment
+    seg.called_at, seg.window, seg.operator = now, d["window"], d.get("operator")
+    if w is not None:
+        w.ticket = t.id
+
+
+def _a_recalled(hall, now, d, e):
+    hall.tickets[d["ticket"]].recalls += 1
+
+
+def _a_started(hall, now, d, e):
+    t = hall.tickets[d["ticket"]]
+    t.state = TicketState.SERVING
+    t.started_at = now
+    t.segment.started_at = now
+
+
+def _a_phase(hall, now, d, e):
+    t = hall.tickets[d["ticket"]]
+    seg = t.segment
+    if t.phase is not None and t.phase_started_at is not None:
+        seg.phases[t.phase] = seg.phases.get(t.phase, 0.0) + now - t.phase_started_at
+    t.phase = d.get("phase")
+    t.phase_started_at = now if t.phase else None
+
+
+def _a_finished(hall, now, d, e):
+    t = hall.tickets[d["ticket"]]
+    _terminal(hall, t, now, TicketState.FINISHED, "finished")
+    t.outcome = d.get("outcome") or "finished"
+
+
+def _a_no_show(hall, now, d, e):
+    _terminal(hall, hall.tickets[d["ticket"]], now, TicketState.NO_SHOW, "no_show")
+
+
+def _a_cancelled(hall, now, d, e):
+    _terminal(hall, hall.tickets[d["ticket"]], now, TicketState.CANCELLED, "cancelled")
+
+
+def _a_expired(hall, now, d, e):
+    _terminal(hall, hall.tickets[d["ticket"]], now, TicketState.CANCELLED, "expired")
+
+
+def _a_resolved(hall, now, d, e):
+    _terminal(hall, hall.tickets[d["ticket"]], now, TicketState.FINISHED, "resolved")
+
+
+def _a_postponed(hall, now, d, e):
+    t = hall.tickets[d["ticket"]]
+    _end_segment(hall, t, now, "postponed")
+    _requeue(t, now, t.service, t.target_level)
+
+
+def _a_transferred(hall, now, d, e):
+    t = hall.tickets[d["ticket"]]
+    if t.state is TicketState.WAITING:  # redirected before being called: the same segment moves
+        t.segment.outcome = "transferred"
+        t.segment.ended_at = now
+    else:
+        _end_segment(hall, t, now, "transferred")
+    _requeue(t, now, d["service"], t.target_level)
+    t.target_window = d.get("target_window")
+    t.priority = d.get("priority", t.priority)
+
+
+def _a_escalated(hall, now, d, e):
+    t = hall.tickets[d["ticket"]]
+    _end_segment(hall, t, now, "escalated")
+    t.target_level = d["level"]
+    _requeue(t, now, t.service, d["level"])
+    t.priority = max(t.priority, 1)
+
+
+def _a_window_opened(hall, now, d, e):
+    w = hall.windows.get(d["window"])
+    if w is None:
+        return
+    w.state = WindowState.OPEN
+    w.pause_reason = None
+    w.since = now
+    if d.get("operator"):
+        w.operator = d["operator"]
+
+
+def _a_window_paused(hall, now, d, e):
+    w = hall.windows.get(d["window"])
+    if w is None:
+        return
+    w.state = WindowState.PAUSED
+    w.pause_reason = d.get("reason")
+    w.since = now
+
+
+def _a_window_closed(hall, now, d, e):
+    w = hall.windows.get(d["window"])
+    if w is None:
+        return
+    w.state = WindowState.CLOSED
+    w.pause_reason = None
+    w.since = now
+    w.operator = None
+    w.ticket = None
+
+
+def _a_day_started(hall, now, d, e):
+    hall.day = d["day"]
+    hall.counters = {}
+    hall.tickets.clear()  # yesterday's tickets were all ended by ``ticket.expired``
+
+
+_APPLY = {
+    "ticket.issued": _a_issued,
+    "ticket.called": _a_called,
+    "ticket.recalled": _a_recalled,
+    "ticket.started": _a_started,
+    "ticket.phase": _a_phase,
+    "ticket.finished": _a_finished,
+    "ticket.no_show": _a_no_show,
+    "ticket.cancelled": _a_cancelled,
+    "ticket.expired": _a_expired,
+    "ticket.resolved": _a_resolved,
+    "ticket.postponed": _a_postponed,
+    "ticket.transferred": _a_transferred,
+    "ticket.escalated": _a_escalated,
+    "window.opened": _a_window_opened,
+    "window.paused": _a_window_paused,
+    "window.closed": _a_window_closed,
+    "day.started": _a_day_started,
+}
+
+#: Event types that change the queue (the rest are about devices, alerts and texts).
+QUEUE_EVENTS = frozenset(_APPLY)

@@ -1,0 +1,234 @@
+"""The hub's imperative shell: one hall per office, run under a lock, logged, then published.
+
+A command runs on the office's hall under the office lock; the events it emitted are written
+(log + projection, and anything the caller adds) in one ``BEGIN IMMEDIATE`` transaction that
+commits before the answer; then they are published to the office's live stream. If the write
+fails, the hall is rebuilt from the store, so memory never runs ahead of the file.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from typing import Callable, TypeVar
+
+from .domain import estimate
+from .domain.hall import Hall
+from .domain.model import NotFound, QueueError, TicketState, WindowState
+from .events import OfficeStream
+from .store import Store
+from .store.config import load_hall, office_row, refresh_config
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Clock:
+    """Wall-clock time, with an offset that tests (and only tests) may move forward."""
+
+    def __init__(self):
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+
+class Hub:
+    def __init__(self, store: Store, clock: Clock | None = None):
+        self.store = store
+        self.clock = clock or Clock()
+        self._halls: dict[str, Hall] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._streams: dict[str, OfficeStream] = {}
+        self._guard = threading.Lock()
+        self._ids = itertools.count(store.max_ticket_id() + 1)
+        self._id_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ offices
+
+    def offices(self) -> list[dict]:
+        return [office_row(self.store, r["id"]) for r in self.store.query("SELECT id FROM offices ORDER BY id")]
+
+    def office(self, office: str) -> dict:
+        row = office_row(self.store, office)
+        if row is None:
+            raise NotFound("Офис не найден", code="office_not_found")
+        return row
+
+    def lock(self, office: str) -> threading.RLock:
+        with self._guard:
+            return self._locks.setdefault(office, threading.RLock())
+
+    def stream(self, office: str) -> OfficeStream:
+        with self._guard:
+            s = self._streams.get(office)
+            if s is None:
+                s = self._streams[office] = OfficeStream(self.store.last_seq(office))
+            return s
+
+    def _next_id(self) -> int:
+        with self._id_lock:
+            return next(self._ids)
+
+    def hall(self, office: str) -> Hall:
+        """The office's hall, loaded and replayed from the log on first use. Call under the lock."""
+        hall = self._halls.get(office)
+        if hall is None:
+            self.office(office)
+            hall = load_hall(self.store, office)
+            for event in self.store.events_of_current_day(office):
+                hall.apply(event)
+            hall.next_id = self._next_id
+            self._halls[office] = hall
+            log.info("office %s loaded: day %s, %d tickets", office, hall.day, len(hall.tickets))
+        return hall
+
+    def reload_config(self, office: str) -> None:
+        with self.lock(office):
+            if office in self._halls:
+                refresh_config(self.store, self._halls[office])
+
+    def forget(self, office: str) -> None:
+        with self.lock(office):
+            self._halls.pop(office, None)
+
+    # ------------------------------------------------------------------ running commands
+
+    def execute(self, office: str, command: Callable[[Hall, float], T],
+                also: Callable[[object, T, float], None] | None = None) -> T:
+        """Run a core command, commit its events (and ``also``'s writes), publish them."""
+        with self.lock(office):
+            hall = self.hall(office)
+            now = self.clock.now()
+            error: QueueError | None = None
+            result = None
+            try:
+                result = command(hall, now)
+            except QueueError as exc:
+                error = exc  # events emitted before the refusal (a new day) are still real
+            events = hall.take_pending()
+            if events or (also and error is None):
+                self._commit(office, hall, events, lambda conn: also(conn, result, now)
+                             if also and error is None else None)
+            if error is not None:
+                raise error
+            return result
+
+    def record(self, office: str, kind: str, data: dict, write: Callable | None = None) -> dict:
+        """Log and publish an event that is not about the queue (devices, alerts, texts, config)."""
+        with self.lock(office):
+            hall = self.hall(office)
+            event = {"type": kind, "at": self.clock.now(), "office": office, "day": hall.day, "data": data}
+            self._commit(office, hall, [event], write)
+            return event
+
+    def _commit(self, office: str, hall: Hall, events: list[dict], write: Callable | None) -> None:
+        tickets = {e["data"]["ticket"] for e in events if "ticket" in e["data"]}
+        windows = {e["data"]["window"] for e in events if e["data"].get("window") is not None}
+        windows |= {hall.tickets[t].window for t in tickets if t in hall.tickets and hall.tickets[t].window}
+        for e in events:
+            e["view"] = self._view(hall, e)
+        try:
+            with self.store.write() as conn:
+                self.store.append_events(conn, events)
+                self.store.project_tickets(conn, (hall.tickets[t] for t in tickets if t in hall.tickets))
+                self.store.project_windows(conn, (hall.windows[w] for w in windows if w in hall.windows))
+                if write is not None:
+                    write(conn)
+        except Exception:
+            log.exception("write failed for office %s; rebuilding its hall from the store", office)
+            self._halls.pop(office, None)
+            raise
+        self.stream(office).publish(events)
+
+    def _view(self, hall: Hall, event: dict) -> dict:
+        """What clients need to show an event without another request: codes and window numbers."""
+        d = event["data"]
+        view = {}
+        if "ticket" in d and d["ticket"] in hall.tickets:
+            view["ticket"] = ticket_view(hall, hall.tickets[d["ticket"]])
+        wid = d.get("window")
+        if wid is None and "ticket" in view:
+            wid = view["ticket"]["window"]
+        if wid is not None and wid in hall.windows:
+            view["window"] = window_view(hall, hall.windows[wid])
+        return view
+
+    # ------------------------------------------------------------------ reading
+
+    def snapshot(self, office: str) -> dict:
+        """The whole hall now: services, windows, waiting tickets, current calls, and the seq."""
+        with self.lock(office):
+            hall = self.hall(office)
+            now = self.clock.now()
+            info = self.office(office)
+            seq = self.stream(office).last
+            projected = estimate.project(hall, now)
+            waiting = sorted(hall.waiting(), key=lambda t: (projected.get(t.id, float("inf")), t.id))
+            ahead: dict[str, int] = {}
+            waiting_json = []
+            for t in waiting:
+                v = ticket_view(hall, t)
+                v["people_ahead"] = ahead.get(t.service, 0)
+                ahead[t.service] = v["people_ahead"] + 1
+                at = projected.get(t.id)
+                v["estimate"] = list(estimate.wait_range(hall, at - now)) if at is not None else None
+                waiting_json.append(v)
+            calls = [ticket_view(hall, t) for t in hall.tickets.values() if t.state.active]
+            return {
+                "office": {k: info[k] for k in ("id", "name", "company", "address", "profile", "texts")},
+                "now": now,
+                "day": hall.day,
+                "open": hall.schedule.is_open(now),
+                "opens_at": _iso(hall.schedule.next_opening(now)),
+                "schedule": hall.schedule.to_json(),
+                "profile": hall.profile.to_json(),
+                "policy": hall.settings.policy,
+                "services": [service_view(hall, s, now) for s in
+                             sorted(hall.services.values(), key=lambda s: (s.order, s.letter))],
+                "windows": [window_view(hall, w) for w in sorted(hall.windows.values(), key=lambda w: w.number)],
+                "waiting": waiting_json,
+                "calls": calls,
+                "seq": seq,
+            }
+
+
+def _iso(dt) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def ticket_view(hall: Hall, t) -> dict:
+    v = t.to_json()
+    s = hall.services.get(t.service)
+    v["service_name"] = s.name if s else t.service
+    v["kind"] = s.kind if s else None
+    w = hall.windows.get(t.window) if t.window else None
+    v["window_number"] = w.number if w else None
+    v["wait_limit"] = hall.wait_limit(t)
+    v["service_limit"] = hall.service_limit(t) if t.segments else None
+    v["estimate"] = list(t.estimate) if t.estimate else None
+    v["level"] = t.target_level
+    return v
+
+
+def window_view(hall: Hall, w) -> dict:
+    v = w.to_json()
+    t = hall.tickets.get(w.ticket) if w.ticket else None
+    v["ticket_code"] = t.code if t else None
+    return v
+
+
+def service_view(hall: Hall, s, now: float) -> dict:
+    v = s.to_json()
+    norms = hall.profile.for_kind(s.kind)
+    v["wait_norm"] = norms.wait.to_json() if norms.wait else None
+    v["service_norm"] = norms.service.to_json() if norms.service else None
+    v["open"] = s.active and hall.schedule.is_open(now, s.until)
+    v["opens_at"] = None if v["open"] else _iso(hall.schedule.next_opening(now, s.until))
+    waiting = [t for t in hall.waiting() if t.service == s.id]
+    v["waiting"] = len(waiting)
+    v["oldest_wait"] = max((now - t.queued_at for t in waiting), default=0.0)
+    v["windows_open"] = sum(1 for w in hall.windows.values()
+                            if w.state is WindowState.OPEN and w.serves(s.id))
+    return v

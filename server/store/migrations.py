@@ -1,0 +1,68 @@
+"""Schema migrations (``sqlite_utils.Migrations``): append new steps, never edit applied ones."""
+from sqlite_utils import Migrations
+
+migrations = Migrations("talon")
+
+
+@migrations()
+def m001_initial(db):
+    db.execute("""CREATE TABLE offices (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, company TEXT NOT NULL DEFAULT '',
+        address TEXT NOT NULL DEFAULT '', profile TEXT NOT NULL, profile_overrides TEXT NOT NULL DEFAULT '{}',
+        schedule TEXT NOT NULL, texts TEXT NOT NULL DEFAULT '{}', settings TEXT NOT NULL DEFAULT '{}')""")
+    db.execute("""CREATE TABLE services (
+        office TEXT NOT NULL REFERENCES offices(id), id TEXT NOT NULL, letter TEXT NOT NULL,
+        name TEXT NOT NULL, hint TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,
+        client_type TEXT NOT NULL DEFAULT 'any', checklist TEXT NOT NULL DEFAULT '[]',
+        until TEXT, active INTEGER NOT NULL DEFAULT 1, ord INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (office, id), UNIQUE (office, letter))""")
+    db.execute("""CREATE TABLE windows (
+        id INTEGER PRIMARY KEY, office TEXT NOT NULL REFERENCES offices(id), number INTEGER NOT NULL,
+        zone TEXT NOT NULL DEFAULT '', level TEXT NOT NULL DEFAULT 'specialist',
+        services TEXT NOT NULL DEFAULT '{}', state TEXT NOT NULL DEFAULT 'closed',
+        pause_reason TEXT, since REAL, operator TEXT, ticket INTEGER,
+        UNIQUE (office, number))""")
+    db.execute("""CREATE TABLE users (
+        login TEXT PRIMARY KEY, name TEXT NOT NULL, password_hash TEXT NOT NULL, pin_hash TEXT,
+        roles TEXT NOT NULL, office TEXT, active INTEGER NOT NULL DEFAULT 1)""")
+    db.execute("""CREATE TABLE devices (
+        id TEXT PRIMARY KEY, office TEXT NOT NULL REFERENCES offices(id), kind TEXT NOT NULL,
+        name TEXT NOT NULL, pairing_code_hash TEXT, pairing_expires REAL, paired_at REAL,
+        last_seen REAL, status TEXT NOT NULL DEFAULT '{}')""")
+    db.execute("""CREATE TABLE tokens (
+        token_hash TEXT PRIMARY KEY, login TEXT, device TEXT, roles TEXT NOT NULL, office TEXT,
+        created REAL NOT NULL, expires REAL NOT NULL)""")
+    db.execute("""CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, office TEXT NOT NULL, day TEXT, type TEXT NOT NULL,
+        at REAL NOT NULL, data TEXT NOT NULL, view TEXT NOT NULL DEFAULT '{}')""")
+    db.execute("CREATE INDEX events_office_seq ON events (office, seq)")
+    db.execute("CREATE INDEX events_office_type ON events (office, type, seq)")
+    db.execute("""CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY, office TEXT NOT NULL, day TEXT NOT NULL, service TEXT NOT NULL,
+        letter TEXT NOT NULL, number INTEGER NOT NULL, code TEXT NOT NULL, token TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL, source TEXT NOT NULL, client_type TEXT NOT NULL, individual INTEGER NOT NULL,
+        priority INTEGER NOT NULL, issued_at REAL NOT NULL, queued_at REAL NOT NULL, called_at REAL,
+        started_at REAL, ended_at REAL, window INTEGER, operator TEXT, recalls INTEGER NOT NULL,
+        outcome TEXT, estimate_low REAL, estimate_high REAL, first_service TEXT NOT NULL,
+        UNIQUE (office, day, letter, number))""")
+    db.execute("CREATE INDEX tickets_office_day ON tickets (office, day)")
+    db.execute("""CREATE TABLE segments (
+        ticket INTEGER NOT NULL REFERENCES tickets(id), idx INTEGER NOT NULL, office TEXT NOT NULL,
+        day TEXT NOT NULL, service TEXT NOT NULL, queued_at REAL NOT NULL, called_at REAL,
+        started_at REAL, ended_at REAL, window INTEGER, operator TEXT, outcome TEXT,
+        recalls INTEGER NOT NULL DEFAULT 0, phases TEXT NOT NULL DEFAULT '{}', level TEXT NOT NULL,
+        PRIMARY KEY (ticket, idx))""")
+    db.execute("CREATE INDEX segments_office_day ON segments (office, day)")
+    db.execute("""CREATE TABLE idempotency (
+        office TEXT NOT NULL, key TEXT NOT NULL, ticket INTEGER NOT NULL, request TEXT NOT NULL,
+        created REAL NOT NULL, PRIMARY KEY (office, key))""")
+    db.execute("""CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY, office TEXT NOT NULL, device TEXT, kind TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '', opened_at REAL NOT NULL, closed_at REAL)""")
+    db.execute("""CREATE TABLE ratings (
+        ticket INTEGER PRIMARY KEY REFERENCES tickets(id), office TEXT NOT NULL, day TEXT NOT NULL,
+        score INTEGER NOT NULL, comment TEXT NOT NULL DEFAULT '', service TEXT, window INTEGER,
+        operator TEXT, at REAL NOT NULL)""")
+    db.execute("""CREATE TABLE alert_acks (
+        office TEXT NOT NULL, alert TEXT NOT NULL, login TEXT, at REAL NOT NULL,
+        PRIMARY KEY (office, alert))""")
