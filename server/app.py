@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 #: Blueprints added by other parts of the hub (reports, stand pages, the visitor page) register here.
 EXTRA_BLUEPRINTS: list[str] = [
+    "server.api.alerts",
     "server.reports.routes",
     "server.web.stand",
     "server.web.visitor",
