@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -60,6 +61,19 @@ def parse_sse(lines: Iterator[str]) -> Iterator[HubEvent]:
             data.append(value)
 
 
+def _socket_of(resp: requests.Response) -> socket.socket | None:
+    """The socket under a streaming response (urllib3 drops its own reference once reading starts)."""
+    for path in (("raw", "connection", "sock"), ("raw", "_fp", "fp", "raw", "_sock")):
+        obj = resp
+        for name in path:
+            obj = getattr(obj, name, None)
+            if obj is None:
+                break
+        if isinstance(obj, socket.socket):
+            return obj
+    return None
+
+
 class EventStream:
     """A thread that follows one office's events and survives hub restarts and network drops."""
 
@@ -86,10 +100,14 @@ class EventStream:
         self._stop.set()
         resp = self._response
         if resp is not None:
-            try:
-                resp.close()
-            except Exception:  # closing a dying socket may fail in many ways; we are leaving anyway
-                pass
+            # Shut the socket down rather than close the response: close() waits for the reading
+            # thread's lock, which a quiet stream holds until the next heartbeat.
+            sock = _socket_of(resp)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:  # already gone; we are leaving anyway
+                    pass
         self._thread.join(timeout=3)
 
     def _set_connected(self, ok: bool) -> None:
