@@ -34,7 +34,7 @@ def default_db_path() -> Path:
 def create_app(db_path: str | Path | None = None, *, testing_clock: bool = False,
                synchronous: str | None = None) -> Flask:
     app = Flask(__name__)
-    store = Store(db_path or default_db_path(), synchronous=synchronous or os.environ.get("TALON_SYNC", "FULL"))
+    store = Store(db_path or default_db_path(), synchronous=synchronous or os.environ.get("TALON_SYNC", "NORMAL"))
     clock = Clock()
     app.config.update(TALON_STORE=store, TALON_HUB=Hub(store, clock), TALON_AUTH=Auth(store),
                       TALON_TESTING_CLOCK=testing_clock, JSON_AS_ASCII=False,

@@ -19,8 +19,10 @@ _DUMMY = generate_password_hash("not-a-password")
 
 
 class Auth:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, cache_seconds: float = 30.0):
         self.store = store
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
 
     def login(self, login: str, password: str | None = None, pin: str | None = None) -> dict | None:
         user = self.store.one("SELECT * FROM users WHERE login = ? AND active = 1", (login,))
@@ -46,13 +48,25 @@ class Auth:
         return token
 
     def principal(self, token: str) -> Principal | None:
-        row = self.store.one("SELECT * FROM tokens WHERE token_hash = ?", (token_hash(token),))
-        if row is None or row["expires"] < time.time():
-            return None
-        return Principal(login=row["login"], device=row["device"], roles=tuple(json.loads(row["roles"])),
-                         office=row["office"])
+        """Who holds this token (looked up at most every ``cache_seconds``; logout forgets at once)."""
+        key = token_hash(token)
+        now = time.time()
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        row = self.store.one("SELECT * FROM tokens WHERE token_hash = ?", (key,))
+        principal = None
+        if row is not None and row["expires"] >= now:
+            principal = Principal(login=row["login"], device=row["device"], roles=tuple(json.loads(row["roles"])),
+                                  office=row["office"])
+        if len(self._cache) > 10000:
+            self._cache.clear()
+        expires = min(now + self.cache_seconds, row["expires"]) if row else now + self.cache_seconds
+        self._cache[key] = (expires, principal)
+        return principal
 
     def logout(self, token: str) -> None:
+        self._cache.pop(token_hash(token), None)
         with self.store.write() as conn:
             conn.execute("DELETE FROM tokens WHERE token_hash = ?", (token_hash(token),))
 

@@ -3,15 +3,35 @@
 Events are published in ``seq`` order right after their transaction commits. A subscriber that
 fell behind the in-memory tail (or reconnects with an old ``Last-Event-ID``) reads the gap from
 the store, so it receives exactly the events it missed, once each.
+
+Two ways to follow a stream:
+
+* ``Subscriber`` + ``OfficeStream.attach``: one broadcaster thread per office writes each batch
+  of frames to every subscriber's connection (``write`` is the WSGI ``write`` callable the server
+  gave). Nothing wakes per subscriber, and events that come in a burst go out as one write, so
+  hundreds of boards, consoles and phones cost little. Used under waitress (``server.serve``).
+* ``OfficeStream.after`` / ``wait``: a generator per request, for servers without a ``write``
+  callable (Flask's test client, the development server).
 """
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
 from collections import deque
 from typing import Callable
 
+log = logging.getLogger(__name__)
+
 TAIL = 20000
+#: The broadcaster writes at most this often: a burst of events goes out as one write per
+#: subscriber instead of one per event, which keeps the fan-out's cost flat under load.
+MIN_INTERVAL = 0.01
+HEARTBEAT = 15.0
+HEARTBEAT_FRAME = b": heartbeat\n\n"
+
+FromStore = Callable[[int, int], list[dict]]
 
 
 def sse_frame(event: dict) -> bytes:
@@ -21,15 +41,42 @@ def sse_frame(event: dict) -> bytes:
     return f"id: {event['seq']}\nevent: {event['type']}\ndata: {payload}\n\n".encode("utf-8")
 
 
-class OfficeStream:
-    """The published tail of one office's log and a condition that wakes its subscribers."""
+class Subscriber:
+    """One open event stream: where it is in the log, and how to write to it."""
 
-    def __init__(self, floor: int):
+    def __init__(self, write: Callable[[bytes], None], cursor: int, heartbeat: float = HEARTBEAT):
+        self.write = write
+        self.cursor = cursor
+        self.heartbeat = heartbeat
+        self.next_beat = time.monotonic() + heartbeat
+        self.done = threading.Event()
+
+    def send(self, data: bytes) -> bool:
+        try:
+            self.write(data)
+        except Exception as exc:  # the client went away (the server raises its own error type)
+            log.debug("subscriber gone: %s", exc)
+            self.done.set()
+            return False
+        self.next_beat = time.monotonic() + self.heartbeat
+        return True
+
+
+class OfficeStream:
+    """The published tail of one office's log, its subscribers and their broadcaster."""
+
+    def __init__(self, floor: int, from_store: FromStore | None = None):
         self.cond = threading.Condition()
         self.tail: deque[tuple[int, bytes]] = deque(maxlen=TAIL)
         self.floor = floor  # every event with seq <= floor is only in the store
         self.last = floor
+        self.sent = floor   # what the broadcaster has written out
+        self.from_store = from_store
+        self.subs: set[Subscriber] = set()
         self.subscribers = 0
+        self._broadcaster: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ publishing
 
     def publish(self, events: list[dict]) -> None:
         if not events:
@@ -43,7 +90,16 @@ class OfficeStream:
                 self.last = seq
             self.cond.notify_all()
 
-    def after(self, seq: int, from_store: Callable[[int, int], list[dict]]) -> tuple[list[bytes], int]:
+    def _frames_after(self, seq: int, from_store: FromStore | None) -> list[bytes]:
+        """Call with ``cond`` held: every frame after ``seq`` up to ``last``."""
+        tail = [f for s, f in self.tail if s > seq] if self.last > seq else []
+        if seq < self.floor and from_store is not None:
+            return [sse_frame(e) for e in from_store(seq, self.floor)] + tail
+        return tail
+
+    # ------------------------------------------------------------------ generator style
+
+    def after(self, seq: int, from_store: FromStore) -> tuple[list[bytes], int]:
         """Frames of the events after ``seq``, and the new cursor."""
         with self.cond:
             floor, last = self.floor, self.last
@@ -56,3 +112,65 @@ class OfficeStream:
     def wait(self, seq: int, timeout: float) -> bool:
         with self.cond:
             return self.cond.wait_for(lambda: self.last > seq, timeout=timeout)
+
+    # ------------------------------------------------------------------ broadcaster style
+
+    def attach(self, sub: Subscriber) -> None:
+        """Send the subscriber what it missed, then keep it in the broadcast."""
+        with self.cond:
+            backlog = self._frames_after(sub.cursor, self.from_store)
+            if not sub.send(b"retry: 1000\n: connected\n\n" + b"".join(backlog)):
+                return
+            sub.cursor = max(sub.cursor, self.last)
+            self.subs.add(sub)
+            self.subscribers = len(self.subs)
+            if self._broadcaster is None or not self._broadcaster.is_alive():
+                self._broadcaster = threading.Thread(target=self._broadcast, name="talon-broadcast", daemon=True)
+                self._broadcaster.start()
+            self.cond.notify_all()
+
+    def detach(self, sub: Subscriber) -> None:
+        with self.cond:
+            self.subs.discard(sub)
+            self.subscribers = len(self.subs)
+        sub.done.set()
+
+    def _next_beat(self) -> float:
+        return min((s.next_beat for s in self.subs), default=time.monotonic() + HEARTBEAT)
+
+    def _broadcast(self) -> None:
+        last_round = 0.0
+        while True:
+            pause = last_round + MIN_INTERVAL - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            with self.cond:
+                self.cond.wait_for(lambda: self.last > self.sent or not self.subs
+                                   or time.monotonic() >= self._next_beat(),
+                                   timeout=max(0.0, self._next_beat() - time.monotonic()))
+                if not self.subs:
+                    self._broadcaster = None
+                    self.sent = self.last
+                    return
+                batch = [(s, f) for s, f in self.tail if s > self.sent] if self.last > self.sent else []
+                self.sent = self.last
+                subs = list(self.subs)
+            last_round = time.monotonic()
+            gone = []
+            if batch:
+                first, last = batch[0][0], batch[-1][0]
+                blob = b"".join(f for _, f in batch)
+                for sub in subs:
+                    if sub.cursor >= last:
+                        continue
+                    data = blob if sub.cursor < first else b"".join(f for s, f in batch if s > sub.cursor)
+                    if sub.send(data):
+                        sub.cursor = last
+                    else:
+                        gone.append(sub)
+            now = time.monotonic()
+            for sub in subs:
+                if sub.next_beat <= now and not sub.done.is_set() and not sub.send(HEARTBEAT_FRAME):
+                    gone.append(sub)
+            for sub in gone:
+                self.detach(sub)

@@ -64,8 +64,22 @@ class Hub:
         with self._guard:
             s = self._streams.get(office)
             if s is None:
-                s = self._streams[office] = OfficeStream(self.store.last_seq(office))
+                store = self.store
+
+                def from_store(after: int, upto: int) -> list[dict]:
+                    return [e for e in store.events_after(office, after, limit=10_000_000) if e["seq"] <= upto]
+
+                s = self._streams[office] = OfficeStream(self.store.last_seq(office), from_store)
             return s
+
+    def office_of(self, kind: str, ident: int) -> str | None:
+        """The office a ticket or window belongs to (today's from memory, else from the store)."""
+        for office, hall in list(self._halls.items()):
+            if ident in (hall.tickets if kind == "ticket" else hall.windows):
+                return office
+        table = "tickets" if kind == "ticket" else "windows"
+        row = self.store.one(f"SELECT office FROM {table} WHERE id = ?", (ident,))
+        return row["office"] if row else None
 
     def _next_id(self) -> int:
         with self._id_lock:

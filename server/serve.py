@@ -7,6 +7,7 @@ an office has (boards, consoles, the stand, visitors' phones) plus ordinary requ
 from __future__ import annotations
 
 import logging
+import os
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,8 @@ def serve(app, host: str = "0.0.0.0", port: int = 8470, threads: int = DEFAULT_T
           connection_limit: int = DEFAULT_CONNECTIONS) -> None:
     from waitress import serve as waitress_serve
 
+    from .api.live import LiveEvents
+
     log.info("Talon hub on http://%s:%d (%d threads)", host, port, threads)
-    waitress_serve(app, host=host, port=port, threads=threads, connection_limit=connection_limit,
+    waitress_serve(LiveEvents(app, enabled=os.environ.get("TALON_SSE") != "threads"), host=host, port=port, threads=threads, connection_limit=connection_limit,
                    channel_timeout=300, backlog=2048, ident="talon", clear_untrusted_proxy_headers=True)

@@ -21,19 +21,19 @@ def hub() -> Hub:
 
 
 def office_of_ticket(ticket: int) -> str:
-    row = hub().store.one("SELECT office FROM tickets WHERE id = ?", (ticket,))
-    if row is None:
+    office = hub().office_of("ticket", ticket)
+    if office is None:
         raise ApiError(404, "ticket_not_found", "Талон не найден")
-    check_office(current_principal(), row["office"])
-    return row["office"]
+    check_office(current_principal(), office)
+    return office
 
 
 def office_of_window(window: int) -> str:
-    row = hub().store.one("SELECT office FROM windows WHERE id = ?", (window,))
-    if row is None:
+    office = hub().office_of("window", window)
+    if office is None:
         raise ApiError(404, "window_not_found", "Окно не найдено")
-    check_office(current_principal(), row["office"])
-    return row["office"]
+    check_office(current_principal(), office)
+    return office
 
 
 def ticket_answer(office: str, ticket_id: int) -> dict:
@@ -48,10 +48,15 @@ def ticket_answer(office: str, ticket_id: int) -> dict:
             return {**row, "individual": bool(row["individual"])}
         v = ticket_view(hall, t)
         now = h.clock.now()
-        v["people_ahead"] = hall.people_ahead(t, now)
+        v["people_ahead"] = 0
         if t.state.value == "waiting":
-            current = estimate.for_waiting(hall, now).get(t.id)
-            v["estimate_now"] = list(current) if current else None
+            projected = estimate.project(hall, now)  # once: people ahead and the estimate both
+            at = projected.get(t.id)
+            v["people_ahead"] = sum(1 for tid, when in projected.items()
+                                    if at is not None and (when, tid) < (at, t.id)
+                                    and hall.tickets[tid].service == t.service) if at is not None \
+                else hall.people_ahead(t, now)
+            v["estimate_now"] = list(estimate.wait_range(hall, at - now)) if at is not None else None
         v["token"] = t.token
         v["url"] = f"/t/{t.token}"
         s = hall.services.get(t.service)

@@ -63,24 +63,29 @@ class Store:
         self.path = str(path)
         self.synchronous = synchronous
         self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         migrations.apply(self.db)
 
     # ------------------------------------------------------------------ connections
 
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
     @property
     def conn(self) -> sqlite3.Connection:
+        """This thread's connection, for reading (and for writing outside ``write``)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
+            conn = self._local.conn = self._connect()
         return conn
 
     @property
@@ -93,16 +98,24 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken with ``BEGIN IMMEDIATE`` and committed on leaving."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+        """One write transaction, taken with ``BEGIN IMMEDIATE`` and committed on leaving.
+
+        SQLite lets one writer in at a time anyway, so this process writes through one
+        connection (its page cache stays warm) behind a lock; other processes (the CLI) are
+        kept in order by ``BEGIN IMMEDIATE`` and the busy timeout.
+        """
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = self._connect()
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

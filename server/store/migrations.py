@@ -66,3 +66,10 @@ def m001_initial(db):
     db.execute("""CREATE TABLE alert_acks (
         office TEXT NOT NULL, alert TEXT NOT NULL, login TEXT, at REAL NOT NULL,
         PRIMARY KEY (office, alert))""")
+
+
+@migrations()
+def m002_site_keys(db):
+    """Secrets the hub keeps across restarts (e.g. ``visitor``: signs the desk rating QR codes)."""
+    db.execute("""CREATE TABLE IF NOT EXISTS site_keys (
+        name TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)""")
