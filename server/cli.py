@@ -70,14 +70,22 @@ def create_demo(store, round_the_clock: bool = False) -> list[str]:
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8470, show_default=True, type=int)
 @click.option("--threads", default=320, show_default=True, type=int, help="Worker threads (each live stream holds one).")
+@click.option("--announce/--no-announce", default=True, show_default=True,
+              help="Announce the hub on the LAN by zeroconf (_talon._tcp).")
 @click.option("--testing-clock", is_flag=True, hidden=True)
-def hub(db: Path | None, host: str, port: int, threads: int, testing_clock: bool) -> None:
+def hub(db: Path | None, host: str, port: int, threads: int, announce: bool, testing_clock: bool) -> None:
     """Run the hub."""
     from .app import create_app
+    from .discovery import announce as zeroconf_announce
     from .serve import serve
 
     app = create_app(db or default_db_path(), testing_clock=testing_clock)
-    serve(app, host=host, port=port, threads=threads)
+    handle = zeroconf_announce(host, port) if announce and not testing_clock else None
+    try:
+        serve(app, host=host, port=port, threads=threads)
+    finally:
+        if handle:
+            handle.close()
 
 
 @main.group()
@@ -100,7 +108,7 @@ def office_import(db: Path | None, file: Path) -> None:
         data = tomllib.loads(text) if file.suffix.lower() == ".toml" else json.loads(text)
         validate(OFFICE_FILE, data)
         import_office(Store(db or default_db_path()), data)
-    except (ValueError, ApiError, tomllib.TOMLDecodeError) as exc:
+    except (ValueError, KeyError, ApiError, tomllib.TOMLDecodeError) as exc:
         raise click.ClickException(f"Файл не принят: {getattr(exc, 'message', exc)}")
     click.echo(f"Офис «{data['office']['id']}» загружен: {len(data.get('services', []))} услуг, "
                f"{len(data.get('windows', []))} окон, {len(data.get('users', []))} пользователей")
