@@ -138,3 +138,10 @@ def test_people_ahead_counts_same_service_in_call_order():
     c = hall.issue("consult", T0 + 2)
     assert hall.people_ahead(a, T0 + 3) == 0
     assert hall.people_ahead(c, T0 + 3) == 1
+
+
+def test_norm_override_of_a_kind_the_preset_lacks_keeps_the_borrowed_service_norm():
+    from server.domain.norms import profile
+    p = profile("kuzbass-2020", {"cash": {"wait": 6}})
+    assert p.wait_norm("cash").limit == 6
+    assert p.service_norm("cash").limit == 10  # still the consultation row's 5–10 (000:335)

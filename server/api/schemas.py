@@ -115,6 +115,7 @@ OFFICE_SETTINGS = obj({
     "texts": TEXTS,
     "policy": {"enum": ["fifo", "norm-aware"]},
     "transfer_position": {"enum": ["head", "tail"]},
+    "alert_near": {"type": "number", "minimum": 0.5, "maximum": 0.99},
 })
 
 DEVICE_NEW = obj({"kind": {"enum": ["kiosk", "board"]}, "name": SHORT}, ["kind", "name"])

@@ -42,8 +42,8 @@ def get_settings(office):
      body=S.OFFICE_SETTINGS)
 def put_settings(office, body):
     row = _office(office)
-    merged = {**row, **{k: v for k, v in body.items() if k not in ("policy", "transfer_position")}}
-    merged["settings"] = {**row["settings"], **{k: body[k] for k in ("policy", "transfer_position") if k in body}}
+    merged = {**row, **{k: v for k, v in body.items() if k not in ("policy", "transfer_position", "alert_near")}}
+    merged["settings"] = {**row["settings"], **{k: body[k] for k in ("policy", "transfer_position", "alert_near") if k in body}}
     if "texts" in body:
         merged["texts"] = {**row["texts"], **body["texts"]}
     try:

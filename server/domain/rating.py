@@ -38,7 +38,7 @@ def parse_score(value: Any) -> int:
         raise Invalid("Выберите, пожалуйста, оценку от 1 до 5", code="bad_score")
     if isinstance(value, str):
         value = value.strip()
-        if not value.isdigit() or len(value) > 1:
+        if len(value) != 1 or value not in "12345":
             raise Invalid("Выберите, пожалуйста, оценку от 1 до 5", code="bad_score")
         value = int(value)
     if isinstance(value, float) and value.is_integer():

@@ -73,7 +73,7 @@ FIGURES_TTL = 15.0        # people ahead / estimates are shared by all phones fo
 LIMITS = {
     "address": (1200, 60.0),   # every visitor request from one address
     "token": (60, 60.0),       # page, JSON, stream opens of one ticket (polling is 15 a minute)
-    "post": (5, 60.0),         # rating submissions of one ticket
+    "post": (10, 60.0),        # rating submissions of one ticket
     "miss": (30, 60.0),        # unknown or expired tokens, bad desk keys, from one address
 }
 
@@ -678,8 +678,9 @@ def desk_rate(window):
     if not KEY_RE.match(key) or not hmac.compare_digest(key.encode(), state.desk_key(window).encode()):
         count_miss()
         return message_page(404, "QR-код не распознан",
-                            "Этот QR-код не подходит для оценки обслуживания.",
-                            "Оценить обслуживание можно и по QR-коду на Вашем талоне.", code="not_found")
+                            "Этот QR-код, к сожалению, не подходит для оценки обслуживания.",
+                            "Пожалуйста, оцените обслуживание по QR-коду на Вашем талоне или обратитесь "
+                            "к администратору зала.", code="not_found")
     row = state.hub.store.one("SELECT office, number FROM windows WHERE id = ?", (window,))
     if row is None:
         count_miss()

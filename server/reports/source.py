@@ -1,0 +1,174 @@
+"""Reading what the reports need from the hub's store: the office, the projection tables
+(``tickets``, ``segments``), the pause events of the log and the ``ratings`` table.
+
+Only reads; one SQL statement per kind of row. The month and the year are aggregated in SQL
+(:func:`segment_aggregates`, :func:`visit_aggregates`) so a year of 600,000 tickets never
+becomes 600,000 Python objects.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from ..domain.model import LEVELS
+from ..domain.norms import profile as norm_profile
+from ..domain.schedule import Schedule
+from ..store import Store
+from .figures import CAME_AFTER_CALL, DEFAULT_VISIT_NORM, SERVICE_OUTCOMES, DayContext
+
+SEGMENT_FIELDS = ("ticket", "idx", "service", "queued_at", "called_at", "started_at", "ended_at",
+                  "window", "operator", "outcome", "recalls", "phases", "level")
+TICKET_FIELDS = ("id", "code", "service", "first_service", "issued_at", "ended_at", "state", "outcome",
+                 "window", "operator")
+WINDOW_EVENTS = ("window.opened", "window.paused", "window.closed")
+
+
+class UnknownOffice(LookupError):
+    pass
+
+
+def context(store: Store, office: str, day: date, now: float) -> DayContext:
+    """The office as the rules see it on ``day`` (norms, schedule, services, windows, people)."""
+    row = store.one("SELECT * FROM offices WHERE id = ?", (office,))
+    if row is None:
+        raise UnknownOffice(office)
+    services = {r["id"]: {"letter": r["letter"], "name": r["name"], "kind": r["kind"], "order": r["ord"]}
+                for r in store.query("SELECT id, letter, name, kind, ord FROM services WHERE office = ?", (office,))}
+    windows = {r["id"]: {"number": r["number"], "level": r["level"]}
+               for r in store.query("SELECT id, number, level FROM windows WHERE office = ?", (office,))}
+    users = {r["login"]: r["name"] for r in store.query("SELECT login, name FROM users")}
+    return DayContext(
+        office={k: row[k] for k in ("id", "name", "company", "address")},
+        day=day,
+        profile=norm_profile(row["profile"], json.loads(row["profile_overrides"] or "{}")),
+        schedule=Schedule.from_json(json.loads(row["schedule"])),
+        services=services, windows=windows, users=users, now=now)
+
+
+def offices(store: Store) -> list[str]:
+    return [r["id"] for r in store.query("SELECT id FROM offices ORDER BY id")]
+
+
+# ---------------------------------------------------------------------- one day, row by row
+
+def segments_of_day(store: Store, office: str, day: str) -> list[dict]:
+    cols = ", ".join(f'"{c}"' for c in SEGMENT_FIELDS)
+    return store.query(f"SELECT {cols} FROM segments WHERE office = ? AND day = ? ORDER BY ticket, idx",
+                       (office, day))
+
+
+def tickets_of_day(store: Store, office: str, day: str) -> list[dict]:
+    cols = ", ".join(f'"{c}"' for c in TICKET_FIELDS)
+    return store.query(f"SELECT {cols} FROM tickets WHERE office = ? AND day = ? ORDER BY id", (office, day))
+
+
+def window_events(store: Store, office: str, first_day: str, last_day: str) -> list[dict]:
+    """``window.opened/paused/closed`` of days ``first_day``..``last_day``, in log order."""
+    rows = store.query(
+        "SELECT seq, day, type, at, data FROM events WHERE office = ? AND type IN (?, ?, ?) "
+        "AND day BETWEEN ? AND ? ORDER BY seq", (office, *WINDOW_EVENTS, first_day, last_day))
+    out = []
+    for r in rows:
+        d = json.loads(r["data"])
+        out.append({"seq": r["seq"], "day": r["day"], "type": r["type"], "at": r["at"], "window": d.get("window"),
+                    "operator": d.get("operator"), "reason": d.get("reason")})
+    return out
+
+
+def ratings(store: Store, office: str, first_day: str, last_day: str) -> list[dict]:
+    return store.query("SELECT ticket, day, score, comment, service, window, operator, at FROM ratings "
+                       "WHERE office = ? AND day BETWEEN ? AND ? ORDER BY at", (office, first_day, last_day))
+
+
+# ---------------------------------------------------------------------- a month or a year, in SQL
+
+def _limit_case(ctx: DayContext, which: str) -> tuple[str, list]:
+    """A SQL ``CASE`` giving each segment's norm limit in seconds (NULL without a norm)."""
+    parts, params = [], []
+    for sid in ctx.services:
+        if which == "wait":
+            parts.append("WHEN s.service = ? THEN ?")
+            params += [sid, ctx.wait_limit(sid)]
+        else:
+            for level in LEVELS:
+                parts.append("WHEN s.service = ? AND s.level = ? THEN ?")
+                params += [sid, level, ctx.service_limit(sid, level)]
+    if not parts:
+        return "NULL", []
+    return "CASE " + " ".join(parts) + " END", params
+
+
+def segment_aggregates(store: Store, ctx: DayContext, group: str, first_day: str, last_day: str) -> list[dict]:
+    """Sums over the segments of ``first_day``..``last_day`` grouped by ``group``: ``month``,
+    ``day``, ``service``, ``window`` or ``operator``. The rules are those of :mod:`.figures`."""
+    key = {"month": "substr(s.day, 1, 7)", "day": "s.day", "service": "s.service", "window": "s.window",
+           "operator": "s.operator"}[group]
+    came = ", ".join(f"'{o}'" for o in CAME_AFTER_CALL)
+    served = ", ".join(f"'{o}'" for o in SERVICE_OUTCOMES)
+    wait_case, wait_params = _limit_case(ctx, "wait")
+    svc_case, svc_params = _limit_case(ctx, "service")
+    sql = f"""
+    WITH m AS (
+      SELECT {key} AS k, s.outcome AS outcome, s.recalls AS recalls,
+        CASE WHEN s.called_at IS NOT NULL AND (s.started_at IS NOT NULL OR s.outcome IN ({came}))
+             THEN s.called_at - s.queued_at END AS w,
+        CASE WHEN s.started_at IS NOT NULL AND s.ended_at IS NOT NULL AND s.outcome IN ({served})
+             THEN s.ended_at - s.started_at END AS v,
+        {wait_case} AS wl, {svc_case} AS vl
+      FROM segments s WHERE s.office = ? AND s.day BETWEEN ? AND ?
+      {"AND s." + group + " IS NOT NULL" if group in ("window", "operator") else ""}
+    )
+    SELECT k, count(*) AS segments, total(outcome = 'finished') AS served,
+      count(w) AS wait_count, total(w) AS wait_sum, max(w) AS wait_max,
+      total(w IS NOT NULL AND wl IS NOT NULL) AS wait_normed, total(w <= wl) AS wait_within,
+      count(v) AS service_count, total(v) AS service_sum, max(v) AS service_max,
+      total(v IS NOT NULL AND vl IS NOT NULL) AS service_normed, total(v <= vl) AS service_within,
+      total(outcome = 'no_show') AS no_show, total(outcome = 'cancelled') AS cancelled,
+      total(outcome = 'transferred') AS transferred, total(outcome = 'escalated') AS escalated,
+      total(outcome = 'postponed') AS postponed, total(outcome = 'resolved') AS resolved,
+      total(outcome IS NULL OR outcome = 'expired') AS unfinished, total(recalls) AS recalls
+    FROM m GROUP BY k ORDER BY k"""
+    rows = store.query(sql, [*wait_params, *svc_params, ctx.office["id"], first_day, last_day])
+    for r in rows:
+        for f in ("served", "wait_normed", "wait_within", "service_normed", "service_within", "no_show",
+                  "cancelled", "transferred", "escalated", "postponed", "resolved", "unfinished", "recalls"):
+            r[f] = int(r[f])
+    return rows
+
+
+def visit_aggregates(store: Store, ctx: DayContext, group: str, first_day: str, last_day: str) -> list[dict]:
+    """Sums over the visits (tickets) of ``first_day``..``last_day`` grouped by ``group``
+    (``month``, ``day``, or the visit's last ``service``, ``window``, ``operator``)."""
+    key = {"month": "substr(day, 1, 7)", "day": "day", "service": "service", "window": "window",
+           "operator": "operator"}[group]
+    limit = (ctx.profile.visit_total or DEFAULT_VISIT_NORM).limit_seconds
+    sql = f"""
+    WITH m AS (
+      SELECT {key} AS k, state, outcome,
+        CASE WHEN state = 'finished' AND outcome <> 'resolved' THEN ended_at - issued_at END AS t
+      FROM tickets WHERE office = ? AND day BETWEEN ? AND ?
+    )
+    SELECT k, count(*) AS issued, count(t) AS served, total(t) AS time_sum, max(t) AS time_max,
+      total(t > ?) AS over_norm,
+      total(state = 'finished' AND outcome = 'resolved') AS resolved,
+      total(state = 'no_show') AS no_show,
+      total(state = 'cancelled' AND outcome = 'cancelled') AS cancelled,
+      total(state NOT IN ('finished', 'no_show') AND NOT (state = 'cancelled' AND outcome = 'cancelled'))
+        AS unfinished
+    FROM m GROUP BY k ORDER BY k"""
+    rows = store.query(sql, [ctx.office["id"], first_day, last_day, limit])
+    for r in rows:
+        for f in ("over_norm", "resolved", "no_show", "cancelled", "unfinished"):
+            r[f] = int(r[f])
+    return rows
+
+
+def rating_aggregates(store: Store, office: str, group: str, first_day: str, last_day: str) -> list[dict]:
+    key = {"month": "substr(day, 1, 7)", "day": "day"}[group]
+    return store.query(
+        f"""SELECT {key} AS k, count(*) AS count, avg(score) AS average,
+              total(score = 1) AS s1, total(score = 2) AS s2, total(score = 3) AS s3,
+              total(score = 4) AS s4, total(score = 5) AS s5,
+              total(comment <> '') AS with_comment
+            FROM ratings WHERE office = ? AND day BETWEEN ? AND ? AND score BETWEEN 1 AND 5
+            GROUP BY k ORDER BY k""", (office, first_day, last_day))
