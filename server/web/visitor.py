@@ -150,9 +150,10 @@ class Unknown(Exception):
 class Gone(Exception):
     """A real ticket of an earlier office day."""
 
-    def __init__(self, day: str):
+    def __init__(self, day: str, office: str | None = None):
         super().__init__(day)
         self.day = day
+        self.office = office
 
 
 # ---------------------------------------------------------------------- per-app state
@@ -275,7 +276,7 @@ def today_ticket(hall: Hall, found: Found, now: float) -> Ticket:
     today = hall.schedule.office_day(now)
     t = hall.tickets.get(found.ticket)
     if found.day != today or t is None or t.day != today:
-        raise Gone(found.day)
+        raise Gone(found.day, found.office)
     return t
 
 
@@ -415,13 +416,13 @@ def wants_json() -> bool:
 
 
 def message_page(status: int, title: str, text: str, hint: str = "", *, code: str = "",
-                 headers: dict | None = None, **extra):
+                 headers: dict | None = None, office: str | None = None, **extra):
     """A polite page (or JSON for the page's own scripts) with this status."""
     if wants_json():
         resp = jsonify({"error": code or str(status), "message": text, **extra})
     else:
         resp = Response(render_template("visitor/message.html", title=title, text=text, hint=hint,
-                                        status=status, office=extra.get("office")),
+                                        status=status, office=office_texts(office) if office else None),
                         mimetype="text/html")
     resp.status_code = status
     for k, v in (headers or {}).items():
@@ -437,11 +438,11 @@ def not_found_page():
                         code="not_found")
 
 
-def gone_page(day: str):
+def gone_page(day: str, office: str | None = None):
     return message_page(410, "Талон больше не действует",
-                        f"Этот талон действовал в день выдачи ({day_words(day)}).",
+                        f"Этот талон действовал только в день выдачи ({day_words(day)}).",
                         "Чтобы обратиться снова, возьмите, пожалуйста, новый талон в терминале "
-                        "у входа. Будем рады Вам помочь.", code="gone")
+                        "у входа. Будем рады Вам помочь.", code="gone", office=office)
 
 
 def too_many_page(wait: float):
@@ -484,7 +485,7 @@ def on_error(exc):
     if isinstance(exc, Unknown):
         return not_found_page()
     if isinstance(exc, Gone):
-        return gone_page(exc.day)
+        return gone_page(exc.day, exc.office)
     if isinstance(exc, HTTPException):
         if exc.code == 404:
             return not_found_page()
@@ -560,18 +561,19 @@ def ticket_events(token):
     check_limits(token if TOKEN_RE.match(token) else None)
     found = find(token)
     state = vs()
+    stream = state.hub.stream(found.office)
+    seq0 = stream.last  # read before the view: an event in between wakes the loop at once
     first = current_view(state, found)  # Gone / errors are answered before the stream starts
     if not state.take_stream():
         return message_page(503, "Сервер занят", "Сейчас страница обновляется реже.",
                             code="streams_busy", headers={"Retry-After": "30"})
-    stream = state.hub.stream(found.office)
     store = state.hub.store
     disconnected = request.environ.get("waitress.client_disconnected")
 
     def generate():
         try:
             view = first
-            seq = stream.last
+            seq = seq0
             yield b"retry: 2000\n" + sse("ticket", view, seq)
             last_sent = view
             beat = time.monotonic() + STREAM_HEARTBEAT
@@ -668,6 +670,14 @@ def ticket_rating(token):
     return redirect(url_for("visitor.ticket_page", token=found.token, _anchor="rating"), 303)
 
 
+@bp.get("/t/<token>/rating")
+def ticket_rating_page(token):
+    """The form's address opened in a browser (a bookmark, a reload): the page, at its rating."""
+    check_limits(token if TOKEN_RE.match(token) else None)
+    found = find(token)
+    return redirect(url_for("visitor.ticket_page", token=found.token, _anchor="rating"), 303)
+
+
 # ---------------------------------------------------------------------- the desk QR (001:509)
 
 @bp.get("/w/<int:window>/rate")
@@ -694,7 +704,7 @@ def desk_rate(window):
         return message_page(200, "Оценка обслуживания",
                             f"Сейчас у окна {row['number']} нет приёма, который можно оценить.",
                             "Оценить обслуживание можно и по QR-коду на Вашем талоне — после окончания "
-                            "приёма. Спасибо!", code="no_visit")
+                            "приёма. Спасибо!", code="no_visit", office=row["office"])
     return redirect(url_for("visitor.ticket_page", token=token, _anchor="rating"), 303)
 
 

@@ -139,6 +139,7 @@
 
   var form = $("rating-form");
   if (form) {
+    form.addEventListener("change", function () { show("rate-error", false); });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var chosen = form.querySelector("input[name=score]:checked");
