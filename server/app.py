@@ -24,6 +24,7 @@ EXTRA_BLUEPRINTS: list[str] = [
     "server.reports.routes",
     "server.web.stand",
     "server.web.visitor",
+    "server.api.operator_day",
 ]
 
 
