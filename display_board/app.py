@@ -1,0 +1,600 @@
+"""``talon board --hub URL [--key KEY] [--portrait]``: the hall board with its announcer.
+
+The board is a thin client (DESIGN §2): the hub's snapshot and event stream, through
+``hub_client`` only, make a ``BoardState``; the ``BoardWindow`` shows it; the ``Announcer``
+(display_board/announcer.py) says the calls. Threads:
+
+* the **GUI thread** owns the state, the widgets and the Qt sound player;
+* the **event stream** thread (``hub_client.EventStream``) puts events in an inbox and wakes
+  the GUI thread with a Qt signal; the GUI thread applies everything waiting at once, so a
+  burst (a replay after a reconnect) is drawn once, and a single call is on screen within a
+  few milliseconds of arriving;
+* one **hub worker** thread makes the HTTP calls (snapshot, heartbeat every 30 s, sound
+  incidents), so the screen never waits on the network;
+* the announcer's and the voice's own threads (speech is rendered ahead, see docs/board.md).
+
+Resilience: with no sound device the board keeps showing and flashing calls, logs the fault,
+tells the hall to watch the board, and reports a «sound» incident to the hub (closed again
+when sound comes back). After a drop the stream reconnects with ``Last-Event-ID``; the events
+it missed are applied (the calls appear, the recent list fills in) but calls older than
+``max_age_s`` are neither flashed nor announced. Ages are measured on the **hub's** clock
+(estimated from every heartbeat), so a board PC with a wrong clock neither repeats old calls
+nor stays silent.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from hub_client import EventStream, HubClient, HubError, HubEvent, HubUnavailable
+
+from .announcer import Announcement, Announcer, AnnouncerSettings, Player, QtPlayer, SilentPlayer
+from .board import FLASH_S, LANDSCAPE, PORTRAIT, BoardWindow
+from .state import BoardState, CallNews, Update, office_zone
+from .voice import Voice
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 30.0
+RESYNC_S = 60.0          # the office's texts, hours and «open» flag are fetched again this often
+RETRY_S = 3.0            # first connection: try again this often
+OFFLINE_NOTE_AFTER_S = 3.0
+PREPARE_PER_TICKET = 3   # phrases rendered ahead for each waiting ticket (its likely windows)
+PREPARE_PER_WINDOW = 5   # when a window opens: its first waiting tickets
+
+SOUND_NOTE = "Звуковое оповещение временно не работает — пожалуйста, следите за табло"
+OFFLINE_NOTE = "Нет связи с сервером очереди — табло обновится само, как только связь вернётся"
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("talon-queue")[:40]
+    except Exception:  # noqa: BLE001
+        return "dev"
+
+
+class HubClock:
+    """The hub's time as seen from this PC: its own clock plus the offset of the last sync."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.synced = False
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def sync(self, hub_now: float, sent: float, received: float) -> None:
+        offset = float(hub_now) - (sent + received) / 2
+        if self.synced and abs(offset - self.offset) > 2:
+            log.info("hub clock moved by %+.1f s against this computer", offset - self.offset)
+        self.offset = offset
+        self.synced = True
+
+
+class BoardApp(QObject):
+    """Connects the hub, the state, the window and the announcer. Create after QApplication."""
+
+    loaded = Signal()                      # the first snapshot is on the board
+    events_applied = Signal(int)           # the state now reflects this event seq
+    sound_changed = Signal(bool)           # sound works / has failed
+    _events_ready = Signal()
+    _snapshot_ready = Signal(object, str, int)
+    _hub_failed = Signal(str, object)
+    _stream_status = Signal(bool)
+    _announced = Signal(object)
+    _prepared = Signal()
+
+    def __init__(self, hub_url: str, key: str, office: str | None = None, *,
+                 orientation: str = "auto", show_waiting: bool = True, sound: bool = True,
+                 player: Player | None = None, voice: Voice | None = None,
+                 settings: AnnouncerSettings | None = None, cache_dir: Path | None = None,
+                 audio_outputs: Callable[[], Sequence[Any]] | None = None,
+                 heartbeat_s: float = HEARTBEAT_S, resync_s: float = RESYNC_S,
+                 flash_s: float = FLASH_S, reconnect_delay: float = 1.0) -> None:
+        super().__init__()
+        self.hub_url = hub_url.rstrip("/")
+        self.key = key
+        self.office = office
+        self.clock = HubClock()
+        self.state = BoardState()
+        self.window = BoardWindow(orientation=orientation, show_waiting=show_waiting, flash_s=flash_s)
+        self.reconnect_delay = reconnect_delay
+        self.stream: EventStream | None = None
+        self.connected = False
+        self.latencies: deque[float] = deque(maxlen=1000)   # hub event → on screen, seconds
+        self._client = HubClient(self.hub_url, token=key, timeout=5.0, retries=1)
+        self._stream_client = HubClient(self.hub_url, token=key, timeout=2.0, retries=0)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="talon-board-hub")
+        self._inbox: deque[HubEvent] = deque()
+        self._inbox_lock = threading.Lock()
+        self._drain_posted = False
+        self._closed = False
+        self._zone = office_zone({})
+        self._zone_name: str | None = None
+
+        # sound
+        self.sound_enabled = sound
+        self.voice = voice or Voice(cache_dir)
+        if player is None:
+            player = QtPlayer() if sound else SilentPlayer()
+        self.player = player
+        if audio_outputs is None and isinstance(player, QtPlayer):
+            from PySide6.QtMultimedia import QMediaDevices
+            audio_outputs = QMediaDevices.audioOutputs
+            self._devices = QMediaDevices(self)
+            self._devices.audioOutputsChanged.connect(self._check_sound_device)
+        self._audio_outputs = audio_outputs
+        self.announcer = Announcer(player, self.voice, settings, clock=self.clock.now,
+                                   on_done=self._announced.emit)
+        self.sound_ok = True
+        self._sound_state: dict | None = {"state": "ok"} if sound else None
+        self._incident_wanted = False      # a «sound» incident should be open at the hub
+        self._incident_open = False        # … and the hub has been told so
+        self._incident_detail = ""
+        self._prep_queue: deque[tuple[str, int | str, bool, int | None]] = deque()
+        self._prep_seen: set[tuple[str, str, bool]] = set()
+        self._prep_busy = False
+
+        self._events_ready.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+        self._snapshot_ready.connect(self._on_snapshot)
+        self._hub_failed.connect(self._on_hub_failed)
+        self._stream_status.connect(self._on_stream_status)
+        self._announced.connect(self._on_announced)
+        self._prepared.connect(self._on_prepared)
+
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(1000)
+        self._clock_timer.timeout.connect(self._tick)
+        self._heartbeat_timer = QTimer(self)
+        self._heartbeat_timer.setInterval(int(heartbeat_s * 1000))
+        self._heartbeat_timer.timeout.connect(self._heartbeat)
+        self._resync_timer = QTimer(self)
+        self._resync_timer.setInterval(int(resync_s * 1000))
+        self._resync_timer.timeout.connect(lambda: self._fetch("config"))
+        self._offline_timer = QTimer(self)
+        self._offline_timer.setSingleShot(True)
+        self._offline_timer.setInterval(int(OFFLINE_NOTE_AFTER_S * 1000))
+        self._offline_timer.timeout.connect(self._show_offline)
+
+    def _show_offline(self) -> None:
+        if not self._closed and not self.connected:
+            self.window.set_note("connection", OFFLINE_NOTE)
+
+    # --- life --------------------------------------------------------------------------------
+
+    def start(self) -> "BoardApp":
+        self._tick()
+        self._clock_timer.start()
+        self._heartbeat_timer.start()
+        self._resync_timer.start()
+        self._check_sound_device()
+        self._fetch("full")
+        return self
+
+    def stop(self) -> None:
+        self._closed = True
+        for timer in (self._clock_timer, self._heartbeat_timer, self._resync_timer, self._offline_timer):
+            timer.stop()
+        if self.stream is not None:
+            self.stream.stop()
+        self.announcer.close()
+        self.voice.close()
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    # --- the hub -----------------------------------------------------------------------------
+
+    def _submit(self, job: Callable[[], None]) -> Future | None:
+        if self._closed:
+            return None
+        try:
+            return self._worker.submit(job)
+        except RuntimeError:   # shut down
+            return None
+
+    def _fetch(self, purpose: str) -> None:
+        """Get the office's snapshot in the hub worker; ``purpose`` is «full» or «config».
+
+        ``floor`` is the last event the board had applied when it asked: a snapshot that
+        reflects less than that means the hub's log went back (restored from a backup).
+        """
+        floor = self.state.seq
+
+        def job() -> None:
+            try:
+                if self.office is None:
+                    self.office = self._client.me()["office"]
+                sent = time.time()
+                snap = self._client.state(self.office)
+                self.clock.sync(snap["now"], sent, time.time())
+            except (HubError, HubUnavailable, KeyError, TypeError) as exc:
+                self._hub_failed.emit(purpose, exc)
+                return
+            self._snapshot_ready.emit(snap, purpose, floor)
+        self._submit(job)
+
+    def _on_hub_failed(self, purpose: str, exc: Exception) -> None:
+        if self._closed:
+            return
+        if isinstance(exc, HubError) and exc.status in (401, 403):
+            log.error("the hub does not accept this board's key (%s); ask the administrator for the "
+                      "board key («ключ табло»)", exc.message)
+            text = "Табло не подключено: сервер очереди не принял ключ табло"
+            delay = 30.0
+        else:
+            log.warning("hub unavailable (%s: %s); trying again", type(exc).__name__, exc)
+            text = "Подключение к серверу очереди…"
+            delay = RETRY_S
+        if purpose == "full" and not self.state.loaded:
+            self.window.show_connecting(text)
+            QTimer.singleShot(int(delay * 1000), self._retry_full)
+
+    def _retry_full(self) -> None:
+        if not self._closed and not self.state.loaded:
+            self._fetch("full")
+
+    def _on_snapshot(self, snap: dict, purpose: str, floor: int) -> None:
+        if self._closed:
+            return
+        if purpose == "full" and not self.state.loaded:
+            self._load(snap)
+        elif int(snap.get("seq") or 0) < floor:
+            log.warning("the hub's event log is behind this board (event %s < %s): the hub was restored "
+                        "from a backup or replaced; loading its state afresh", snap.get("seq"), floor)
+            if self.stream is not None:
+                self.stream.stop()
+                self.stream = None
+            with self._inbox_lock:
+                self._inbox.clear()     # events of the log that is gone
+            self.state = BoardState()
+            self._load(snap)
+        else:
+            self.state.load_config(snap)
+            self._set_zone()
+            self.window.show_state(self.state)
+
+    def _load(self, snap: dict) -> None:
+        self.state.load_snapshot(snap)
+        self._set_zone()
+        self._tick()
+        self.window.show_state(self.state)
+        log.info("board of office %s shows %d calls, %d waiting (event %d)", self.office,
+                 len(self.state.calls), len(self.state.waiting), self.state.seq)
+        for tid, (service, code) in sorted(self.state.waiting.items())[:30]:
+            self._prepare_ticket(tid, code, service, limit=2)
+        self._start_stream(self.state.seq)
+        self.loaded.emit()
+
+    def _start_stream(self, last_seq: int) -> None:
+        if self.stream is not None:
+            return
+        self.stream = EventStream(self.hub_url, self.office, self.key, on_event=self._on_stream_event,
+                                  last_event_id=last_seq, on_status=self._on_stream_connected,
+                                  reconnect_delay=self.reconnect_delay).start()
+
+    # stream thread ------------------------------------------------------------------------
+
+    def _on_stream_event(self, event: HubEvent) -> None:
+        with self._inbox_lock:
+            self._inbox.append(event)
+            if self._drain_posted:
+                return
+            self._drain_posted = True
+        self._events_ready.emit()
+
+    def _on_stream_connected(self, connected: bool) -> None:
+        if connected:
+            # Before the missed events are handed over: learn the hub's time, so that the calls
+            # made while the board was away are judged by their real age.
+            try:
+                sent = time.time()
+                answer = self._stream_client.heartbeat(**self._heartbeat_body())
+                self.clock.sync(answer["now"], sent, time.time())
+            except (HubError, HubUnavailable, KeyError, TypeError) as exc:
+                log.warning("could not sync with the hub after connecting: %s", exc)
+        self._stream_status.emit(connected)
+
+    # GUI thread ---------------------------------------------------------------------------
+
+    def _on_stream_status(self, connected: bool) -> None:
+        if self._closed:
+            return
+        was = self.connected
+        self.connected = connected
+        if connected:
+            self._offline_timer.stop()
+            self.window.set_note("connection", None)
+            if not was:
+                log.info("event stream connected (after event %s)", self.stream.last_event_id if self.stream else "?")
+        else:
+            log.warning("event stream lost; reconnecting with Last-Event-ID %s",
+                        self.stream.last_event_id if self.stream else "?")
+            if not self._offline_timer.isActive():
+                self._offline_timer.start()
+
+    def _drain(self) -> None:
+        with self._inbox_lock:
+            events = list(self._inbox)
+            self._inbox.clear()
+            self._drain_posted = False
+        if not events or self._closed:
+            return
+        update = Update()
+        for event in events:
+            update.merge(self.state.apply(event))
+        if update.changed or update.news:
+            self.window.show_state(self.state)
+        if update.news:
+            self._show_and_announce(update.news)
+        if update.config_changed:
+            self._fetch("config")
+        for tid, code, service in update.issued:
+            self._prepare_ticket(tid, code, service)
+        for wid in update.windows_opened:
+            window = self.state.windows.get(wid)
+            if window is not None:
+                for tid, code in self.state.waiting_for_window(wid, PREPARE_PER_WINDOW):
+                    self._queue_prepare(code, window.number, False, tid)
+        self.events_applied.emit(self.state.seq)
+
+    def _show_and_announce(self, news: list[CallNews]) -> None:
+        now = self.clock.now()
+        max_age = self.announcer.settings.max_age_s
+        fresh = [n for n in news if now - n.at <= max_age]
+        old = [n for n in news if now - n.at > max_age]
+        if fresh:
+            self.window.show_news(fresh, flash=True)
+        if old:
+            log.info("%d calls made while the board was away are shown, not announced: %s", len(old),
+                     ", ".join(f"{n.call.code}→{n.call.window_label}" for n in old))
+            self.window.show_news(old, flash=False)
+        shown = self.clock.now()
+        for n in fresh:
+            self.latencies.append(shown - n.at)
+        for n in news:
+            # The announcer itself drops calls older than max_age_s (and records them as «stale»).
+            said = self.announcer.announce(n.call.code, n.call.window, recall=n.recall, called_at=n.at)
+            if said and not n.recall and self.sound_enabled:
+                self._queue_prepare(n.call.code, n.call.window, True, None)
+
+    def _tick(self) -> None:
+        self.window.set_clock(datetime.fromtimestamp(self.clock.now(), self._zone))
+
+    def _set_zone(self) -> None:
+        name = (self.state.schedule or {}).get("tz")
+        if name != self._zone_name:
+            self._zone_name = name
+            self._zone = office_zone(self.state.schedule)
+
+    # --- heartbeat and sound incidents ------------------------------------------------------
+
+    def _heartbeat_body(self) -> dict:
+        body: dict[str, Any] = {"version": _version()}
+        if self._sound_state is not None:
+            body["sound"] = dict(self._sound_state)
+        return body
+
+    def _heartbeat(self) -> None:
+        body = self._heartbeat_body()
+
+        def job() -> None:
+            try:
+                sent = time.time()
+                answer = self._client.heartbeat(**body)
+                self.clock.sync(answer["now"], sent, time.time())
+            except (HubError, HubUnavailable, KeyError, TypeError) as exc:
+                log.warning("heartbeat failed: %s", exc)
+                return
+            self._report_incident()
+        self._submit(job)
+
+    def _report_incident(self) -> None:
+        """In the hub worker: make the hub's «sound» incident match what we know."""
+        wanted, detail = self._incident_wanted, self._incident_detail
+        if wanted == self._incident_open:
+            return
+        try:
+            self._client.incident("sound", "open" if wanted else "closed", detail[:500])
+        except (HubError, HubUnavailable) as exc:
+            log.warning("could not report the sound incident (will retry with the heartbeat): %s", exc)
+            return
+        self._incident_open = wanted
+        log.info("sound incident %s at the hub", "opened" if wanted else "closed")
+
+    def _check_sound_device(self) -> None:
+        if not self.sound_enabled or self._audio_outputs is None:
+            return
+        try:
+            outputs = list(self._audio_outputs())
+        except Exception as exc:  # noqa: BLE001
+            outputs = []
+            log.debug("could not list audio outputs: %s", exc)
+        if not outputs:
+            self._sound_fault("no_device", "нет устройства вывода звука (колонки не подключены или выключены)")
+        elif not self.sound_ok and self._sound_state and self._sound_state.get("state") == "no_device":
+            log.info("an audio output appeared: %s", getattr(outputs[0], "description", lambda: "?")())
+            self._sound_back()
+
+    def _on_announced(self, item: Announcement) -> None:
+        if self._closed:
+            return
+        if item.outcome in ("no-sound", "player-error"):
+            state = "no_device" if item.outcome == "no-sound" else "error"
+            detail = ("нет устройства вывода звука" if state == "no_device"
+                      else "ошибка воспроизведения звука")
+            self._sound_fault(state, f"{detail}: вызов {item.code} не прозвучал")
+        elif item.outcome == "played":
+            self._sound_back()
+
+    def _sound_fault(self, state: str, detail: str) -> None:
+        first = self.sound_ok
+        self.sound_ok = False
+        self._sound_state = {"state": state, "detail": detail[:300]}
+        self._incident_wanted, self._incident_detail = True, detail
+        if first:
+            log.error("SOUND FAULT: %s — the board keeps showing and flashing calls", detail)
+            self.window.set_note("sound", SOUND_NOTE)
+            if self.state.loaded:
+                self.window.show_state(self.state)   # the empty board's hint no longer promises sound
+            self.sound_changed.emit(False)
+            self._heartbeat()
+
+    def _sound_back(self) -> None:
+        if self.sound_ok:
+            return
+        self.sound_ok = True
+        self._sound_state = {"state": "ok"}
+        self._incident_wanted, self._incident_detail = False, ""
+        log.info("sound works again")
+        self.window.set_note("sound", None)
+        if self.state.loaded:
+            self.window.show_state(self.state)
+        self.sound_changed.emit(True)
+        self._heartbeat()
+
+    # --- rendering phrases ahead -----------------------------------------------------------
+
+    def _prepare_ticket(self, ticket: int, code: str, service: str, limit: int = PREPARE_PER_TICKET) -> None:
+        for window in self.state.likely_windows(service, limit):
+            self._queue_prepare(code, window.number, False, ticket)
+
+    def _queue_prepare(self, code: str, window: int | str, recall: bool, ticket: int | None) -> None:
+        """Render a phrase in the background, one at a time, so a real call never waits long."""
+        if not self.sound_enabled:
+            return
+        key = (code, str(window), recall)
+        if key in self._prep_seen:
+            return
+        if len(self._prep_seen) > 5000:
+            self._prep_seen.clear()
+        self._prep_seen.add(key)
+        if recall:
+            self._prep_queue.appendleft((code, window, recall, ticket))  # needed soonest
+        else:
+            self._prep_queue.append((code, window, recall, ticket))
+        self._pump_prepare()
+
+    def _pump_prepare(self) -> None:
+        while not self._prep_busy and self._prep_queue and not self._closed:
+            code, window, recall, ticket = self._prep_queue.popleft()
+            if ticket is not None and ticket not in self.state.waiting:
+                continue   # called (its phrase is being rendered by the announcer) or gone
+            future = self.announcer.prepare(code, window, recall)
+            if future is None or future.done():
+                continue
+            self._prep_busy = True
+            future.add_done_callback(lambda _f: self._prepared.emit())
+
+    def _on_prepared(self) -> None:
+        if self._closed:
+            return
+        self._prep_busy = False
+        self._pump_prepare()
+
+    @property
+    def preparing(self) -> int:
+        return len(self._prep_queue) + (1 if self._prep_busy else 0)
+
+
+# --- the command ---------------------------------------------------------------------------
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="talon board", description="Табло в зале: вызовы талонов со звуком.")
+    p.add_argument("--hub", required=True, help="адрес сервера очереди, например http://192.168.1.10:8470")
+    p.add_argument("--key", default=os.environ.get("TALON_BOARD_KEY"),
+                   help="ключ табло (выдаёт администратор; по умолчанию $TALON_BOARD_KEY)")
+    p.add_argument("--office", help="офис (по умолчанию — офис, к которому привязан ключ)")
+    layout = p.add_mutually_exclusive_group()
+    layout.add_argument("--portrait", action="store_true", help="вертикальный экран 1080×1920")
+    layout.add_argument("--landscape", action="store_true", help="горизонтальный экран 1920×1080")
+    p.add_argument("--no-waiting", action="store_true", help="не показывать, сколько человек ожидает")
+    p.add_argument("--no-sound", action="store_true", help="без звука (второе табло в том же зале)")
+    p.add_argument("--volume", type=float, default=0.8, help="громкость 0…1 (0.8)")
+    p.add_argument("--max-age", type=float, default=60.0,
+                   help="вызовы старше стольких секунд не объявляются (после обрыва связи)")
+    p.add_argument("--cache-dir", type=Path, help="папка для готовых фраз")
+    p.add_argument("--windowed", action="store_true", help="в окне, а не во весь экран")
+    p.add_argument("--size", default="", help="размер окна ШxВ, например 1080x1920 (с --windowed)")
+    p.add_argument("--screen", type=int, default=None, help="номер экрана (0, 1, …)")
+    p.add_argument("--screenshot", type=Path,
+                   help="сохранить снимок табло в PNG и выйти (проверка на месте, документация)")
+    return p.parse_args(list(argv))
+
+
+def _say(text: str) -> None:
+    """A message for the person starting the board (the command line, not the log)."""
+    sys.stderr.write(text + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.key:
+        _say("Нужен ключ табло: --key КЛЮЧ (его выдаёт администратор; демо: «ключ табло» из "
+              "`talon init --demo`).")
+        return 2
+    try:
+        settings = AnnouncerSettings(volume=args.volume, max_age_s=args.max_age)
+    except ValueError as exc:
+        _say(f"Неверная настройка звука: {exc}")
+        return 2
+
+    from PySide6.QtGui import QKeySequence, QShortcut
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    orientation = PORTRAIT if args.portrait else LANDSCAPE if args.landscape else "auto"
+    board = BoardApp(args.hub, args.key, args.office, orientation=orientation,
+                     show_waiting=not args.no_waiting, sound=not (args.no_sound or args.screenshot),
+                     settings=settings,
+                     cache_dir=args.cache_dir)
+    window = board.window
+    quit_key = QShortcut(QKeySequence("Ctrl+Q"), window)   # for the staff; the hall has no keyboard
+    quit_key.activated.connect(app.quit)
+    screens = app.screens()
+    if args.screen is not None and 0 <= args.screen < len(screens):
+        window.setScreen(screens[args.screen])
+        window.move(screens[args.screen].geometry().topLeft())
+    if args.size:
+        try:
+            w, h = (int(x) for x in args.size.lower().split("x"))
+            window.resize(w, h)
+        except ValueError:
+            _say(f"Неверный размер окна: {args.size} (нужно, например, 1920x1080)")
+            return 2
+    elif args.portrait and (args.windowed or args.screenshot):
+        window.resize(1080, 1920)
+    if args.screenshot:
+        def shoot() -> None:
+            window.grab().save(str(args.screenshot))
+            log.info("screenshot saved to %s", args.screenshot)
+            app.quit()
+        board.loaded.connect(lambda: QTimer.singleShot(500, shoot))
+        QTimer.singleShot(20_000, app.quit)
+        window.show()
+    elif args.windowed:
+        window.show()
+    else:
+        window.setCursor(Qt.CursorShape.BlankCursor)
+        window.showFullScreen()
+    board.start()
+    try:
+        return app.exec()
+    finally:
+        board.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
