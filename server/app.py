@@ -14,6 +14,7 @@ from .api.openapi import document
 from .auth import Auth
 from .domain.model import QueueError
 from .hub import Clock, Hub
+from .paths import default_db_path
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,6 @@ EXTRA_BLUEPRINTS: list[str] = [
     "server.web.visitor",
     "server.api.operator_day",
 ]
-
-
-def default_db_path() -> Path:
-    return Path(os.environ.get("TALON_DB", Path.cwd() / "var" / "talon.sqlite"))
 
 
 def create_app(db_path: str | Path | None = None, *, testing_clock: bool = False,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .app import default_db_path
+from .paths import default_db_path
 
 log = logging.getLogger("talon")
 

@@ -22,6 +22,8 @@ Counting rules (docs/reports.md explains each with the standard's lines):
 * A **visit** is served when its ticket ended «finished» after a service at a window; its time is
   end − issue, waits and all transfers included; visits over the whole-visit norm (33 minutes,
   001:418–419) are attributed to the visit's last segment (its service, window, operator, hour).
+* **Sub-phases** (digital services 001:396–397, upsell 001:415–416) count for segments whose
+  service is measured, with the time spent in each phase.
 * **Pauses** run from ``window.paused`` to the next ``window.opened``/``window.closed`` of that
   window, cut at the end of reception that day (or midnight) and at the report's moment.
 """
@@ -293,7 +295,7 @@ def daily_figures(ctx: DayContext, segments: list[dict], tickets: list[dict],
         w = waited(seg)
         if w is not None:
             waits_all.append(w)
-        raw = seg.get("phases") or {}
+        raw = (seg.get("phases") or {}) if service_time(seg) is not None else {}
         for phase, secs in (json.loads(raw) if isinstance(raw, str) else raw).items():
             norm = ctx.profile.phase_norm(phase)
             phases.setdefault(phase, []).append((secs, norm.limit_seconds if norm else None))

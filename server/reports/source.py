@@ -52,9 +52,13 @@ def offices(store: Store) -> list[str]:
 # ---------------------------------------------------------------------- one day, row by row
 
 def segments_of_day(store: Store, office: str, day: str) -> list[dict]:
-    cols = ", ".join(f'"{c}"' for c in SEGMENT_FIELDS)
-    return store.query(f"SELECT {cols} FROM segments WHERE office = ? AND day = ? ORDER BY ticket, idx",
-                       (office, day))
+    """The day's segments. A segment still open keeps its recalls on the ticket (the core writes
+    them to the segment when it ends), so those come from the ticket's row."""
+    cols = ", ".join(f's."{c}"' for c in SEGMENT_FIELDS if c != "recalls")
+    return store.query(
+        f"SELECT {cols}, CASE WHEN s.outcome IS NULL THEN t.recalls ELSE s.recalls END AS recalls "
+        "FROM segments s JOIN tickets t ON t.id = s.ticket "
+        "WHERE s.office = ? AND s.day = ? ORDER BY s.ticket, s.idx", (office, day))
 
 
 def tickets_of_day(store: Store, office: str, day: str) -> list[dict]:
@@ -83,24 +87,34 @@ def ratings(store: Store, office: str, first_day: str, last_day: str) -> list[di
 # ---------------------------------------------------------------------- a month or a year, in SQL
 
 def _limit_case(ctx: DayContext, which: str) -> tuple[str, list]:
-    """A SQL ``CASE`` giving each segment's norm limit in seconds (NULL without a norm)."""
+    """A SQL ``CASE`` giving each segment's norm limit in seconds (NULL without a norm). Simple
+    ``CASE x WHEN …`` forms: SQLite reads ``x`` once per row."""
+    def by_service(level: str | None) -> tuple[str, list]:
+        parts, params = [], []
+        for sid in ctx.services:
+            limit = ctx.wait_limit(sid) if level is None else ctx.service_limit(sid, level)
+            if limit is not None:
+                parts.append("WHEN ? THEN ?")
+                params += [sid, limit]
+        return ("CASE s.service " + " ".join(parts) + " END", params) if parts else ("NULL", [])
+
+    if which == "wait":
+        return by_service(None)
     parts, params = [], []
-    for sid in ctx.services:
-        if which == "wait":
-            parts.append("WHEN s.service = ? THEN ?")
-            params += [sid, ctx.wait_limit(sid)]
-        else:
-            for level in LEVELS:
-                parts.append("WHEN s.service = ? AND s.level = ? THEN ?")
-                params += [sid, level, ctx.service_limit(sid, level)]
-    if not parts:
-        return "NULL", []
-    return "CASE " + " ".join(parts) + " END", params
+    for level in LEVELS:
+        sql, p = by_service(level)
+        parts.append(f"WHEN ? THEN {sql}")
+        params += [level, *p]
+    return "CASE s.level " + " ".join(parts) + " END", params
 
 
 def segment_aggregates(store: Store, ctx: DayContext, group: str, first_day: str, last_day: str) -> list[dict]:
     """Sums over the segments of ``first_day``..``last_day`` grouped by ``group``: ``month``,
-    ``day``, ``service``, ``window`` or ``operator``. The rules are those of :mod:`.figures`."""
+    ``day``, ``service``, ``window`` or ``operator``. The rules are those of :mod:`.figures`.
+
+    The inner query computes each segment's waiting, service and limits once (``LIMIT -1 OFFSET 0``
+    keeps SQLite from folding it into the outer one, which would evaluate each ``CASE`` once per
+    aggregate that mentions it); the outer one only sums."""
     key = {"month": "substr(s.day, 1, 7)", "day": "s.day", "service": "s.service", "window": "s.window",
            "operator": "s.operator"}[group]
     came = ", ".join(f"'{o}'" for o in CAME_AFTER_CALL)
@@ -109,7 +123,9 @@ def segment_aggregates(store: Store, ctx: DayContext, group: str, first_day: str
     svc_case, svc_params = _limit_case(ctx, "service")
     sql = f"""
     WITH m AS (
-      SELECT {key} AS k, s.outcome AS outcome, s.recalls AS recalls,
+      SELECT {key} AS k, s.outcome AS outcome,
+        CASE WHEN s.outcome IS NULL THEN (SELECT t.recalls FROM tickets t WHERE t.id = s.ticket)
+             ELSE s.recalls END AS recalls,
         CASE WHEN s.called_at IS NOT NULL AND (s.started_at IS NOT NULL OR s.outcome IN ({came}))
              THEN s.called_at - s.queued_at END AS w,
         CASE WHEN s.started_at IS NOT NULL AND s.ended_at IS NOT NULL AND s.outcome IN ({served})
@@ -117,6 +133,7 @@ def segment_aggregates(store: Store, ctx: DayContext, group: str, first_day: str
         {wait_case} AS wl, {svc_case} AS vl
       FROM segments s WHERE s.office = ? AND s.day BETWEEN ? AND ?
       {"AND s." + group + " IS NOT NULL" if group in ("window", "operator") else ""}
+      LIMIT -1 OFFSET 0
     )
     SELECT k, count(*) AS segments, total(outcome = 'finished') AS served,
       count(w) AS wait_count, total(w) AS wait_sum, max(w) AS wait_max,
@@ -147,6 +164,7 @@ def visit_aggregates(store: Store, ctx: DayContext, group: str, first_day: str, 
       SELECT {key} AS k, state, outcome,
         CASE WHEN state = 'finished' AND outcome <> 'resolved' THEN ended_at - issued_at END AS t
       FROM tickets WHERE office = ? AND day BETWEEN ? AND ?
+      LIMIT -1 OFFSET 0
     )
     SELECT k, count(*) AS issued, count(t) AS served, total(t) AS time_sum, max(t) AS time_max,
       total(t > ?) AS over_norm,

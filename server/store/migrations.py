@@ -73,3 +73,13 @@ def m002_site_keys(db):
     """Secrets the hub keeps across restarts (e.g. ``visitor``: signs the desk rating QR codes)."""
     db.execute("""CREATE TABLE IF NOT EXISTS site_keys (
         name TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)""")
+
+
+@migrations()
+def m003_report_months(db):
+    """The reports' cache of closed months (server/reports/cache.py): a month's sums for the
+    yearly pack, kept once the office has moved past the month; ``fingerprint`` names the norms
+    and rules they were counted with, ``tickets`` the month's ticket count (a check)."""
+    db.execute("""CREATE TABLE IF NOT EXISTS report_months (
+        office TEXT NOT NULL, month TEXT NOT NULL, fingerprint TEXT NOT NULL, tickets INTEGER NOT NULL,
+        data TEXT NOT NULL, made REAL NOT NULL, PRIMARY KEY (office, month))""")
