@@ -3,6 +3,10 @@
 A policy is a function ``(window, candidates, now, norms) -> Ticket | None``; ``norms`` gives the
 waiting norm (seconds) of a ticket's service, or None where the profile has none.
 Policies are named, so an office can choose one in its settings.
+
+Among waiting tickets that are alike (the same service, priority, individual format and
+target) a policy calls the older one first; ``norm-aware`` makes one exception, a punctual
+visitor before a late one (see ``estimate`` for how the projection treats that).
 """
 from __future__ import annotations
 
@@ -41,16 +45,35 @@ def fifo(window: Window, candidates: list[Ticket], now: float, wait_limit: WaitL
 WEIGHT_SLACK = 120.0
 #: Without a waiting norm a ticket is treated as if its norm were this long.
 DEFAULT_WAIT_LIMIT = 15 * 60.0
+#: A visitor already past the norm ranks as if the norm were this much (seconds) longer …
+LOST_GRACE = 5 * 60.0
+#: … or as if it ran out at this wait (seconds) in all, whichever comes first …
+LOST_BY = 15 * 60.0
+#: … but never ahead of a visitor who is less than this (seconds) from losing their own norm,
+#: so that one late visitor does not make a punctual one late in turn.
+LOST_FLOOR = 30.0
+#: The safety net: whoever has waited this long (seconds) is called first, oldest first.
+STARVING = 60 * 60.0
 
 
 def norm_aware(window: Window, candidates: list[Ticket], now: float, wait_limit: WaitLimit) -> Ticket | None:
-    """Least slack to the waiting norm first, among tickets that can still make their norm.
+    """Least slack to the waiting norm first; a visitor already late gets a second, later
+    deadline but does not push anyone else past the norm.
 
-    Tickets already past their norm can not be saved for the «within the norm» share; they are
-    taken oldest first once no ticket that can still be saved is waiting, and any ticket past
-    twice its norm is taken at once so that nobody waits without end (p95 and max stay bounded).
-    The individual format (001:378) and transfers (``priority``) always go first; a primary
-    service is worth ``WEIGHT_SLACK`` seconds of slack over a secondary one.
+    - The individual format (001:378) and transfers (``priority``) always go first.
+    - A visitor who can still make the norm is ranked by slack (the norm minus the time waited):
+      least slack first. A primary service of the window is worth ``WEIGHT_SLACK`` seconds of
+      slack over a secondary one.
+    - A visitor already past the norm gets a second deadline, ``LOST_GRACE`` after the norm or
+      at ``LOST_BY`` of waiting, whichever is sooner, and ranks by the slack to it — but never
+      ahead of someone less than ``LOST_FLOOR`` from losing their own norm. Among late visitors
+      the one latest against the second deadline goes first.
+    - Nobody waits longer than ``STARVING``: such a visitor is called first.
+
+    «Least slack first, the late ones in the gaps» keeps the most visitors within a waiting norm
+    (shortest time to extinction: Panwar, Towsley and Wolf, 1988); the second deadline keeps the
+    late ones from waiting without end, and the floor keeps them from starting a cascade of new
+    late ones. ``docs/simulation.md`` has the figures against ``fifo``.
     """
     if not candidates:
         return None
@@ -60,13 +83,13 @@ def norm_aware(window: Window, candidates: list[Ticket], now: float, wait_limit:
         waited = now - t.queued_at
         slack = limit - waited
         bonus = WEIGHT_SLACK * (window.services.get(t.service, 0) - 1)
-        if waited > 2 * limit:
-            band, order = 0, t.queued_at           # starving: oldest first, before anything else
+        if waited > STARVING:
+            band, order = 0, 0.0
         elif slack >= 0:
-            band, order = 1, slack - bonus          # can still make it: least slack first
+            band, order = 1, slack - bonus
         else:
-            band, order = 2, t.queued_at - bonus    # lost for the norm: oldest first
-        return (not t.individual, -t.priority, band, order, t.id)
+            band, order = 1, max(LOST_FLOOR, min(LOST_GRACE + slack, LOST_BY - waited)) - bonus
+        return (not t.individual, -t.priority, band, order, t.queued_at, t.id)
 
     return min(candidates, key=key)
 

@@ -1,16 +1,40 @@
 """The wait estimate: when will each waiting ticket be called?
 
-The estimate runs the office's own dispatch policy forward from the present: the windows that
-are open finish their current visitor after the recent average service time of that service,
-then call the next ticket the policy would choose, and so on. That gives a call time for every
-waiting ticket at once. The printed range widens the point estimate by the spread seen in
-service times (settings ``estimate_low`` / ``estimate_high``) and is rounded to whole minutes.
+The estimate runs the office's own dispatch policy forward from the present, the way the day
+will most likely go:
+
+- the windows that are open finish their current visitor (the expected rest of a service that
+  has already run for a while, from the recent service times), windows on a break come back
+  after a usual break, then every window calls the next ticket the policy would choose, and so
+  on;
+- a call takes a window for the time calls of that service have recently taken it (the walk to
+  the window, recalls, no-shows and the service itself: ``Hall.occupancy``), shrunk towards the
+  norm while there are few observations;
+- visitors who have not come yet are part of the projection: each service's queue keeps
+  receiving visitors (and transfers, which go first) at the rate seen over the last hour
+  (``Hall.queued_log``), until the office closes. Under ``norm-aware`` a later cash-desk
+  visitor with a 4-minute norm is called before an earlier consultation, and under ``fifo`` a
+  window's primary service is called before its secondary ones: without the visitors still to
+  come the estimate would be too short.
+
+That gives a call time for every waiting ticket at once. The printed range is that point ± a
+margin that grows with the square root of the wait (the sum of many service times spreads
+like that) and is rounded outwards to whole minutes; ``docs/simulation.md`` records how often
+the real wait falls inside it on the peak-day scenario.
+
+To stay fast, the projection lets only the oldest ticket of each group of alike tickets (the
+same service, priority, individual format and target) be called at each step: policies call
+the older of two alike tickets first, except that ``norm-aware`` lets a punctual visitor go
+before an older one who is already late. Following that exception too made the estimate
+measurably worse on the peak-day scenario (the late visitor's own call comes sooner than it
+predicts), so the projection keeps the simpler rule.
 
 Above ``MAX_PROJECTED`` waiting tickets the projection would cost too much on every issue, so a
 closed form is used instead: the work ahead divided by the windows that serve the service.
 """
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from typing import TYPE_CHECKING
@@ -22,54 +46,238 @@ if TYPE_CHECKING:
     from .hall import Hall
 
 MAX_PROJECTED = 250
-CALL_OVERHEAD = 30.0  # seconds between a call and the visitor sitting down
+CALL_OVERHEAD = 30.0  # seconds between a call and the visitor sitting down, before anything is observed
+PRIOR_WEIGHT = 3.0  # the prior (norm-based) call time counts as this many observations
+DEFAULT_SCV = 0.35  # spread of call times (variance / mean²) before anything is observed
+ORDER_DRAWS = 16  # lattice points for the expected order of the busy windows' finishing times
+ARRIVAL_WINDOW = 3600.0  # visitors of the last hour give the rates of the visitors still to come
+MIN_SPAN = 20 * 60.0  # a rate is never measured over less than this
+ARRIVAL_WEIGHT = 1.0  # visitors still to come count at this weight in the projection
+HORIZON = 4 * 3600.0  # visitors still to come are projected at most this far ahead
+#: how long a window on a break is expected to stay away, by the reason of the pause
+PAUSE_EXPECTED = {"lunch": 45 * 60.0, "technical": 10 * 60.0, "other": 15 * 60.0}
+#: the range: point ± Z · sqrt(SPREAD_PER_SECOND · point + SPREAD_BASE²), rounded outwards
+Z = 1.28
+SPREAD_PER_SECOND = 45.0  # seconds² of variance per second of projected wait
+SPREAD_BASE = 45.0  # seconds: even «now» is not exact (a walk, a recall)
 
 
-def _windows_for_projection(hall: "Hall") -> list[Window]:
-    open_ = [w for w in hall.windows.values() if w.state is WindowState.OPEN]
-    if open_:
-        return open_
-    # nobody is open yet (the office is just opening): assume the windows will open
-    return [w for w in hall.windows.values() if w.state is not WindowState.CLOSED] or list(hall.windows.values())
+# ---------------------------------------------------------------------- what the hall has seen
 
+def call_stats(hall: "Hall", service_id: str) -> tuple[float, float]:
+    """(mean seconds, squared coefficient of variation) of how long one call of this service
+    takes a window (call → end), the norm-based prior counting as ``PRIOR_WEIGHT`` observations."""
+    prior = CALL_OVERHEAD + hall.mean_service_time(service_id)
+    seen = hall.occupancy.get(service_id)
+    if not seen:
+        return prior, DEFAULT_SCV
+    n, total = len(seen), sum(seen)
+    mean = (total + PRIOR_WEIGHT * prior) / (n + PRIOR_WEIGHT)
+    if n < 5:
+        return mean, DEFAULT_SCV
+    m = total / n
+    scv = sum((x - m) ** 2 for x in seen) / (n - 1) / (m * m) if m > 0 else DEFAULT_SCV
+    return mean, (scv * n + DEFAULT_SCV * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)
+
+
+def call_time(hall: "Hall", service_id: str) -> float:
+    """Expected seconds a window is taken by one call of this service (call → end)."""
+    return call_stats(hall, service_id)[0]
+
+
+def arrival_rates(hall: "Hall", now: float) -> list[tuple[str, int, float]]:
+    """(service, priority, visitors per second) of the queues, from the last hour's arrivals."""
+    out = []
+    since = now - ARRIVAL_WINDOW
+    for service_id, log in hall.queued_log.items():
+        counts: dict[int, int] = {}
+        first = now
+        for at, priority in reversed(log):
+            if at < since:
+                break
+            if at > now:
+                continue
+            key = 1 if priority > 0 else 0
+            counts[key] = counts.get(key, 0) + 1
+            first = at
+        n = sum(counts.values())
+        if not n:
+            continue
+        # the first arrival seen starts the span; one mean gap is added for the one before it
+        span = min(ARRIVAL_WINDOW, max(MIN_SPAN, (now - first) * (n + 1) / n))
+        for priority, count in counts.items():
+            out.append((service_id, priority, ARRIVAL_WEIGHT * count / span))
+    return out
+
+
+def _residuals(hall: "Hall", t: Ticket, now: float, sorted_seen: dict) -> list[float]:
+    """Possible seconds until the window now busy with ``t`` is free (a sample, sorted): the
+    recent calls of the same service that lasted longer than this one has so far."""
+    if t.state is TicketState.SERVING and t.started_at is not None:
+        elapsed, key = now - t.started_at, ("service", t.service)
+        if key not in sorted_seen:
+            sorted_seen[key] = sorted(hall.recent.get(t.service) or ())
+        mean = hall.mean_service_time(t.service)
+    else:
+        elapsed, key = now - (t.called_at if t.called_at is not None else now), ("call", t.service)
+        if key not in sorted_seen:
+            sorted_seen[key] = sorted(hall.occupancy.get(t.service) or ())
+        mean = call_time(hall, t.service)
+    seen = sorted_seen[key]
+    longer = seen[bisect.bisect_right(seen, elapsed):]
+    if len(longer) >= 3:
+        return [x - elapsed for x in longer]
+    if len(seen) >= 5:  # longer than nearly every call seen: it should end soon
+        return [max(60.0, 0.2 * mean)]
+    return [max(mean - elapsed, 0.2 * mean)]
+
+
+def _order_statistics(samples: list[list[float]]) -> list[float]:
+    """Expected k-th smallest of independent residuals, k = 1 … n (windows finish in parallel:
+    the first window free comes sooner than any one window's expected residual). Computed on a
+    fixed lattice of quantiles, so the result is the same for the same hall."""
+    n = len(samples)
+    if n == 1:
+        return [sum(samples[0]) / len(samples[0])]
+    sums = [0.0] * n
+    for d in range(ORDER_DRAWS):
+        # window i takes its sample's value at quantile u = (d + ½)/D + i·φ (mod 1)
+        draw = sorted(xs[int(((d + 0.5) / ORDER_DRAWS + i * 0.6180339887) % 1.0 * len(xs))]
+                      for i, xs in enumerate(samples))
+        for k, x in enumerate(draw):
+            sums[k] += x
+    return [x / ORDER_DRAWS for x in sums]
+
+
+def _windows_for_projection(hall: "Hall", now: float) -> list[tuple[float, Window]]:
+    """The windows that will call tickets, with the moment each is next free."""
+    out = []
+    busy: list[tuple[float, Window, list[float]]] = []
+    sorted_seen: dict = {}
+    for w in hall.windows.values():
+        if w.state is WindowState.OPEN:
+            if w.ticket is not None and w.ticket in hall.tickets:
+                rs = _residuals(hall, hall.tickets[w.ticket], now, sorted_seen)
+                busy.append((sum(rs) / len(rs), w, rs))
+            else:
+                out.append((now, w))
+        elif w.state is WindowState.PAUSED:
+            back = (w.since or now) + PAUSE_EXPECTED.get(w.pause_reason or "other", PAUSE_EXPECTED["other"])
+            out.append((max(back, now + 60.0), w))
+    if busy:
+        # the window expected to finish first gets the expected first finishing time, and so on
+        busy.sort(key=lambda b: (b[0], b[1].id))
+        for at, (_, w, _) in zip(_order_statistics([b[2] for b in busy]), busy):
+            out.append((now + at, w))
+    if any(w.state is WindowState.OPEN for _, w in out):
+        return out
+    # nobody is open yet (the office is just opening): assume the windows will open now
+    fallback = [w for w in hall.windows.values() if w.state is not WindowState.CLOSED] or list(hall.windows.values())
+    return [(now, w) for w in fallback]
+
+
+# ---------------------------------------------------------------------- the projection
 
 def project(hall: "Hall", now: float, extra: Ticket | None = None) -> dict[int, float]:
     """Projected call time of every waiting ticket (and of ``extra``, a ticket not yet issued)."""
+    return _project(hall, now, extra, stop_at=None)
+
+
+def _project(hall: "Hall", now: float, extra: Ticket | None, stop_at: int | None) -> dict[int, float]:
     waiting = hall.waiting()
     if extra is not None:
-        waiting = waiting + [extra]
+        if not waiting:  # nobody else waits: a free window that can take it calls it at once
+            for w in hall.windows.values():
+                if w.state is WindowState.OPEN and w.ticket is None and dispatch.eligible(w, [extra]):
+                    return {extra.id: now}
+        waiting.append(extra)
     if not waiting:
         return {}
-    windows = _windows_for_projection(hall)
+    windows = _windows_for_projection(hall, now)
     if len(waiting) > MAX_PROJECTED:
-        return _closed_form(hall, windows, waiting, now)
+        return _closed_form(hall, [w for _, w in windows], waiting, now)
     policy = dispatch.POLICIES[hall.settings.policy]
-    free: list[tuple[float, int]] = []
-    for w in windows:
-        busy_until = now
-        if w.ticket is not None and w.ticket in hall.tickets:
-            t = hall.tickets[w.ticket]
-            mean = hall.mean_service_time(t.service)
-            if t.state is TicketState.SERVING and t.started_at is not None:
-                busy_until = now + max(mean - (now - t.started_at), mean * 0.1)
-            else:
-                busy_until = now + CALL_OVERHEAD + mean
-        heapq.heappush(free, (busy_until, w.id))
-    by_id = {w.id: w for w in windows}
-    remaining = list(waiting)
+    wait_limit = hall.wait_limit
+    cycles: dict[str, tuple[float, float]] = {}
+
+    def stats(service_id: str) -> tuple[float, float]:
+        c = cycles.get(service_id)
+        if c is None:
+            c = cycles[service_id] = call_stats(hall, service_id)
+        return c
+
+    # groups of alike tickets, each in age order: only the head of a group can be called next
+    groups: dict[tuple, list[Ticket]] = {}
+    for t in sorted(waiting, key=lambda x: (x.queued_at, x.id)):
+        groups.setdefault(_group(t), []).append(t)
+    by_window = {w.id: w for _, w in windows}
+    serves = {w.id: _reach(w) for w in by_window.values()}
+    # real tickets some projected window can call (the rest get no estimate)
+    reachable = [t for t in waiting if any(dispatch.eligible(w, [t]) for w in by_window.values())]
+    left = len(reachable)
+    if not left or (stop_at is not None and all(t.id != stop_at for t in reachable)):
+        return {}
+
+    # visitors still to come: one stream per (service, priority), evenly spaced at its rate
+    closes = hall.schedule.closes_at(now)
+    until = min(now + HORIZON, closes.timestamp() if closes else now + HORIZON)
+    streams = []
+    for service_id, priority, rate in arrival_rates(hall, now):
+        if rate > 0 and service_id in hall.services and any(service_id in s for s in serves.values()):
+            first = now + 0.5 / rate
+            if first < until:
+                streams.append([first, 1.0 / rate, service_id, priority])
+    future = [(s[0], i) for i, s in enumerate(streams)]
+    heapq.heapify(future)
+    synthetic_id = -2
+
+    free = [(at, w.id) for at, w in windows]
+    heapq.heapify(free)
     called: dict[int, float] = {}
-    idle: set[int] = set()
-    while free and remaining:
+    renewed: set[int] = set()
+    while free and left:
         at, wid = heapq.heappop(free)
-        w = by_id[wid]
-        chosen = policy(w, dispatch.eligible(w, remaining), at, hall.wait_limit)
+        while future and future[0][0] <= at:  # visitors who have come by then join the queues
+            when, i = heapq.heappop(future)
+            s = streams[i]
+            ghost = Ticket(id=synthetic_id, office=hall.office, day="", service=s[2], letter="", number=0,
+                           token="", issued_at=when, queued_at=when, priority=s[3])
+            synthetic_id -= 1
+            groups.setdefault(_group(ghost), []).append(ghost)
+            s[0] = when + s[1]
+            if s[0] < until:
+                heapq.heappush(future, (s[0], i))
+        w = by_window[wid]
+        heads = [g[0] for key, g in groups.items() if g and key[0] in serves[wid]]
+        chosen = policy(w, dispatch.eligible(w, heads), at, wait_limit) if heads else None
         if chosen is None:
-            idle.add(wid)  # nothing for this window any more
+            nxt = min((when for when, i in future if streams[i][2] in serves[wid]), default=None)
+            if nxt is not None:
+                heapq.heappush(free, (nxt, wid))  # idle until someone it can serve comes
             continue
-        called[chosen.id] = at
-        remaining.remove(chosen)
-        heapq.heappush(free, (at + CALL_OVERHEAD + hall.mean_service_time(chosen.service), wid))
+        groups[_group(chosen)].pop(0)
+        if chosen.id > -2:
+            called[chosen.id] = at
+            left -= 1
+            if chosen.id == stop_at:
+                break
+        mean, scv = stats(chosen.service)
+        if wid not in renewed:
+            # Service times vary: a window finishes its k-th visitor on average SCV·mean/2 sooner
+            # than k fixed-length visits would say (renewal theory), so the first visit in the
+            # projection is shortened by that much and every later call moves up with it.
+            renewed.add(wid)
+            mean -= scv * mean / 2.0
+        heapq.heappush(free, (at + mean, wid))
     return called
+
+
+def _group(t: Ticket) -> tuple:
+    return (t.service, t.priority, t.individual, t.target_window, t.target_level)
+
+
+def _reach(w: Window) -> frozenset[str]:
+    return frozenset(s for s, weight in w.services.items() if weight > 0)
 
 
 def _closed_form(hall: "Hall", windows: list[Window], waiting: list[Ticket], now: float) -> dict[int, float]:
@@ -80,7 +288,7 @@ def _closed_form(hall: "Hall", windows: list[Window], waiting: list[Ticket], now
             continue
         queue = sorted((t for t in waiting if t.service == service_id),
                        key=lambda t: (not t.individual, -t.priority, t.queued_at, t.id))
-        per_visit = (CALL_OVERHEAD + hall.mean_service_time(service_id)) / len(servers)
+        per_visit = call_time(hall, service_id) / len(servers)
         for i, t in enumerate(queue):
             out[t.id] = now + i * per_visit
     return out
@@ -92,25 +300,47 @@ def call_order(hall: "Hall", now: float) -> list[int]:
     return sorted(projected, key=lambda tid: (projected[tid], tid))
 
 
+def spread(seconds: float) -> float:
+    """The margin (seconds) around a projected wait of ``seconds`` for the printed range."""
+    return Z * math.sqrt(SPREAD_PER_SECOND * max(seconds, 0.0) + SPREAD_BASE * SPREAD_BASE)
+
+
 def wait_range(hall: "Hall", seconds: float | None) -> tuple[float | None, float | None]:
-    """A printed range in whole minutes around a point estimate of seconds."""
+    """A printed range in whole minutes around a point estimate of seconds: at least as wide as
+    ``spread`` on each side, and centred on the point as closely as whole minutes allow (the
+    middle of the range is what a visitor reads as the estimate)."""
     if seconds is None:
         return None, None
-    minutes = max(seconds, 0.0) / 60.0
-    low = math.floor(minutes * hall.settings.estimate_low)
-    high = math.ceil(minutes * hall.settings.estimate_high + 1)
-    return float(low), float(max(high, low + 1))
+    point = max(seconds, 0.0) / 60.0
+    margin = spread(seconds) / 60.0
+    if point - margin <= 0.5:  # the call may come at any moment
+        return 0.0, float(max(1, math.floor(point + margin + 0.5)))
+    width = max(1, math.ceil(2 * margin - 0.25))
+    best = None
+    for w in (width, width + 1):
+        low = math.floor(point - w / 2 + 0.5)
+        candidate = (abs(low + w / 2 - point), w, low)
+        best = candidate if best is None or candidate < best else best
+    _, w, low = best
+    low = max(low, 0)
+    return float(low), float(low + w)
+
+
+def point_for_new_ticket(hall: "Hall", service_id: str, now: float, individual: bool = False,
+                         priority: int = 0) -> float | None:
+    """The projected wait (seconds) of a ticket for this service issued now: the point the
+    printed range is built around."""
+    probe = Ticket(id=-1, office=hall.office, day=hall.day or "", service=service_id, letter="?",
+                   number=0, token="", issued_at=now, queued_at=now, individual=individual,
+                   priority=priority)
+    at = _project(hall, now, probe, stop_at=-1).get(-1)
+    return None if at is None else at - now
 
 
 def for_new_ticket(hall: "Hall", service_id: str, now: float, individual: bool = False,
                    priority: int = 0) -> tuple[float | None, float | None]:
     """The range (minutes) printed on a ticket for this service issued now."""
-    probe = Ticket(id=-1, office=hall.office, day=hall.day or "", service=service_id, letter="?",
-                   number=0, token="", issued_at=now, queued_at=now, individual=individual,
-                   priority=priority)
-    projected = project(hall, now, extra=probe)
-    at = projected.get(-1)
-    return wait_range(hall, None if at is None else at - now)
+    return wait_range(hall, point_for_new_ticket(hall, service_id, now, individual, priority))
 
 
 def for_waiting(hall: "Hall", now: float) -> dict[int, tuple[float | None, float | None]]:
@@ -118,3 +348,4 @@ def for_waiting(hall: "Hall", now: float) -> dict[int, tuple[float | None, float
     projected = project(hall, now)
     return {t.id: wait_range(hall, projected[t.id] - now if t.id in projected else None)
             for t in hall.waiting()}
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from typing import Callable, Iterator
 
 from . import dispatch, estimate
@@ -18,7 +19,8 @@ from .model import (LEVELS, PAUSE_REASONS, PHASES, CLIENT_TYPES, Conflict, Inval
 from .norms import ROSATOM_2026, NormProfile
 from .schedule import Schedule, always_open
 
-RECENT = 20  # service times remembered per service for the wait estimate
+RECENT = 100  # service times remembered per service for the wait estimate
+QUEUED_LOG = 400  # recent times visitors joined each service's queue (arrival rates for the estimate)
 
 
 @dataclass
@@ -40,15 +42,23 @@ class Hall:
     day: str | None = None
     counters: dict[str, int] = field(default_factory=dict)
     tickets: dict[int, Ticket] = field(default_factory=dict)
+    #: the tickets of the office day before this one, as they ended (for the store to record them)
+    yesterday: dict[int, Ticket] = field(default_factory=dict, repr=False)
     recent: dict[str, deque] = field(default_factory=dict)
+    #: seconds a window was taken per call (call → end: walk, recalls, service, no-shows), per service
+    occupancy: dict[str, deque] = field(default_factory=dict)
+    #: (time, priority) each visitor joined a service's queue (issue, transfer, return), per service
+    queued_log: dict[str, deque] = field(default_factory=dict)
     next_id: Callable[[], int] | None = None
     pending: list[dict] = field(default_factory=list)
     _id_seq: int = 0
+    _waiting: dict[int, Ticket] = field(default_factory=dict, repr=False)  # index of waiting tickets
+    _day_span: tuple | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ reading
 
     def waiting(self) -> list[Ticket]:
-        return [t for t in self.tickets.values() if t.state is TicketState.WAITING]
+        return sorted(self._waiting.values(), key=_by_id)
 
     def ticket(self, ticket_id: int) -> Ticket:
         t = self.tickets.get(ticket_id)
@@ -118,16 +128,23 @@ class Hall:
 
     def roll_day(self, now: float) -> None:
         """Start a new office day: yesterday's open tickets end, windows close, numbering restarts."""
-        today = self.schedule.office_day(now)
-        if self.day == today:
+        span = self._day_span  # (schedule, day, start, end) of the day last seen: most calls stop here
+        if span is not None and span[0] is self.schedule and span[1] == self.day and span[2] <= now < span[3]:
             return
-        for t in list(self.tickets.values()):
-            if not t.state.terminal:
-                self.emit("ticket.expired", now, ticket=t.id)
-        for w in self.windows.values():
-            if w.state is not WindowState.CLOSED:
-                self.emit("window.closed", now, window=w.id, reason="day_end")
-        self.emit("day.started", now, day=today)
+        today = self.schedule.office_day(now)
+        if self.day != today:
+            for t in list(self.tickets.values()):
+                if not t.state.terminal:
+                    self.emit("ticket.expired", now, ticket=t.id)
+            for w in self.windows.values():
+                if w.state is not WindowState.CLOSED:
+                    self.emit("window.closed", now, window=w.id, reason="day_end")
+            self.emit("day.started", now, day=today)
+        local = self.schedule.local(now).date()
+        zone = self.schedule.zone
+        self._day_span = (self.schedule, self.day,
+                          datetime.combine(local, time(0, 0), zone).timestamp(),
+                          datetime.combine(local + timedelta(days=1), time(0, 0), zone).timestamp())
 
     # ------------------------------------------------------------------ commands: tickets
 
@@ -162,7 +179,7 @@ class Hall:
         self.roll_day(now)
         w = self._ready_window(window_id, operator)
         policy = dispatch.POLICIES[self.settings.policy]
-        chosen = policy(w, dispatch.eligible(w, self.tickets.values()), now, self.wait_limit)
+        chosen = policy(w, dispatch.eligible(w, self._waiting.values()), now, self.wait_limit)
         if chosen is None:
             return None
         self.emit("ticket.called", now, ticket=chosen.id, window=w.id, operator=w.operator)
@@ -370,6 +387,15 @@ STATE_WORDS = {
 
 # ---------------------------------------------------------------------- applying events
 
+def _by_id(t: Ticket) -> int:
+    return t.id
+
+
+def _queued(hall: Hall, t: Ticket, now: float) -> None:
+    """The ticket (re)joined a queue: index it and log the arrival for the estimate."""
+    hall._waiting[t.id] = t
+    hall.queued_log.setdefault(t.service, deque(maxlen=QUEUED_LOG)).append((now, t.priority))
+
 def _end_segment(hall: Hall, t: Ticket, now: float, outcome: str) -> None:
     seg = t.segment
     if t.phase is not None and t.phase_started_at is not None:
@@ -381,11 +407,14 @@ def _end_segment(hall: Hall, t: Ticket, now: float, outcome: str) -> None:
     t.phase_started_at = None
     if seg.started_at is not None and outcome in ("finished", "transferred", "escalated"):
         hall.recent.setdefault(seg.service, deque(maxlen=RECENT)).append(now - seg.started_at)
+    if seg.called_at is not None and outcome != "expired":
+        hall.occupancy.setdefault(seg.service, deque(maxlen=RECENT)).append(now - seg.called_at)
     if t.window is not None and t.window in hall.windows and hall.windows[t.window].ticket == t.id:
         hall.windows[t.window].ticket = None
 
 
 def _terminal(hall: Hall, t: Ticket, now: float, state: TicketState, outcome: str) -> None:
+    hall._waiting.pop(t.id, None)
     _end_segment(hall, t, now, outcome)
     t.state = state
     t.ended_at = now
@@ -410,11 +439,13 @@ def _a_issued(hall: Hall, now: float, d: dict, e: dict) -> None:
     t.segments.append(Segment(service=t.service, queued_at=now))
     hall.tickets[t.id] = t
     hall.counters[t.letter] = max(hall.counters.get(t.letter, 0), t.number)
+    _queued(hall, t, now)
 
 
 def _a_called(hall: Hall, now: float, d: dict, e: dict) -> None:
     t = hall.tickets[d["ticket"]]
     w = hall.windows.get(d["window"])
+    hall._waiting.pop(t.id, None)
     t.state = TicketState.CALLED
     t.window = d["window"]
     t.operator = d.get("operator")
@@ -472,6 +503,7 @@ def _a_postponed(hall, now, d, e):
     t = hall.tickets[d["ticket"]]
     _end_segment(hall, t, now, "postponed")
     _requeue(t, now, t.service, t.target_level)
+    _queued(hall, t, now)
 
 
 def _a_transferred(hall, now, d, e):
@@ -484,6 +516,7 @@ def _a_transferred(hall, now, d, e):
     _requeue(t, now, d["service"], t.target_level)
     t.target_window = d.get("target_window")
     t.priority = d.get("priority", t.priority)
+    _queued(hall, t, now)
 
 
 def _a_escalated(hall, now, d, e):
@@ -492,6 +525,7 @@ def _a_escalated(hall, now, d, e):
     t.target_level = d["level"]
     _requeue(t, now, t.service, d["level"])
     t.priority = max(t.priority, 1)
+    _queued(hall, t, now)
 
 
 def _a_window_opened(hall, now, d, e):
@@ -528,7 +562,9 @@ def _a_window_closed(hall, now, d, e):
 def _a_day_started(hall, now, d, e):
     hall.day = d["day"]
     hall.counters = {}
-    hall.tickets.clear()  # yesterday's tickets were all ended by ``ticket.expired``
+    hall.yesterday = hall.tickets  # all ended by ``ticket.expired`` just before
+    hall.tickets = {}
+    hall._waiting.clear()
 
 
 _APPLY = {

@@ -23,7 +23,7 @@ import logging
 import random
 from dataclasses import dataclass, field
 
-from ..domain import dispatch
+from ..domain import dispatch, estimate
 from ..domain.model import Conflict, QueueError, TicketState, WindowState
 from .scenario import MINUTE, Scenario, Shift, _sec
 
@@ -41,6 +41,7 @@ class Visitor:
     walks: tuple[float, float]  # seconds from the call to the window: first segment, cash desk
     no_show: bool
     ticket: int | None = None
+    point: float | None = None  # the estimate's projected wait at issue, seconds
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Visit:
     clock: float  # seconds after midnight when the ticket was issued
     wait: float  # seconds from issue to the first call
     estimate: tuple[float, float] | None  # minutes, printed at issue
+    point: float | None  # minutes: the projected wait the printed range was built around
     segments: list[tuple[str, float, float | None]]  # (service, wait seconds, wait norm seconds)
     total: float  # seconds from issue to the end of the visit
     no_show: bool
@@ -90,8 +92,9 @@ class DayOutcome:
 class Simulator:
     """One policy, many days, on one hall of the real core."""
 
-    def __init__(self, scenario: Scenario, policy: str):
+    def __init__(self, scenario: Scenario, policy: str, record_points: bool = True):
         self.sc = scenario
+        self.record_points = record_points
         self.policy = policy
         self.hall = scenario.make_hall(policy)
         self.hall.next_id = itertools.count(1).__next__
@@ -168,6 +171,10 @@ class Simulator:
 
     def _arrive(self, t: float, v: Visitor) -> None:
         self.commands += 1
+        if self.record_points:
+            # the same pure projection ``issue`` runs on the same hall and moment: the point
+            # estimate behind the printed range (the ticket keeps only the range)
+            v.point = estimate.point_for_new_ticket(self.hall, v.topic, t)
         try:
             tk = self.hall.issue(v.topic, t)
         except QueueError:
@@ -337,7 +344,8 @@ class Simulator:
             first = tk.segments[0]
             self.outcome.visits.append(Visit(
                 day=day, topic=v.topic, clock=tk.issued_at - self.base,
-                wait=first.called_at - tk.issued_at, estimate=tk.estimate, segments=segs,
+                wait=first.called_at - tk.issued_at, estimate=tk.estimate,
+                point=None if v.point is None else v.point / MINUTE, segments=segs,
                 total=(tk.ended_at or first.called_at) - tk.issued_at,
                 no_show=tk.state is TicketState.NO_SHOW, measured=tk.issued_at >= warm_until))
         self.outcome.busy_seconds = busy

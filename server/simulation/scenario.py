@@ -328,10 +328,10 @@ def parse(data: dict, name: str = "scenario") -> Scenario:
 
 def _office(data: dict) -> tuple[list[Service], list[Window]]:
     """The services and windows: the demo office's (``office = "demo"``) or the file's own."""
-    if data.get("office") == "demo":
+    if data.get("office") == "demo":  # the demo office's services; its windows unless the file has its own
         from ..demo import demo_definition
         definition = demo_definition()
-        raw_services, raw_windows = definition["services"], definition["windows"]
+        raw_services, raw_windows = definition["services"], data.get("windows") or definition["windows"]
     else:
         raw_services, raw_windows = data.get("services") or [], data.get("windows") or []
     if not raw_services or not raw_windows:
