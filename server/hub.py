@@ -138,15 +138,17 @@ class Hub:
             return event
 
     def _commit(self, office: str, hall: Hall, events: list[dict], write: Callable | None) -> None:
-        tickets = {e["data"]["ticket"] for e in events if "ticket" in e["data"]}
+        ids = {e["data"]["ticket"] for e in events if "ticket" in e["data"]}
+        # a day change ends yesterday's open tickets and then clears the hall: record them as ended
+        tickets = [t for t in (hall.tickets.get(i) or hall.yesterday.get(i) for i in ids) if t is not None]
         windows = {e["data"]["window"] for e in events if e["data"].get("window") is not None}
-        windows |= {hall.tickets[t].window for t in tickets if t in hall.tickets and hall.tickets[t].window}
+        windows |= {t.window for t in tickets if t.window}
         for e in events:
             e["view"] = self._view(hall, e)
         try:
             with self.store.write() as conn:
                 self.store.append_events(conn, events)
-                self.store.project_tickets(conn, (hall.tickets[t] for t in tickets if t in hall.tickets))
+                self.store.project_tickets(conn, tickets)
                 self.store.project_windows(conn, (hall.windows[w] for w in windows if w in hall.windows))
                 if write is not None:
                     write(conn)

@@ -1,6 +1,7 @@
 """The real hub over HTTP: transitions, refusals that change nothing, numbering across a restart
 and midnight, roles on every mutating route, and input validation."""
 import re
+import sqlite3
 
 import pytest
 import requests
@@ -115,6 +116,9 @@ def test_numbering_continues_across_a_restart_and_restarts_after_midnight(hub):
     assert nxt["code"] == "Б-001" and nxt["day"] != day
     state = admin.state("demo")
     assert [t["code"] for t in state["waiting"]] == ["Б-001"]  # yesterday's ended with the day
+    with sqlite3.connect(hub.db) as db:                         # … and the store says so
+        ended = db.execute("SELECT code, state, outcome FROM tickets WHERE day = ? ORDER BY id", (day,)).fetchall()
+    assert ended == [(code, "cancelled", "expired") for code in codes + ["Б-004"]]
     hub.stop()
     hub.start()
     admin = hub.client("admin")
