@@ -23,6 +23,7 @@ class Auth:
         self.store = store
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._revoked: set[str] = set()  # hashes of device keys withdrawn while this process runs
 
     def login(self, login: str, password: str | None = None, pin: str | None = None) -> dict | None:
         user = self.store.one("SELECT * FROM users WHERE login = ? AND active = 1", (login,))
@@ -50,6 +51,8 @@ class Auth:
     def principal(self, token: str) -> Principal | None:
         """Who holds this token (looked up at most every ``cache_seconds``; logout forgets at once)."""
         key = token_hash(token)
+        if key in self._revoked:  # a withdrawn device key: refused at once, whatever the cache holds
+            return None
         now = time.time()
         cached = self._cache.get(key)
         if cached is not None and cached[0] > now:
@@ -102,3 +105,17 @@ class Auth:
             conn.execute("INSERT OR IGNORE INTO devices (id, office, kind, name, paired_at) VALUES (?, ?, ?, ?, ?)",
                          (device_id, office, kind, name, time.time()))
         return self._issue(login=None, device=device_id, roles=[kind], office=office, ttl=DEVICE_TOKEN_TTL)
+
+    def revoke_device(self, conn, device_id: str) -> list[str]:
+        """Withdraw a device inside the caller's write (``conn``): its keys, a code not yet used and
+        its row go. Call :meth:`forget_keys` with the answer once the write is committed."""
+        keys = [r[0] for r in conn.execute("SELECT token_hash FROM tokens WHERE device = ?", (device_id,))]
+        conn.execute("DELETE FROM tokens WHERE device = ?", (device_id,))
+        conn.execute("DELETE FROM devices WHERE id = ?", (device_id,))
+        return keys
+
+    def forget_keys(self, keys: list[str]) -> None:
+        """Withdrawn keys stop working in this process at once, not when their cache entry expires."""
+        self._revoked.update(keys)
+        for key in keys:
+            self._cache.pop(key, None)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from flask import Blueprint, current_app, jsonify
 
@@ -10,6 +11,10 @@ from .framework import ApiError, api, check_office, current_principal
 
 bp = Blueprint("devices", __name__, url_prefix="/api/v1")
 HALL_STAFF = ("administrator", "admin")
+
+#: A device id as the hub makes them (``kiosk-1a2b3c4d``; the demo's ``kiosk-demo``).
+DEVICE_ID = {"type": "string", "pattern": r"^[a-z][a-z0-9_-]{0,63}$"}
+REVOKE = S.obj({"device": DEVICE_ID}, ["device"])
 
 
 def _hub():
@@ -21,23 +26,72 @@ def _hub():
 def create_device(office, body):
     check_office(current_principal(), office)
     _hub().office(office)
-    device = current_app.config["TALON_AUTH"].create_device(office, body["kind"], body["name"])
-    _hub().record(office, "device.registered", {"device": device["id"], "kind": body["kind"], "name": body["name"]})
+    name = " ".join(body["name"].split())
+    if not name:
+        raise ApiError(400, "invalid", "Введите название устройства, например «Киоск у входа»", field="name")
+    if _hub().store.one("SELECT 1 FROM devices WHERE office = ? AND name = ?", (office, name)):
+        raise ApiError(409, "device_exists", f"Устройство «{name}» уже есть в этом офисе. Выберите другое название",
+                       field="name")
+    device = current_app.config["TALON_AUTH"].create_device(office, body["kind"], name)
+    _hub().record(office, "device.registered", {"device": device["id"], "kind": body["kind"], "name": name})
     return jsonify(device), 201
 
 
 @api(bp, "/offices/<office>/devices", summary="Devices of the office with their last heartbeat", tag="devices",
      roles=("administrator", "admin", "head"))
 def list_devices(office):
+    """Each device with ``online``, ``seen_ago`` (seconds since its last heartbeat, hub clock),
+    ``pairing`` (``paired`` / ``waiting`` for its code / ``expired`` code), ``pairing_left``
+    (seconds the code still works) and its open ``incidents``."""
     check_office(current_principal(), office)
     hub = _hub()
-    rows = hub.store.query("SELECT id, kind, name, paired_at, last_seen, status FROM devices WHERE office = ? "
-                           "ORDER BY kind, name", (office,))
+    rows = hub.store.query("SELECT id, kind, name, paired_at, last_seen, status, pairing_expires FROM devices "
+                           "WHERE office = ? ORDER BY kind, name", (office,))
+    incidents: dict[str, list] = {}
+    for i in hub.store.query("SELECT id, device, kind, detail, opened_at FROM incidents "
+                             "WHERE office = ? AND closed_at IS NULL ORDER BY opened_at", (office,)):
+        incidents.setdefault(i.pop("device"), []).append(i)
     now = hub.clock.now()
+    wall = time.time()  # pairing codes run on the wall clock (server/auth.py)
     for r in rows:
         r["status"] = json.loads(r["status"])
         r["online"] = bool(r["last_seen"] and now - r["last_seen"] < 90)
+        r["seen_ago"] = max(0.0, now - r["last_seen"]) if r["last_seen"] else None
+        expires = r.pop("pairing_expires")
+        if r["paired_at"]:
+            r["pairing"], r["pairing_left"] = "paired", None
+        elif expires and expires > wall:
+            r["pairing"], r["pairing_left"] = "waiting", int(expires - wall)
+        else:
+            r["pairing"], r["pairing_left"] = "expired", 0
+        r["incidents"] = [{**i, "ago": max(0.0, now - i["opened_at"])} for i in incidents.get(r["id"], [])]
     return jsonify(rows)
+
+
+@api(bp, "/offices/<office>/devices/revoke", "POST",
+     summary="Withdraw a kiosk or board: its key (or unused code) stops working at once, it leaves the list",
+     tag="devices", roles=("admin",), body=REVOKE, extra_responses={404: "No such device in this office"})
+def revoke_device(office, body):
+    principal = current_principal()
+    check_office(principal, office)
+    hub = _hub()
+    hub.office(office)
+    device = hub.store.one("SELECT id, office, kind, name FROM devices WHERE id = ?", (body["device"],))
+    if device is None or device["office"] != office:
+        raise ApiError(404, "device_not_found", "Такого устройства в этом офисе нет: возможно, его уже отозвали")
+    auth = current_app.config["TALON_AUTH"]
+    now = hub.clock.now()
+    keys: list[str] = []
+
+    def write(conn):
+        keys.extend(auth.revoke_device(conn, device["id"]))
+        conn.execute("UPDATE incidents SET closed_at = ? WHERE device = ? AND closed_at IS NULL", (now, device["id"]))
+
+    hub.record(office, "device.revoked", {"device": device["id"], "kind": device["kind"], "name": device["name"],
+                                          "login": principal.who}, write)
+    auth.forget_keys(keys)
+    return jsonify({"device": device["id"], "kind": device["kind"], "name": device["name"], "revoked": True,
+                    "keys": len(keys)})
 
 
 @api(bp, "/devices/pair", "POST", summary="A device exchanges its pairing code for its key", tag="devices",

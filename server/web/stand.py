@@ -78,3 +78,9 @@ def setup():
     presets = {pid: p.to_json() for pid, p in PRESETS.items()}
     return render_template("stand/setup.html", page="setup", words=words(), presets=presets,
                            service_kinds=list(SERVICE_KINDS))
+
+
+@bp.get("/devices")
+def devices():
+    """Kiosks and boards of the office: pairing with a one-time code, their state, withdrawing."""
+    return render_template("stand/devices.html", page="devices", words=words())
