@@ -251,3 +251,19 @@ def test_openapi_document_is_valid_and_covers_every_api_route(shared_hub):
              for m in r.methods - {"HEAD", "OPTIONS"}}
     documented = {(p, m) for p, ops in doc["paths"].items() for m in ops}
     assert rules <= documented, rules - documented
+
+
+def test_the_issue_answer_tells_people_ahead_and_estimate_as_a_later_look_does(hub):
+    """The answer to an issue is computed the short way; it must agree with the full projection."""
+    admin = hub.client("admin")
+    kiosk = hub.client(token=hub.kiosk_key)
+    window = window_ids(admin)[3]
+    admin.window(window, "open")
+    issued = [kiosk.issue("demo", service) for service in
+              ("owner", "contract", "owner", "owner", "certificate", "owner")]
+    assert [t["people_ahead"] for t in issued if t["service"] == "owner"] == [0, 1, 2, 3]
+    for t in issued:
+        later = admin.ticket(t["id"])
+        assert later["people_ahead"] == t["people_ahead"], t["code"]
+        assert t["estimate_now"] == t["estimate"]
+        assert later["estimate_now"] is not None

@@ -8,7 +8,11 @@ things in :func:`open_request`.
 from __future__ import annotations
 
 import json
+import logging
 import re
+import select
+import socket
+import threading
 from http import HTTPStatus
 from urllib.parse import parse_qs
 
@@ -17,6 +21,8 @@ from flask import Blueprint, Response, current_app, request
 from ..events import HEARTBEAT, Subscriber
 from . import schemas as S
 from .framework import ANY, ApiError, Principal, api, check_office, current_principal
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("live", __name__, url_prefix="/api/v1")
 
@@ -110,12 +116,140 @@ class LiveEvents:
             return [body]
         write = start_response("200 OK", list(SSE_HEADERS))
         stream = self.hub.stream(office)
-        sub = Subscriber(write, cursor, heartbeat)
+        parked = ParkedStream.take(write)
+        sub = Subscriber(parked.send if parked else write, cursor, heartbeat)
         stream.attach(sub)
         try:
-            while not sub.done.wait(1.0):
-                if disconnected():
-                    break
+            if parked is not None:
+                parked.watch(sub.done)
+            else:
+                while not sub.done.wait(1.0):
+                    if disconnected():
+                        break
         finally:
             stream.detach(sub)
+            if parked is not None:
+                parked.close()
         return []
+
+
+
+class ParkedStream:
+    """An event stream's connection, taken out of waitress's poll loop while the broadcaster feeds it.
+
+    waitress's main loop asks every connection it holds whether it wants to read or write, on
+    every turn; with 200 open streams that was nine tenths of the hub's CPU under a busy hall.
+    A stream's connection needs none of it: the broadcaster writes to it and nothing is read
+    from it. So once the response headers are out, the connection leaves waitress's map (in
+    waitress's own thread, through its trigger); the broadcaster then sends frames straight to
+    the non-blocking socket, and the worker thread that served the request (parked for the
+    stream's life anyway) watches the socket: it notices the client going away, and writes out
+    whatever a slow client's socket did not take at once (at most ``MAX_BACKLOG`` bytes; beyond
+    that the stream ends and the client resumes with ``Last-Event-ID``). At the end the worker
+    closes the connection and waitress finishes the request as for any client that left.
+
+    It relies on waitress internals (``Task.channel``, ``HTTPChannel.outbuf_lock``,
+    ``total_outbufs_len``, ``del_channel``, the server's ``trigger``); where they are not there
+    :meth:`take` answers None and the stream is written through waitress as before.
+    """
+
+    MAX_BACKLOG = 1 << 20
+    WATCH = 0.5  # seconds between looks at the end of the stream
+
+    def __init__(self, task, channel, sock):
+        self.task, self.channel, self.sock = task, channel, sock
+        self.chunked = bool(task.chunked_response)
+        self.lock = threading.Lock()
+        self.backlog = bytearray()
+        self.closed = False
+
+    @classmethod
+    def take(cls, write, timeout: float = 2.0) -> "ParkedStream | None":
+        task = getattr(write, "__self__", None)
+        channel = getattr(task, "channel", None)
+        sock = getattr(channel, "socket", None)
+        trigger = getattr(getattr(channel, "server", None), "trigger", None)
+        needed = ("outbuf_lock", "total_outbufs_len", "del_channel", "handle_close", "connected")
+        if (task is None or sock is None or trigger is None or not hasattr(task, "chunked_response")
+                or not all(hasattr(channel, n) for n in needed)):
+            return None
+        write(b"")  # the status line and headers go out the usual way
+        taken, done, cancelled = [], threading.Event(), []
+
+        def leave_the_loop():  # runs in waitress's main thread
+            if not cancelled:
+                with channel.outbuf_lock:
+                    if channel.connected and not channel.total_outbufs_len:
+                        channel.del_channel()
+                        taken.append(True)
+            done.set()
+
+        trigger.pull_trigger(leave_the_loop)
+        if not done.wait(timeout):
+            cancelled.append(True)
+            return None
+        return cls(task, channel, sock) if taken else None
+
+    def frame(self, data: bytes) -> bytes:
+        return b"%X\r\n%s\r\n" % (len(data), data) if self.chunked else data
+
+    def send(self, data: bytes) -> None:
+        """Send now what the socket takes; keep the rest for the watcher. Raises once closed."""
+        if not data:
+            return
+        chunk = self.frame(data)
+        with self.lock:
+            if self.closed:
+                raise ConnectionError("the client has gone")
+            if not self.backlog:
+                try:
+                    sent = self.sock.send(chunk)
+                except (BlockingIOError, InterruptedError):
+                    sent = 0
+                except OSError:
+                    self.closed = True
+                    raise
+                chunk = chunk[sent:]
+            if chunk:
+                if len(self.backlog) + len(chunk) > self.MAX_BACKLOG:
+                    self.closed = True
+                    raise ConnectionError("the client reads too slowly")
+                self.backlog += chunk
+
+    def watch(self, done: threading.Event) -> None:
+        """Until the stream ends: notice the client leaving, write out the backlog."""
+        sock = self.sock
+        while not done.is_set() and not self.closed:
+            with self.lock:
+                pending = bool(self.backlog)
+            try:
+                readable, writable, _ = select.select([sock], [sock] if pending else [], [], self.WATCH)
+            except (OSError, ValueError):
+                break
+            if readable:
+                try:
+                    if sock.recv(1, socket.MSG_PEEK) is not None:
+                        break  # closed (b"") or the client sent something: a stream reads nothing
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError:
+                    break
+            if writable:
+                with self.lock:
+                    try:
+                        sent = sock.send(self.backlog)
+                    except (BlockingIOError, InterruptedError):
+                        sent = 0
+                    except OSError:
+                        break
+                    del self.backlog[:sent]
+        with self.lock:
+            self.closed = True
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+        try:
+            self.channel.handle_close()  # no longer in waitress's map: closed from here
+        except Exception:  # noqa: BLE001 - the socket may already be gone
+            log.debug("closing a stream's connection", exc_info=True)

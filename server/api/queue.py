@@ -36,7 +36,10 @@ def office_of_window(window: int) -> str:
     return office
 
 
-def ticket_answer(office: str, ticket_id: int) -> dict:
+def ticket_answer(office: str, ticket_id: int, fresh: bool = False) -> dict:
+    """The ticket as a client shows it. ``fresh``: it was issued in this same request, so its
+    printed estimate is the estimate now, and the people ahead of it in its own service are
+    simply those before it in age order (no second projection of the whole queue)."""
     h = hub()
     with h.lock(office):
         hall = h.hall(office)
@@ -49,7 +52,12 @@ def ticket_answer(office: str, ticket_id: int) -> dict:
         v = ticket_view(hall, t)
         now = h.clock.now()
         v["people_ahead"] = 0
-        if t.state.value == "waiting":
+        if fresh and t.state.value == "waiting":
+            rank = (not t.individual, -t.priority)
+            v["people_ahead"] = sum(1 for x in hall.waiting() if x.service == t.service and x.id != t.id
+                                    and (not x.individual, -x.priority) <= rank)
+            v["estimate_now"] = v["estimate"]
+        elif t.state.value == "waiting":
             projected = estimate.project(hall, now)  # once: people ahead and the estimate both
             at = projected.get(t.id)
             v["people_ahead"] = sum(1 for tid, when in projected.items()
@@ -114,7 +122,7 @@ def issue_ticket(office, body):
                 h.store.remember_idempotency(conn, office, key, ticket.id, request_fingerprint, now)
 
         ticket = h.execute(office, command, also=remember)
-        resp = jsonify(ticket_answer(office, ticket.id))
+        resp = jsonify(ticket_answer(office, ticket.id, fresh=True))
         resp.status_code = 201
         return resp
 
