@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_futures
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -117,6 +117,7 @@ class BoardApp(QObject):
         self._client = HubClient(self.hub_url, token=key, timeout=5.0, retries=1)
         self._stream_client = HubClient(self.hub_url, token=key, timeout=2.0, retries=0)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="talon-board-hub")
+        self._jobs: set[Future] = set()
         self._inbox: deque[HubEvent] = deque()
         self._inbox_lock = threading.Lock()
         self._drain_posted = False
@@ -192,6 +193,8 @@ class BoardApp(QObject):
         self.announcer.close()
         self.voice.close()
         self._worker.shutdown(wait=False, cancel_futures=True)
+        # let a hub call under way finish before the window goes: its answer is handed to Qt
+        wait_futures(list(self._jobs), timeout=5.0)
 
     # --- the hub -----------------------------------------------------------------------------
 
@@ -199,9 +202,12 @@ class BoardApp(QObject):
         if self._closed:
             return None
         try:
-            return self._worker.submit(job)
+            future = self._worker.submit(job)
         except RuntimeError:   # shut down
             return None
+        self._jobs.add(future)
+        future.add_done_callback(self._jobs.discard)
+        return future
 
     def _fetch(self, purpose: str) -> None:
         """Get the office's snapshot in the hub worker; ``purpose`` is «full» or «config».
