@@ -295,6 +295,9 @@ def test_queue_and_wait_sentences():
     assert wait_text(15, 21).replace(NBSP, " ") == "15-21 минута"
     assert wait_text(5, 5).replace(NBSP, " ") == "5 минут"
     assert wait_text(0, 0) == "меньше минуты"
+    assert wait_text(0, 1).replace(NBSP, " ") == "до 1 минуты"
+    assert wait_text(0, 3).replace(NBSP, " ") == "до 3 минут"
+    assert wait_text(0, 21).replace(NBSP, " ") == "до 21 минуты"
     assert wait_text(None, None) == ""
 
 

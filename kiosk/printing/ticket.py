@@ -35,6 +35,7 @@ _RU = Locale("ru")
 NBSP = "\u00a0"  # keeps «6-9 минут» or a phone number on one printed line
 _PEOPLE = {"one": "человек", "few": "человека", "many": "человек", "other": "человека"}
 _MINUTES = {"one": "минута", "few": "минуты", "many": "минут", "other": "минуты"}
+_MINUTES_GENITIVE = {"one": "минуты", "few": "минут", "many": "минут", "other": "минуты"}  # «до 2 минут»
 
 
 class TemplateError(ValueError):
@@ -130,6 +131,8 @@ def wait_text(wait_min: int | None, wait_max: int | None) -> str:
         return ""
     if wait_max == 0:
         return "меньше минуты"
+    if wait_min == 0:
+        return f"до{NBSP}{wait_max}{NBSP}{plural(wait_max, _MINUTES_GENITIVE)}"
     if wait_min == wait_max:
         return f"{wait_max}{NBSP}{plural(wait_max, _MINUTES)}"
     return f"{wait_min}-{wait_max}{NBSP}{plural(wait_max, _MINUTES)}"
