@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/talon demo --visitors 1 "$@"
+exec .venv/bin/talon demo --visitors 90 --speed 4 "$@"

@@ -237,7 +237,10 @@ class Visitors(threading.Thread):
 
         client = HubClient(self.url, token=self.key)
         topics, weights = list(VISITOR_MIX), list(VISITOR_MIX.values())
-        while not self.stop.wait(self.rng.expovariate(self.rate / 3600.0)):
+        # a few people are already at the door, so that a newcomer sees the hall move at once
+        at_the_door = max(1, min(8, round(self.rate / 15)))
+        gaps = [0.4] * at_the_door
+        while not self.stop.wait(gaps.pop() if gaps else self.rng.expovariate(self.rate / 3600.0)):
             service = self.rng.choices(topics, weights)[0]
             try:
                 ticket = client.issue(OFFICE, service, source="kiosk")
