@@ -44,8 +44,10 @@ def sse_frame(event: dict) -> bytes:
 class Subscriber:
     """One open event stream: where it is in the log, and how to write to it."""
 
-    def __init__(self, write: Callable[[bytes], None], cursor: int, heartbeat: float = HEARTBEAT):
+    def __init__(self, write: Callable[[bytes], None], cursor: int, heartbeat: float = HEARTBEAT,
+                 device: str | None = None):
         self.write = write
+        self.device = device  # the kiosk or board reading, if it is one (its stream ends when revoked)
         self.cursor = cursor
         self.heartbeat = heartbeat
         self.next_beat = time.monotonic() + heartbeat
@@ -128,6 +130,14 @@ class OfficeStream:
                 self._broadcaster = threading.Thread(target=self._broadcast, name="talon-broadcast", daemon=True)
                 self._broadcaster.start()
             self.cond.notify_all()
+
+    def end_device(self, device: str) -> int:
+        """End the open streams of a device (its key was withdrawn); answers how many."""
+        with self.cond:
+            gone = [s for s in self.subs if s.device is not None and str(s.device) == str(device)]
+        for sub in gone:
+            self.detach(sub)
+        return len(gone)
 
     def detach(self, sub: Subscriber) -> None:
         with self.cond:

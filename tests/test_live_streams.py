@@ -89,3 +89,29 @@ def test_a_client_that_never_reads_is_dropped_not_buffered_without_end():
     assert len(parked.backlog) <= ParkedStream.MAX_BACKLOG
     hub_side.close()
     client_side.close()
+
+
+def test_a_revoked_boards_open_stream_ends(tmp_path):
+    hub = HubProcess(tmp_path / "hub.sqlite").start()
+    try:
+        admin = hub.client("admin")
+        devices = admin.get("/api/v1/offices/demo/devices")
+        board = next(d for d in devices if d["kind"] == "board")
+        stream = open_stream(hub, hub.board_key)
+        admin.post("/api/v1/offices/demo/devices/revoke", {"device": board["id"]})
+        stream.settimeout(5)
+        deadline = time.time() + 5
+        data = b""
+        while time.time() < deadline:
+            chunk = stream.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        else:
+            pytest.fail("the stream stayed open after the board's key was withdrawn")
+        stream.close()
+        r = requests.get(f"{hub.url}/api/v1/offices/demo/events", headers={"Authorization": f"Bearer {hub.board_key}"},
+                         timeout=5)
+        assert r.status_code == 401
+    finally:
+        hub.stop()

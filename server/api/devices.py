@@ -90,6 +90,7 @@ def revoke_device(office, body):
     hub.record(office, "device.revoked", {"device": device["id"], "kind": device["kind"], "name": device["name"],
                                           "login": principal.who}, write)
     auth.forget_keys(keys)
+    hub.stream(office).end_device(str(device["id"]))  # an open event stream ends with the key
     return jsonify({"device": device["id"], "kind": device["kind"], "name": device["name"], "revoked": True,
                     "keys": len(keys)})
 

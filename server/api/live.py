@@ -117,7 +117,8 @@ class LiveEvents:
         write = start_response("200 OK", list(SSE_HEADERS))
         stream = self.hub.stream(office)
         parked = ParkedStream.take(write)
-        sub = Subscriber(parked.send if parked else write, cursor, heartbeat)
+        sub = Subscriber(parked.send if parked else write, cursor, heartbeat,
+                         device=principal.device if principal is not None else None)
         stream.attach(sub)
         try:
             if parked is not None:

@@ -12,7 +12,7 @@
     "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.phase", "ticket.finished",
     "ticket.no_show", "ticket.cancelled", "ticket.expired", "ticket.resolved", "ticket.postponed",
     "ticket.transferred", "ticket.escalated", "ticket.print_requested", "window.opened", "window.paused",
-    "window.closed", "day.started", "help.requested", "device.status", "device.registered", "device.paired",
+    "window.closed", "day.started", "help.requested", "device.status", "device.registered", "device.paired", "device.revoked",
     "incident.opened", "incident.closed", "config.changed", "alert.acknowledged",
   ];
 
