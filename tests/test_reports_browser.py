@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -26,11 +24,8 @@ from pypdf import PdfReader
 from server.reports.sample import DayPlan, build_office_day, fill_year, sample_office, working_days
 
 from support import HubProcess
+from browser_support import browser, shots_dir  # noqa: F401 (fixtures)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parent.parent
 MSK = ZoneInfo("Europe/Moscow")
 DAY = datetime.now(MSK).date() - timedelta(days=2)
 LAST_YEAR = DAY.year - 1
@@ -56,14 +51,6 @@ def api_report(hub):
     return r.json()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser):
     ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="ru-RU", timezone_id="Europe/Moscow",
@@ -82,13 +69,6 @@ def page(browser):
     yield pg
     ctx.close()
     assert problems == [], problems
-
-
-def shots_dir(tmp_path) -> Path:
-    target = os.environ.get("TALON_SCREENSHOTS")
-    path = (ROOT / target) if target else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def sign_in(page, hub, login, password, path):

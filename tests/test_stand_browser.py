@@ -7,43 +7,15 @@ format and printing at a kiosk; the setup forms refuse bad input in Russian and 
 
 Set ``TALON_SCREENSHOTS=docs/screenshots`` to refresh the screenshots used in docs/stand.md.
 """
-import os
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
 
 from hub_client import EventStream
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, shared_hub):
-    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ru-RU",
-                              timezone_id="Europe/Moscow")
-    pg = ctx.new_page()
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.set_default_timeout(8000)
-    yield pg
-    ctx.close()
-    assert errors == [], errors
+from browser_support import browser, page, shots_dir  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
@@ -62,13 +34,6 @@ def admin(shared_hub):
         if w["state"] != "closed":
             client.window(w["id"], "close", force=True)
     return client
-
-
-def shots_dir(tmp_path) -> Path:
-    target = os.environ.get("TALON_SCREENSHOTS")
-    path = (ROOT / target) if target else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def windows(client) -> dict[int, int]:

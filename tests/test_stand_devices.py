@@ -10,49 +10,15 @@ validation, 404 for an unknown device, a code not yet used stops working.
 Set ``TALON_SCREENSHOTS=docs/screenshots`` to refresh docs/screenshots/stand-devices.png.
 """
 import json
-import os
 import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 import requests
-from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
+from browser_support import browser, page, shots_dir  # noqa: F401 (fixtures)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parent.parent
 DEVICES = "/api/v1/offices/demo/devices"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, shared_hub):
-    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ru-RU",
-                              timezone_id="Europe/Moscow")
-    pg = ctx.new_page()
-    errors = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.set_default_timeout(8000)
-    yield pg
-    ctx.close()
-    assert errors == [], errors
-
-
-def shots_dir(tmp_path) -> Path:
-    target = os.environ.get("TALON_SCREENSHOTS")
-    path = (ROOT / target) if target else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def open_devices(page, hub, login="admin", password="admin-demo"):

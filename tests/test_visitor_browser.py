@@ -9,22 +9,16 @@ the visit being served at that window.
 
 Set ``TALON_SCREENSHOTS=docs/screenshots`` to refresh the screenshots used in docs/visitor.md.
 """
-import os
 import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 import requests
-from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
 
 from support import HubProcess
+from browser_support import browser, shots_dir  # noqa: F401 (fixtures)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parent.parent
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
              locale="ru-RU", timezone_id="Europe/Moscow",
              user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -35,14 +29,6 @@ window.__vibrations = [];
 Object.defineProperty(navigator, "vibrate", {configurable: true, value: function (pattern) {
   window.__vibrations.push(pattern); return true; }});
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Phone:
@@ -83,13 +69,6 @@ def admin(shared_hub):
         if w["state"] != "closed":
             client.window(w["id"], "close", force=True)
     return client
-
-
-def shots_dir(tmp_path) -> Path:
-    target = os.environ.get("TALON_SCREENSHOTS")
-    path = (ROOT / target) if target else tmp_path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def windows(client) -> dict[int, int]:
