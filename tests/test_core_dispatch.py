@@ -140,6 +140,17 @@ def test_people_ahead_counts_same_service_in_call_order():
     assert hall.people_ahead(c, T0 + 3) == 1
 
 
+@pytest.mark.parametrize("policy", ["fifo", "norm-aware"])
+def test_people_ahead_of_a_new_ticket_agrees_with_the_projection(policy):
+    hall = make_hall(policy=policy)
+    hall.open_window(1, T0)
+    plan = [("consult", False), ("cash", False), ("consult", True), ("consult", False), ("cash", False),
+            ("consult", False), ("consult", True), ("cash", False)]
+    for i, (service, individual) in enumerate(plan):
+        t = hall.issue(service, T0 + 30 * i, individual=individual)
+        assert hall.people_ahead_of_new(t) == hall.people_ahead(t, T0 + 30 * i), (i, service, individual)
+
+
 def test_norm_override_of_a_kind_the_preset_lacks_keeps_the_borrowed_service_norm():
     from server.domain.norms import profile
     p = profile("kuzbass-2020", {"cash": {"wait": 6}})

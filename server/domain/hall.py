@@ -105,6 +105,14 @@ class Hall:
         return sum(1 for x in self.waiting() if x.service == t.service and x.queued_at <= t.queued_at
                    and x.id != t.id)
 
+    def people_ahead_of_new(self, t: Ticket) -> int:
+        """``people_ahead`` for a ticket just issued, without projecting the queue: within one
+        service every policy calls the individual format and transfers first and otherwise the
+        older visitor first, so those of its service who are not behind it in that order."""
+        rank = (not t.individual, -t.priority)
+        return sum(1 for x in self._waiting.values() if x.service == t.service and x.id != t.id
+                   and (not x.individual, -x.priority) <= rank)
+
     # ------------------------------------------------------------------ events
 
     def emit(self, kind: str, now: float, **data) -> dict:
