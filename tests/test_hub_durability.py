@@ -135,7 +135,9 @@ def test_stream_survives_a_hub_restart_and_resumes(hub):
     got, status = [], []
     stream = EventStream(hub.url, "demo", admin.token, got.append, on_status=status.append,
                          reconnect_delay=0.2).start()
-    time.sleep(0.5)
+    deadline = time.time() + 5   # connected first: a new stream starts at the present
+    while not stream.connected and time.time() < deadline:
+        time.sleep(0.02)
     admin.issue("demo", "cash")
     hub.stop()
     hub.start()
