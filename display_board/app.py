@@ -38,6 +38,7 @@ from typing import Any, Callable, Sequence
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from hub_client import EventStream, HubClient, HubError, HubEvent, HubUnavailable
+from hub_client.device_files import config_dir
 
 from .announcer import Announcement, Announcer, AnnouncerSettings, Player, QtPlayer, SilentPlayer
 from .board import FLASH_S, LANDSCAPE, PORTRAIT, BoardWindow
@@ -520,6 +521,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--hub", required=True, help="адрес сервера очереди, например http://192.168.1.10:8470")
     p.add_argument("--key", default=os.environ.get("TALON_BOARD_KEY"),
                    help="ключ табло (выдаёт администратор; по умолчанию $TALON_BOARD_KEY)")
+    p.add_argument("--pair", metavar="CODE",
+                   help="шестизначный код привязки со стойки администратора: табло получит свой ключ "
+                        "и запомнит его")
+    p.add_argument("--key-file", type=Path, default=None,
+                   help="где табло хранит свой ключ (по умолчанию board.key в папке настроек Talon)")
     p.add_argument("--office", help="офис (по умолчанию — офис, к которому привязан ключ)")
     layout = p.add_mutually_exclusive_group()
     layout.add_argument("--portrait", action="store_true", help="вертикальный экран 1080×1920")
@@ -538,6 +544,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return p.parse_args(list(argv))
 
 
+def pair_board(hub_url: str, code: str, key_file: Path) -> str:
+    """Exchange the stand's one-time code for this board's key and keep the key in ``key_file``."""
+    result = HubClient(hub_url).pair(code.strip())
+    if result.get("kind") not in (None, "board"):
+        raise HubError(400, "wrong_device", "Этот код выдан не для табло, а для киоска")
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(result["token"] + "\n", encoding="utf-8")
+    return result["token"]
+
+
 def _say(text: str) -> None:
     """A message for the person starting the board (the command line, not the log)."""
     sys.stderr.write(text + "\n")
@@ -547,9 +563,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    key_file = args.key_file or config_dir() / "board.key"
+    if args.pair:
+        try:
+            args.key = pair_board(args.hub, args.pair, key_file)
+        except (HubError, HubUnavailable) as exc:
+            _say(f"Привязать табло не удалось: {getattr(exc, 'message', exc)}")
+            return 2
+        _say(f"Табло привязано; ключ сохранён в {key_file}")
+    if not args.key and key_file.exists():
+        args.key = key_file.read_text(encoding="utf-8").strip() or None
     if not args.key:
-        _say("Нужен ключ табло: --key КЛЮЧ (его выдаёт администратор; демо: «ключ табло» из "
-              "`talon init --demo`).")
+        _say("Нужен ключ табло: --pair КОД (код выдаёт стойка администратора, раздел «Устройства») "
+             "или --key КЛЮЧ (демо: «ключ табло» из `talon init --demo`).")
         return 2
     try:
         settings = AnnouncerSettings(volume=args.volume, max_age_s=args.max_age)

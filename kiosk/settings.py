@@ -19,10 +19,11 @@ import dataclasses
 import json
 import logging
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from hub_client.device_files import config_dir
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +35,7 @@ def default_path() -> Path:
     override = os.environ.get("TALON_KIOSK_SETTINGS")
     if override:
         return Path(override)
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming") / "Talon"
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support" / "Talon"
-    else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "talon"
-    return base / "kiosk.json"
+    return config_dir() / "kiosk.json"
 
 
 @dataclass

@@ -539,7 +539,8 @@ def test_talon_board_command(hub, tmp_path):
     admin.window(2, "open")
     admin.issue("demo", "consult", source="kiosk")
     call = admin.call_next(2)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
     png = tmp_path / "board.png"
     done = subprocess.run([sys.executable, "-m", "server.cli", "board", "--hub", hub.url, "--key", hub.board_key,
                            "--portrait", "--screenshot", str(png)], cwd=ROOT, env=env, capture_output=True,
@@ -555,6 +556,39 @@ def test_talon_board_command(hub, tmp_path):
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "ключ табло" in refused.stderr
     assert call["code"]
+
+
+def test_a_board_pairs_with_the_code_from_the_stand_and_keeps_its_key(hub, tmp_path):
+    """``talon board --hub URL --pair CODE`` once; afterwards ``talon board --hub URL`` alone."""
+    import subprocess
+    import sys
+
+    from support import ROOT
+
+    admin = hub.client("admin")
+    code = admin.post("/api/v1/offices/demo/devices", {"kind": "board", "name": "Табло у касс"})["pairing_code"]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+    def board(*args):
+        return subprocess.run([sys.executable, "-m", "server.cli", "board", "--hub", hub.url, *args,
+                               "--screenshot", str(tmp_path / "b.png")], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)
+
+    first = board("--pair", code)
+    assert first.returncode == 0, first.stderr[-2000:]
+    key_file = tmp_path / "config" / "talon" / "board.key"
+    key = key_file.read_text(encoding="utf-8").strip()
+    me = hub.client(token=key).me()
+    assert "board" in me["roles"]
+    again = board()                                   # no code, no key: the kept key is used
+    assert again.returncode == 0, again.stderr[-2000:]
+    used = board("--pair", code)                      # a code works once
+    assert used.returncode == 2 and "Привязать табло не удалось" in used.stderr
+    kiosk_code = admin.post("/api/v1/offices/demo/devices", {"kind": "kiosk", "name": "Второй киоск"})["pairing_code"]
+    wrong = board("--pair", kiosk_code, "--key-file", str(tmp_path / "other.key"))
+    assert wrong.returncode == 2 and "не для табло" in wrong.stderr
+    assert not (tmp_path / "other.key").exists()
 
 
 def test_outside_hours_the_board_says_when_the_office_opens(qtbot):
