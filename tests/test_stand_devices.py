@@ -110,17 +110,16 @@ def test_add_a_kiosk_pair_it_by_its_code_see_it_live_then_revoke_it(page, shared
     expect(row.locator(".dev-seen")).to_contain_text("7 мин назад")
     expect(row.locator(".dev-health")).to_contain_text("по последним сведениям")
 
-    # a board: its code, then its key from the page (the board has no keypad)
+    # a board: its code and the command that pairs it (the board has no keypad)
     page.check("input[name=kind][value=board]")
     page.fill("#dev-name", "Табло у окон 4–6")
     page.click("#dev-submit")
     expect(page.locator("#pairing-board")).to_be_visible()
     expect(page.locator("#pairing-kiosk")).to_be_hidden()
     expect(page.locator("#pairing-title")).to_have_text("Код привязки: табло «Табло у окон 4–6»")
-    page.click("#pairing-board-key")
     command = page.locator("#pairing-board-command")
-    expect(command).to_be_visible()
-    board_key = re.fullmatch(rf"talon board --hub {re.escape(shared_hub.url)} --key (\S+)", command.inner_text())[1]
+    code = re.fullmatch(rf"talon board --hub {re.escape(shared_hub.url)} --pair (\d{{6}})", command.inner_text())[1]
+    board_key = shared_hub.client().pair(code)["token"]       # what `talon board --pair` does
     assert shared_hub.client(token=board_key).me()["roles"] == ["board"]
     board_id = [d for d in device_rows(shared_hub).values() if d["name"] == "Табло у окон 4–6"][0]["id"]
     expect(page.locator(f"tr[data-device-id='{board_id}']")).to_have_attribute("data-pairing", "paired")

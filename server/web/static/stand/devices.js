@@ -230,9 +230,8 @@
     document.getElementById("pairing-board").hidden = kiosk;
     document.getElementById("pairing-command").textContent =
       `talon kiosk --hub ${location.origin} --pair ${d.pairing_code}`;
-    document.getElementById("pairing-board-key").hidden = false;
-    document.getElementById("pairing-board-command").hidden = true;
-    document.getElementById("pairing-board-note").hidden = true;
+    document.getElementById("pairing-board-command").textContent =
+      `talon board --hub ${location.origin} --pair ${d.pairing_code}`;
     const minutes = Math.round((d.expires_in || CODE_MINUTES * 60) / 60);
     const until = Stand.wallClock(Date.now() / 1000 + (d.expires_in || CODE_MINUTES * 60));
     const expires = document.getElementById("pairing-expires");
@@ -247,7 +246,7 @@
   function showPaired() {
     document.getElementById("pairing-code").hidden = true;
     document.getElementById("pairing-kiosk").hidden = true;
-    if (shown.kind === "kiosk") document.getElementById("pairing-board").hidden = true;
+    document.getElementById("pairing-board").hidden = true;
     const expires = document.getElementById("pairing-expires");
     expires.className = "note-ok";
     expires.textContent = `Готово: ${KIND_OF[shown.kind]} «${shown.name}» ${DONE[shown.kind].paired} к серверу очереди.`;
@@ -256,25 +255,6 @@
   document.getElementById("pairing-close").addEventListener("click", () => {
     pairing.hidden = true;
     shown = null;
-  });
-
-  document.getElementById("pairing-board-key").addEventListener("click", async () => {
-    if (!shown || shown.kind !== "board") return;
-    const button = document.getElementById("pairing-board-key");
-    button.disabled = true;
-    try {
-      const r = await api("POST", "/api/v1/devices/pair", { code: shown.code });
-      button.hidden = true;
-      const cmd = document.getElementById("pairing-board-command");
-      cmd.textContent = `talon board --hub ${location.origin} --key ${r.token}`;
-      cmd.hidden = false;
-      document.getElementById("pairing-board-note").hidden = false;
-      await load();
-    } catch (e) {
-      Stand.showError(document.getElementById("pairing-error"), e.message);
-    } finally {
-      button.disabled = false;
-    }
   });
 
   // ------------------------------------------------------------------ withdrawing a device
