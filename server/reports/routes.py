@@ -19,6 +19,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
 from ..api.framework import ApiError, api, check_office, current_principal
+from ..web.headers import csp, protect_page
 from . import build, export, source
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,7 @@ ROLES = ("head", "admin")
 bp = Blueprint("reports", __name__, template_folder=str(WEB / "templates"),
                static_folder=str(WEB / "static" / "reports"), static_url_path="/reports/static")
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = csp("blob:")
 
 FORMAT = {"enum": list(export.FORMATS)}
 #: ``embed=1`` with ``format=html``: the page shows the report with its own stylesheet, so the
@@ -132,14 +132,7 @@ PAGES = {"daily": "За день", "monthly": "За месяц", "yearly": "За
 
 @bp.after_request
 def security_headers(resp):
-    if request.path.startswith("/reports"):
-        resp.headers.setdefault("Content-Security-Policy", CSP)
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        if resp.mimetype == "text/html":
-            resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return protect_page(resp, CSP) if request.path.startswith("/reports") else resp
 
 
 def _defaults() -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Blueprint, redirect, render_template, url_for
 
 from ..domain.model import CLIENT_TYPES, LEVELS, PAUSE_REASONS
+from .headers import csp, protect_page
 from ..domain.norms import PRESETS, SERVICE_KINDS
 
 HERE = Path(__file__).resolve().parent
@@ -35,8 +36,7 @@ ROLE_WORDS = {"operator": "Оператор", "administrator": "Админист
               "admin": "Администратор системы"}
 
 #: Content Security Policy of the stand's pages: only the hub's own scripts, styles and API.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = csp()
 
 
 def words() -> dict:
@@ -49,13 +49,7 @@ def words() -> dict:
 
 @bp.after_request
 def security_headers(resp):
-    resp.headers.setdefault("Content-Security-Policy", CSP)
-    resp.headers.setdefault("X-Frame-Options", "DENY")
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    resp.headers.setdefault("Referrer-Policy", "no-referrer")
-    if resp.mimetype == "text/html":
-        resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return protect_page(resp, CSP)
 
 
 @bp.get("")

@@ -46,6 +46,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..api.framework import ApiError, api, check_office, current_principal, error_response
 from ..domain import estimate, rating
+from .headers import csp, protect_page
 from ..domain.hall import Hall
 from ..domain.model import QueueError, Ticket, TicketState
 
@@ -60,8 +61,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{10,64}$")
 
 #: Content Security Policy of the visitor's pages: the hub's own script and style only.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CSP = csp()
 
 POLL_SECONDS = 4          # the page's fallback polling interval
 STREAM_REFRESH = 5.0      # a stream re-reads its view at least this often (estimates age)
@@ -458,13 +458,7 @@ def too_many_page(wait: float):
 def security_headers(resp):
     if request.blueprint != "visitor" or request.path.startswith("/api/"):
         return resp
-    resp.headers.setdefault("Content-Security-Policy", CSP)
-    resp.headers.setdefault("X-Frame-Options", "DENY")
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    resp.headers.setdefault("Referrer-Policy", "no-referrer")  # the token never leaves in a Referer
-    resp.headers.setdefault("X-Robots-Tag", "noindex, nofollow")
-    if resp.mimetype in ("text/html", "application/json"):
-        resp.headers["Cache-Control"] = "no-store"
+    protect_page(resp, CSP, no_store=("text/html", "application/json"), robots=True)
     return resp
 
 
