@@ -18,6 +18,15 @@ PAIRING_TTL = 15 * 60.0
 _DUMMY = generate_password_hash("not-a-password")
 
 
+def new_token() -> str:
+    """A random bearer token (256 bits, URL-safe) that never starts with «-», so that it can follow
+    ``--key`` on a command line (``talon kiosk --key -x…`` would read as a missing value)."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
+
+
 class Auth:
     def __init__(self, store: Store, cache_seconds: float = 30.0):
         self.store = store
@@ -40,7 +49,7 @@ class Auth:
         return {"token": token, "roles": roles, "login": login, "name": user["name"], "office": user["office"]}
 
     def _issue(self, *, login, device, roles, office, ttl) -> str:
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         now = time.time()
         with self.store.write() as conn:
             conn.execute("INSERT INTO tokens (token_hash, login, device, roles, office, created, expires) "

@@ -66,3 +66,11 @@ def test_a_bad_office_file_is_refused_and_changes_nothing(tmp_path):
     assert out.returncode != 0 and "Файл не принят" in out.stderr
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM offices").fetchone() == (0,)
+
+
+def test_tokens_never_start_with_a_dash_so_they_can_follow_key_on_a_command_line():
+    from server.auth import new_token
+
+    tokens = [new_token() for _ in range(3000)]   # about 1 in 64 random ones would start with «-»
+    assert not any(t.startswith("-") for t in tokens)
+    assert len(set(tokens)) == len(tokens) and min(map(len, tokens)) >= 43
