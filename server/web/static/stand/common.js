@@ -235,9 +235,40 @@ const Stand = (() => {
     el.className = "link-state " + (ok ? "link-ok" : "link-bad");
   }
 
+  /** Re-reading a page's data, one read at a time: `schedule(delay)` asks for `work` after `delay`
+   *  ms (30 by default, so that a burst of events makes one read); a request while a read runs
+   *  makes it run once more afterwards. `run()` reads now and waits for it. `work` handles its
+   *  own errors. */
+  function reloader(work) {
+    let running = false;
+    let again = false;
+    let timer = null;
+    function schedule(delay) {
+      clearTimeout(timer);
+      timer = setTimeout(run, delay === undefined ? 30 : delay);
+    }
+    async function run() {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        await work();
+      } finally {
+        running = false;
+        if (again) {
+          again = false;
+          schedule(0);
+        }
+      }
+    }
+    return { schedule, run };
+  }
+
   return {
     WORDS, ApiError, session, saveSession, clearSession, hasRole, requireSession, toLogin, api, h, clear,
     showError, toast, clockDuration, durationWords, minutesWords, wallClock, peopleWords, waitLevel,
-    LEVEL_WORDS, idempotencyKey, header, officeId, setLink,
+    LEVEL_WORDS, idempotencyKey, header, officeId, setLink, reloader,
   };
 })();

@@ -124,35 +124,19 @@
     }
   }
 
-  let loading = false;
-  let again = false;
-  let loadTimer = null;
-
-  function scheduleLoad(delay) {
-    clearTimeout(loadTimer);
-    loadTimer = setTimeout(load, delay === undefined ? 30 : delay);
-  }
-
-  async function load() {
-    if (loading) {
-      again = true;
-      return;
-    }
-    loading = true;
+  async function readDevices() {
     try {
       devices = await api("GET", `${base()}/devices`);
       render();
       if (stream && stream.readyState === EventSource.OPEN) Stand.setLink(true);
     } catch (e) {
       Stand.setLink(false, e.message);
-    } finally {
-      loading = false;
-      if (again) {
-        again = false;
-        scheduleLoad(0);
-      }
     }
   }
+
+  const reading = Stand.reloader(readDevices);
+  const scheduleLoad = reading.schedule;
+  const load = reading.run;
 
   function follow() {
     stream = new EventSource(`${base()}/events?access_token=${encodeURIComponent(session.token)}`);

@@ -47,21 +47,7 @@
 
   // ------------------------------------------------------------------ reading
 
-  let refreshing = false;
-  let again = false;
-  let refreshTimer = null;
-
-  function scheduleRefresh(delay) {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, delay === undefined ? 30 : delay);
-  }
-
-  async function refresh() {
-    if (refreshing) {
-      again = true;
-      return;
-    }
-    refreshing = true;
+  async function readAll() {
     try {
       const base = `/api/v1/offices/${encodeURIComponent(office)}`;
       const [st, al, dv] = await Promise.all([
@@ -76,14 +62,12 @@
       else Stand.setLink(true);
     } catch (e) {
       Stand.setLink(false);
-    } finally {
-      refreshing = false;
-      if (again) {
-        again = false;
-        scheduleRefresh(0);
-      }
     }
   }
+
+  const reading = Stand.reloader(readAll);
+  const scheduleRefresh = reading.schedule;
+  const refresh = reading.run;
 
   function follow() {
     const url = `/api/v1/offices/${encodeURIComponent(office)}/events?access_token=` +
