@@ -255,16 +255,34 @@ def test_estimate_counts_visitors_still_to_come_who_will_go_first():
 @pytest.mark.parametrize("late_by, punctual_slack, first", [
     (2, 20, "А-002"),    # a punctual visitor about to lose the norm goes first
     (2, 200, "А-001"),   # with time to spare, the late one (second deadline in 3 min) goes first
-    (30, 20, "А-002"),   # however late, never before someone within LOST_FLOOR of the norm …
-    (30, 45, "А-001"),   # … but before anyone else
+    (30, 40, "А-002"),   # however late, never before someone within LOST_FLOOR of the norm …
+    (30, 60, "А-001"),   # … but before anyone else
 ])
 def test_norm_aware_a_late_visitor_never_makes_a_punctual_one_late(late_by, punctual_slack, first):
-    assert 20 < dispatch.LOST_FLOOR < 45
+    assert 40 < dispatch.LOST_FLOOR < 60
     hall = make_hall(policy="norm-aware", windows=1)
     hall.issue("consult", T0 - (8 + late_by) * MIN)           # consultation norm: 8 minutes
     hall.issue("consult", T0 - 8 * MIN + punctual_slack)
     hall.open_window(1, T0)
     assert hall.call_next(1, T0).code == first
+
+
+def test_norm_aware_late_visitors_held_at_the_floor_go_newest_first():
+    hall = make_hall(policy="norm-aware", windows=1)
+    hall.issue("consult", T0 - 40 * MIN)         # both long past the norm and its second deadline
+    hall.issue("consult", T0 - 30 * MIN)
+    hall.open_window(1, T0)
+    assert hall.call_next(1, T0).code == "А-002"
+
+
+def test_norm_aware_holds_a_long_printed_wait_to_its_promise():
+    hall = make_hall(policy="norm-aware", windows=1)
+    promised = hall.issue("consult", T0 - 5 * MIN)    # told «40–46 минут»: beyond 3 × the 8-minute norm
+    promised.estimate = (40.0, 46.0)
+    hall.issue("consult", T0 - 2 * MIN)                # told nothing special: its norm is the deadline
+    hall.open_window(1, T0)
+    assert hall.call_next(1, T0).code == "А-002"
+    assert dispatch.PROMISE_BEYOND * 8 < 40
 
 
 def test_norm_aware_calls_anyone_waiting_an_hour_first():

@@ -53,7 +53,7 @@ def ticket_answer(office: str, ticket_id: int, fresh: bool = False) -> dict:
         now = h.clock.now()
         v["people_ahead"] = 0
         if fresh and t.state.value == "waiting":
-            v["people_ahead"] = hall.people_ahead_of_new(t)
+            v["people_ahead"] = hall.people_ahead_of_new(t, now)
             v["estimate_now"] = v["estimate"]
         elif t.state.value == "waiting":
             projected = estimate.project(hall, now)  # once: people ahead and the estimate both

@@ -105,13 +105,17 @@ class Hall:
         return sum(1 for x in self.waiting() if x.service == t.service and x.queued_at <= t.queued_at
                    and x.id != t.id)
 
-    def people_ahead_of_new(self, t: Ticket) -> int:
-        """``people_ahead`` for a ticket just issued, without projecting the queue: within one
-        service every policy calls the individual format and transfers first and otherwise the
-        older visitor first, so those of its service who are not behind it in that order."""
-        rank = (not t.individual, -t.priority)
-        return sum(1 for x in self._waiting.values() if x.service == t.service and x.id != t.id
-                   and (not x.individual, -x.priority) <= rank)
+    def people_ahead_of_new(self, t: Ticket, now: float) -> int:
+        """``people_ahead`` for a ticket just issued, without projecting the whole queue: those of
+        its service whom the office's policy would call before it, asked pair by pair (within
+        one service the other services and the windows' weights do not change the order)."""
+        policy = dispatch.POLICIES[self.settings.policy]
+        window = next((w for w in self.windows.values() if w.serves(t.service)), None)
+        same = [x for x in self._waiting.values() if x.service == t.service and x.id != t.id]
+        if window is None:
+            rank = (not t.individual, -t.priority)
+            return sum(1 for x in same if (not x.individual, -x.priority) <= rank)
+        return sum(1 for x in same if policy(window, [x, t], now, self.wait_limit) is x)
 
     # ------------------------------------------------------------------ events
 

@@ -164,7 +164,7 @@ class Ticket:
     ended_at: float | None = None
     outcome: str | None = None
     segments: list[Segment] = field(default_factory=list)
-    estimate: tuple[float, float] | None = None  # seconds, given at issue
+    estimate: tuple[float, float] | None = None  # the printed range in whole minutes, given at issue
 
     @property
     def code(self) -> str:
