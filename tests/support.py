@@ -87,3 +87,17 @@ def _line_value(text: str, prefix: str) -> str | None:
         if line.strip().startswith(prefix):
             return line.split(prefix, 1)[1].strip()
     return None
+
+
+def empty_hall(client, office: str = "demo"):
+    """Bring a shared hub's hall back to empty: calls ended, waiting tickets cancelled, every
+    window closed. Answers ``client`` (for fixtures)."""
+    state = client.state(office)
+    for t in state["calls"]:
+        client.act(t["id"], "finish" if t["state"] == "serving" else "cancel")
+    for t in state["waiting"]:
+        client.act(t["id"], "cancel")
+    for w in state["windows"]:
+        if w["state"] != "closed":
+            client.window(w["id"], "close", force=True)
+    return client

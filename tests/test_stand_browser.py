@@ -16,24 +16,13 @@ from playwright.sync_api import expect
 
 from hub_client import EventStream
 from browser_support import browser, page, shots_dir  # noqa: F401 (fixtures)
+from support import empty_hall
 
 
 @pytest.fixture
 def admin(shared_hub):
     """The admin client, with the hall emptied first: no waiting tickets, every window closed."""
-    client = shared_hub.client("admin")
-    state = client.state("demo")
-    for t in state["calls"]:
-        if t["state"] == "serving":
-            client.act(t["id"], "finish")
-        else:
-            client.act(t["id"], "cancel")
-    for t in state["waiting"]:
-        client.act(t["id"], "cancel")
-    for w in state["windows"]:
-        if w["state"] != "closed":
-            client.window(w["id"], "close", force=True)
-    return client
+    return empty_hall(shared_hub.client("admin"))
 
 
 def windows(client) -> dict[int, int]:

@@ -16,7 +16,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from support import HubProcess
+from support import HubProcess, empty_hall
 from browser_support import browser, shots_dir  # noqa: F401 (fixtures)
 
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
@@ -59,16 +59,7 @@ def phone(browser):
 
 @pytest.fixture
 def admin(shared_hub):
-    client = shared_hub.client("admin")
-    state = client.state("demo")
-    for t in state["calls"]:
-        client.act(t["id"], "finish" if t["state"] == "serving" else "cancel")
-    for t in state["waiting"]:
-        client.act(t["id"], "cancel")
-    for w in state["windows"]:
-        if w["state"] != "closed":
-            client.window(w["id"], "close", force=True)
-    return client
+    return empty_hall(shared_hub.client("admin"))
 
 
 def windows(client) -> dict[int, int]:

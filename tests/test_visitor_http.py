@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from hub_client import EventStream, HubError
+from support import empty_hall
 
 NOT_SHOWN = ("Traceback", "Werkzeug", "Internal Server Error", "Exception", "File \"")
 
@@ -23,16 +24,7 @@ def window_ids(client):
 @pytest.fixture
 def admin(shared_hub):
     """The admin client, with the hall emptied first: no waiting tickets, every window closed."""
-    client = shared_hub.client("admin")
-    state = client.state("demo")
-    for t in state["calls"]:
-        client.act(t["id"], "finish" if t["state"] == "serving" else "cancel")
-    for t in state["waiting"]:
-        client.act(t["id"], "cancel")
-    for w in state["windows"]:
-        if w["state"] != "closed":
-            client.window(w["id"], "close", force=True)
-    return client
+    return empty_hall(shared_hub.client("admin"))
 
 
 def page_data(html: str) -> dict:

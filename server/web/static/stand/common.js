@@ -266,9 +266,37 @@ const Stand = (() => {
     return { schedule, run };
   }
 
+  /** The office's live events: `onEvent()` for each of `types`, `onOpen()` when (re)connected,
+   *  `onDown()` when the link drops. A stream the hub refused or lost for good is opened again
+   *  after 3 s, once a plain request has had the chance to send an expired session to the login
+   *  page. Answers `{ isOpen() }`. */
+  function liveStream(office, session, types, onEvent, onOpen, onDown) {
+    let stream = null;
+    function open() {
+      stream = new EventSource(`/api/v1/offices/${encodeURIComponent(office)}/events?access_token=` +
+        encodeURIComponent(session.token));
+      for (const t of types) stream.addEventListener(t, onEvent);
+      stream.addEventListener("open", onOpen);
+      stream.addEventListener("error", () => {
+        onDown();
+        if (stream.readyState === EventSource.CLOSED) {
+          stream = null;
+          setTimeout(async () => {
+            try {
+              await api("GET", "/api/v1/auth/me");
+            } catch (e) { /* offline: try again below */ }
+            if (!stream) open();
+          }, 3000);
+        }
+      });
+    }
+    open();
+    return { isOpen: () => Boolean(stream && stream.readyState === EventSource.OPEN) };
+  }
+
   return {
     WORDS, ApiError, session, saveSession, clearSession, hasRole, requireSession, toLogin, api, h, clear,
     showError, toast, clockDuration, durationWords, minutesWords, wallClock, peopleWords, waitLevel,
-    LEVEL_WORDS, idempotencyKey, header, officeId, setLink, reloader,
+    LEVEL_WORDS, idempotencyKey, header, officeId, setLink, reloader, liveStream,
   };
 })();

@@ -128,7 +128,7 @@
     try {
       devices = await api("GET", `${base()}/devices`);
       render();
-      if (stream && stream.readyState === EventSource.OPEN) Stand.setLink(true);
+      if (stream && stream.isOpen()) Stand.setLink(true);
     } catch (e) {
       Stand.setLink(false, e.message);
     }
@@ -139,24 +139,10 @@
   const load = reading.run;
 
   function follow() {
-    stream = new EventSource(`${base()}/events?access_token=${encodeURIComponent(session.token)}`);
-    for (const t of EVENT_TYPES) stream.addEventListener(t, () => scheduleLoad());
-    stream.addEventListener("open", () => {
+    stream = Stand.liveStream(office, session, EVENT_TYPES, () => scheduleLoad(), () => {
       Stand.setLink(true);
       scheduleLoad(0);
-    });
-    stream.addEventListener("error", () => {
-      Stand.setLink(false);
-      if (stream.readyState === EventSource.CLOSED) {
-        stream = null;
-        setTimeout(async () => {
-          try {
-            await api("GET", "/api/v1/auth/me");
-          } catch (e) { /* offline: try again below */ }
-          if (!stream) follow();
-        }, 3000);
-      }
-    });
+    }, () => Stand.setLink(false));
   }
 
   // ------------------------------------------------------------------ adding a device

@@ -26,7 +26,6 @@
   let alerts = { alerts: [], near: 0.75, now: 0 };
   let devices = [];
   let staff = {};            // login → name
-  let stream = null;
   let streamOk = false;
   const seenAlerts = new Set();
   let firstRender = true;
@@ -70,29 +69,13 @@
   const refresh = reading.run;
 
   function follow() {
-    const url = `/api/v1/offices/${encodeURIComponent(office)}/events?access_token=` +
-      encodeURIComponent(session.token);
-    stream = new EventSource(url);
-    const onEvent = () => scheduleRefresh();
-    for (const t of EVENT_TYPES) stream.addEventListener(t, onEvent);
-    stream.addEventListener("open", () => {
+    Stand.liveStream(office, session, EVENT_TYPES, () => scheduleRefresh(), () => {
       streamOk = true;
       Stand.setLink(true);
       scheduleRefresh(0); // whatever happened while we were away
-    });
-    stream.addEventListener("error", () => {
+    }, () => {
       streamOk = false;
       Stand.setLink(false);
-      if (stream.readyState === EventSource.CLOSED) {
-        // refused (an expired token answers 401: api() then sends us to the login page)
-        stream = null;
-        setTimeout(async () => {
-          try {
-            await api("GET", "/api/v1/auth/me");
-          } catch (e) { /* offline: try again below */ }
-          if (!stream) follow();
-        }, 3000);
-      }
     });
   }
 
