@@ -2,6 +2,7 @@
 
 from .loader import (
     PROFILES_DIR,
+    TEXT_MODES,
     Connector,
     PrinterProfile,
     ProfileError,
@@ -12,6 +13,7 @@ from .loader import (
 
 __all__ = [
     "PROFILES_DIR",
+    "TEXT_MODES",
     "Connector",
     "PrinterProfile",
     "ProfileError",

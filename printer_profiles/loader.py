@@ -20,6 +20,10 @@ from typing import Any
 PROFILES_DIR = Path(__file__).resolve().parent
 
 QR_MODES = ("native", "raster")
+# How the ticket's text reaches paper: as characters in the profile's code page (native), or
+# drawn into one picture sent as GS v 0 raster (raster), which any ESC/POS printer prints
+# even when its firmware lacks the code page (it prints boxes or question marks instead).
+TEXT_MODES = ("native", "raster")
 CUT_MODES = ("full", "partial", "none")
 CONNECTOR_KINDS = ("usb", "network", "file", "windows")
 # Connectors through which python-escpos can read the printer's answer (DLE EOT).
@@ -76,6 +80,8 @@ class PrinterProfile:
     status_readable: bool
     connector: Connector
     tear_feed_lines: int = 5
+    text_mode: str = "native"
+    codepage_source: str = ""  # where codepage_number comes from (capability data or the manual)
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -88,6 +94,12 @@ class PrinterProfile:
         connector = dataclasses.replace(self.connector, **changes)
         _check_connector(connector, self.status_readable, self.name)
         return dataclasses.replace(self, connector=connector)
+
+    def with_text_mode(self, mode: str) -> PrinterProfile:
+        """The same profile printing its text natively or as a raster picture."""
+        profile = dataclasses.replace(self, text_mode=mode)
+        _check(profile, self.name)
+        return profile
 
     def capability(self):
         """A python-escpos capability profile with this paper width and code page.
@@ -181,6 +193,8 @@ def parse_profile(raw: Mapping[str, Any], name: str, source: Path | None = None)
         cut=raw.get("cut", "partial"),
         status_readable=bool(raw.get("status", False)),
         tear_feed_lines=int(raw.get("tear_feed_lines", 5)),
+        text_mode=str(text.get("mode", "native")),
+        codepage_source=str(text.get("codepage_source", "")),
         connector=connector,
         source=source,
     )
@@ -227,6 +241,10 @@ def _check(profile: PrinterProfile, where: str) -> None:
     cut_feature = {"full": "paperFullCut", "partial": "paperPartCut"}.get(profile.cut)
     if cut_feature and not features.get(cut_feature):
         raise ProfileError(f"{where}: {profile.escpos_profile} has no {profile.cut} cut")
+    if profile.text_mode not in TEXT_MODES:
+        raise ProfileError(f"{where}: text.mode must be one of {TEXT_MODES}")
+    if profile.text_mode == "raster" and not features.get("bitImageRaster"):
+        raise ProfileError(f"{where}: {profile.escpos_profile} has no raster images (GS v 0)")
     if profile.qr_mode == "raster" and not features.get("bitImageRaster"):
         raise ProfileError(f"{where}: {profile.escpos_profile} has no raster images (GS v 0)")
     _check_connector(profile.connector, profile.status_readable, where)

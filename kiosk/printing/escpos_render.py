@@ -2,13 +2,18 @@
 
 Every job: ESC @ (printers keep state between jobs), ESC t <code page of the profile>,
 the blocks, then the cut the profile asks for (or a feed to the tear bar).
+
+A profile with ``text.mode = "raster"`` sends no characters at all: the same ticket is laid
+out exactly as the preview draws it, and that picture goes to the printer as GS v 0 raster
+images, which every ESC/POS printer prints whatever code pages its firmware has.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from escpos.constants import QR_ECLEVEL_M
 from escpos.magicencode import Encoder
@@ -94,11 +99,56 @@ def render_ticket(
     return render_blocks(ticket_blocks(ticket, template), profile)
 
 
+# Rows per GS v 0 command in raster text mode: small enough for the receive buffer of
+# cheap printers, large enough that a ticket is a handful of commands.
+RASTER_ROWS = 480
+
+
 def render_blocks(blocks: Iterable[Block], profile: PrinterProfile) -> bytes:
     """The ESC/POS bytes of a job made of `blocks`."""
+    blocks = list(blocks)
+    if profile.text_mode == "raster":
+        return _render_raster(blocks, profile)
     printer = Dummy(profile=profile.capability())
     printer.hw("INIT")  # ESC @
     printer.charcode(profile.codepage)  # ESC t n, and no automatic code page switching after it
+    _body(printer, blocks, profile)
+    _finish(printer, profile)
+    return printer.output
+
+
+def raster_image(blocks: Sequence[Block], profile: PrinterProfile):
+    """The ticket as one black-and-white picture (Pillow mode '1'), `profile.dots` wide.
+
+    It is the preview of the same ticket printed natively (the same fonts, sizes, wrapping
+    and QR code), without the paper margins and the cut.
+    """
+    from .decode import Cut, decode
+    from .preview import _TOP_MARGIN, draw_job
+
+    native = dataclasses.replace(profile, text_mode="native")
+    printer = Dummy(profile=native.capability())
+    printer.hw("INIT")
+    printer.charcode(native.codepage)
+    _body(printer, list(blocks), native)
+    job = decode(printer.output, native.code_page_table())
+    job.elements = [e for e in job.elements if not isinstance(e, Cut)]
+    paper = draw_job(job, native)
+    margin = (paper.width - profile.dots) // 2
+    strip = paper.crop((margin, _TOP_MARGIN, margin + profile.dots, paper.height - _TOP_MARGIN))
+    return strip.point(lambda v: 255 if v >= 128 else 0, mode="1")
+
+
+def _render_raster(blocks: list[Block], profile: PrinterProfile) -> bytes:
+    image = raster_image(blocks, profile)
+    printer = Dummy(profile=profile.capability())
+    printer.hw("INIT")  # ESC @; no ESC t: not a single character is sent
+    printer.image(image, impl="bitImageRaster", fragment_height=RASTER_ROWS, center=False)
+    _finish(printer, profile)
+    return printer.output
+
+
+def _body(printer: Dummy, blocks: list[Block], profile: PrinterProfile) -> None:
     for block in blocks:
         if isinstance(block, TextBlock):
             _text(printer, block, profile)
@@ -113,8 +163,6 @@ def render_blocks(blocks: Iterable[Block], profile: PrinterProfile) -> bytes:
         else:
             raise TypeError(f"not a print block: {block!r}")
     _style(printer, "left", "normal", False)
-    _finish(printer, profile)
-    return printer.output
 
 
 def _style(printer: Dummy, align: str, size: str, bold: bool) -> None:
