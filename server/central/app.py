@@ -1,0 +1,158 @@
+"""The centre's Flask application: the hubs' shipping routes under ``/api/v1/central``.
+
+Every answer is JSON; errors are ``{"error": code, "message": Russian text}`` with the right
+status (400 malformed, 401 no or withdrawn key, 403 another office's key, 409 a gap or another
+log, 503 the database unreachable - the hub retries later). Nothing of a refused batch is stored.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+import psycopg
+from flask import Blueprint, Flask, current_app, jsonify, request
+from psycopg_pool import PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+from .protocol import BadBatch, check_batch
+from .store import CentralStore, Refused
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("central", __name__, url_prefix="/api/v1/central")
+
+
+def _error(status: int, code: str, message: str, **extra):
+    resp = jsonify({"error": code, "message": message, **extra})
+    resp.status_code = status
+    return resp
+
+
+def _store() -> CentralStore:
+    return current_app.config["CENTRAL_STORE"]
+
+
+def _hub_office(office: str) -> None:
+    """The hub's key (``Authorization: Bearer``) must be valid and of this very office."""
+    auth = request.headers.get("Authorization", "")
+    key = auth[7:].strip() if auth.startswith("Bearer ") else ""
+    if not key:
+        raise Refused(401, "unauthorized", "Нужен ключ офиса: выдайте его при подключении офиса к центру")
+    owner = _store().office_of_key(key)
+    if owner is None:
+        raise Refused(401, "unauthorized", "Ключ офиса не действует: он неверен или отозван")
+    if owner != office:
+        raise Refused(403, "forbidden", "Этим ключом можно отправлять события только своего офиса")
+
+
+@bp.get("/health")
+def health():
+    return jsonify({"ok": True, "schema": _store().schema_version()})
+
+
+@bp.post("/pair")
+def pair():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("code"), str) or not body["code"].strip():
+        raise Refused(400, "invalid", "Неверные данные: укажите код подключения (code)")
+    answer = _store().pair(body["code"].strip())
+    if answer is None:
+        raise Refused(403, "pairing_refused", "Код подключения неверен, уже использован или устарел")
+    log.info("a hub of office %s paired", answer["office"])
+    return jsonify(answer)
+
+
+@bp.get("/offices/<office>/events/high-water-mark")
+def high_water_mark(office: str):
+    _hub_office(office)
+    row = _store().office(office)
+    return jsonify({"high_water_mark": row["high_water_mark"] if row else 0,
+                    "log": row["log_identity"] if row else None})
+
+
+@bp.post("/offices/<office>/events")
+def ingest(office: str):
+    _hub_office(office)
+    body = request.get_json(silent=True)
+    if body is None:
+        raise Refused(400, "invalid", "Тело запроса должно быть JSON")
+    try:
+        identity, _after, events = check_batch(office, body)
+    except BadBatch as exc:
+        raise Refused(400, exc.code, exc.message, **exc.details)
+    answer = _store().ingest(office, identity, events)
+    projector = current_app.config.get("CENTRAL_PROJECTOR")
+    if projector is not None and answer["stored"]:
+        projector.poke()
+    return jsonify({"high_water_mark": answer["high_water_mark"], "stored": answer["stored"]})
+
+
+class Projector:
+    """Keeps the projections up to date in the background (the ingest never waits for them):
+    after new events, every office-day that got some is rebuilt, at most every ``interval`` s."""
+
+    def __init__(self, store: CentralStore, interval: float = 2.0):
+        self.store, self.interval = store, interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="central-projector", daemon=True)
+
+    def start(self) -> "Projector":
+        self.thread.start()
+        return self
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(30)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.store.project_pending()
+            except Exception:
+                log.exception("projection failed; retried on the next batch")
+            self._stop.wait(self.interval)
+
+
+def create_app(url: str, *, pool_size: int = 20, project_interval: float | None = 2.0) -> Flask:
+    """The centre. ``project_interval`` None: no background projection (``rebuild_day`` on demand)."""
+    app = Flask(__name__)
+    store = CentralStore(url, max_size=pool_size)
+    app.config.update(CENTRAL_STORE=store, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    if project_interval is not None:
+        app.config["CENTRAL_PROJECTOR"] = Projector(store, project_interval).start()
+    app.register_blueprint(bp)
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused):
+        return _error(exc.status, exc.code, exc.message, **exc.details)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        words = {404: "Не найдено", 405: "Метод не поддерживается", 413: "Слишком большой запрос"}
+        return _error(exc.code or 500, exc.name.lower().replace(" ", "_"),
+                      words.get(exc.code, exc.description or exc.name))
+
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(psycopg.OperationalError)
+    def database_down(exc: Exception):
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        resp = _error(503, "database_unavailable", "База данных центра временно недоступна; повторите позже")
+        resp.headers["Retry-After"] = "2"
+        return resp
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _error(500, "internal", "Внутренняя ошибка центра: изменения не сохранены")
+
+    return app

@@ -1,0 +1,143 @@
+"""``talon central …``: the company centre's commands (registered into ``talon`` by server/cli.py)."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+log = logging.getLogger(__name__)
+
+db_option = click.option("--db", "url", envvar="TALON_CENTRAL_DB", required=True,
+                         help="PostgreSQL of the centre: postgresql://user@host:port/db (or $TALON_CENTRAL_DB).")
+
+
+def _migrate(url: str) -> tuple[list[int], int]:
+    import psycopg
+
+    from .store import migrate_database
+
+    try:
+        return migrate_database(url)
+    except psycopg.OperationalError as exc:
+        raise click.ClickException(f"База данных центра недоступна: {str(exc).strip()}")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(central)
+
+
+@click.group()
+def central() -> None:
+    """The company centre: office hubs ship their event logs to it (PostgreSQL)."""
+
+
+@central.command()
+@db_option
+def init(url: str) -> None:
+    """Create or migrate the centre's schema (a second run changes nothing)."""
+    applied, version = _migrate(url)
+    if applied:
+        click.echo(f"Схема центра обновлена до версии {version} (применены миграции: "
+                   f"{', '.join(map(str, applied))})")
+    else:
+        click.echo(f"Схема центра уже в версии {version}: изменений нет")
+
+
+@central.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Listen here; put the centre behind a TLS reverse proxy (docs/central.md).")
+@click.option("--port", default=8480, show_default=True, type=int)
+@click.option("--threads", default=32, show_default=True, type=int)
+@click.option("--pool", "pool_size", default=20, show_default=True, type=int, help="PostgreSQL connections.")
+@click.option("--project-every", default=2.0, show_default=True, type=float,
+              help="Seconds between background projection passes (0: only on demand).")
+def serve(url: str, host: str, port: int, threads: int, pool_size: int, project_every: float) -> None:
+    """Run the centre (waitress)."""
+    from waitress import serve as waitress_serve
+
+    from .app import create_app
+
+    _migrate(url)
+    app = create_app(url, pool_size=pool_size, project_interval=project_every or None)
+    log.info("Talon central on http://%s:%d (%d threads)", host, port, threads)
+    waitress_serve(app, host=host, port=port, threads=threads, connection_limit=1000, backlog=2048,
+                   channel_timeout=120, ident="talon-central", clear_untrusted_proxy_headers=True)
+
+
+@central.command("pair-hub")
+@db_option
+@click.option("--office", required=True, help="The office id (as in the office's hub).")
+@click.option("--name", default="", help="The office's name, for people.")
+def pair_hub(url: str, office: str, name: str) -> None:
+    """Issue a one-time code (30 minutes) for the office's hub to exchange for its own key."""
+    from .store import CentralStore
+
+    store = CentralStore(url, min_size=1, max_size=2)
+    try:
+        store.migrate()
+        store.add_office(office, name)
+        code = store.issue_pairing_code(office, name)
+    finally:
+        store.close()
+    click.echo(f"Код подключения офиса «{office}» (действует 30 минут): {code}")
+    click.echo(f"На сервере офиса: talon central join --central URL --code {code}")
+
+
+@central.command("revoke-hub")
+@db_option
+@click.option("--office", required=True)
+def revoke_hub(url: str, office: str) -> None:
+    """Withdraw every key of the office's hub: its batches are refused at once."""
+    from .store import CentralStore
+
+    store = CentralStore(url, min_size=1, max_size=2)
+    try:
+        n = store.revoke_keys(office)
+    finally:
+        store.close()
+    click.echo(f"Отозвано ключей офиса «{office}»: {n}")
+
+
+@central.command()
+@click.option("--central", "central_url", required=True, help="The centre's address (https://…).")
+@click.option("--code", required=True, help="The code from «talon central pair-hub».")
+@click.option("--central-ca", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The company's CA bundle, when the centre's certificate is issued by it.")
+def join(central_url: str, code: str, central_ca: str | None) -> None:
+    """On the office's server: exchange the pairing code for the hub's key and print it."""
+    import requests
+
+    try:
+        resp = requests.post(central_url.rstrip("/") + "/api/v1/central/pair", json={"code": code},
+                             timeout=15, verify=central_ca or True)
+    except requests.RequestException as exc:
+        raise click.ClickException(f"Центр недоступен: {exc}")
+    if resp.status_code != 200:
+        try:
+            message = resp.json().get("message")
+        except ValueError:
+            message = resp.text[:200]
+        raise click.ClickException(f"Центр отказал: {message}")
+    answer = resp.json()
+    click.echo(f"Офис «{answer['office']}» подключён. Ключ офиса: {answer['key']}")
+    click.echo(f"Запуск: talon hub --central {central_url} --central-key {answer['key']}")
+
+
+@central.command()
+@db_option
+@click.option("--office", required=True)
+@click.option("--day", default=None, help="YYYY-MM-DD; without it: every day with new events.")
+def rebuild(url: str, office: str, day: str | None) -> None:
+    """Rebuild the projections (tickets, segments, roll-ups) of an office-day from its events."""
+    from .store import CentralStore
+
+    store = CentralStore(url, min_size=1, max_size=2)
+    try:
+        done = [store.rebuild_day(office, day)] if day else store.project_pending(office)
+    finally:
+        store.close()
+    for d in done:
+        click.echo(f"{d['office']} {d['day']}: событий {d['events']}, талонов {d['tickets']}")

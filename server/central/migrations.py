@@ -1,0 +1,113 @@
+"""The centre's schema, as ordered, versioned migrations.
+
+Each migration runs in its own transaction and is recorded in ``schema_migrations``; a second
+``talon central init`` finds every version recorded and changes nothing. New migrations go at the
+END of :data:`MIGRATIONS` with the next number; a recorded one is never edited.
+"""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+#: (version, name, SQL). Append only.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "offices, hub keys and pairing codes", """
+    CREATE TABLE offices (
+        id               text PRIMARY KEY,
+        name             text NOT NULL DEFAULT '',
+        log_identity     text,                      -- set by the first batch; a different one is refused
+        high_water_mark  bigint NOT NULL DEFAULT 0, -- every seq 1..hwm is stored
+        projected_seq    bigint NOT NULL DEFAULT 0, -- projections are built from events up to here
+        last_batch_at    timestamptz,
+        created_at       timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE hub_keys (
+        key_hash    text PRIMARY KEY,               -- sha256 of the key; the key itself is never stored
+        office      text NOT NULL REFERENCES offices(id),
+        name        text NOT NULL DEFAULT '',
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        revoked_at  timestamptz
+    );
+    CREATE INDEX hub_keys_office ON hub_keys (office);
+    CREATE TABLE pairing_codes (
+        code_hash   text PRIMARY KEY,
+        office      text NOT NULL REFERENCES offices(id),
+        name        text NOT NULL DEFAULT '',
+        expires_at  timestamptz NOT NULL
+    );
+    """),
+    (2, "the shipped event logs", """
+    CREATE TABLE events (
+        office       text NOT NULL REFERENCES offices(id),
+        seq          bigint NOT NULL CHECK (seq > 0),
+        log_identity text NOT NULL,
+        type         text NOT NULL,
+        at           double precision NOT NULL,
+        day          date,
+        data         jsonb NOT NULL,
+        view         jsonb NOT NULL,
+        received_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (office, seq)
+    );
+    CREATE INDEX events_office_day ON events (office, day, seq);
+    """),
+    (3, "projections: tickets, segments, daily roll-ups per office, day and service", """
+    CREATE TABLE tickets (
+        office text NOT NULL, id bigint NOT NULL, day date NOT NULL, service text, letter text,
+        number integer, code text, state text, source text, client_type text, individual boolean,
+        priority integer, issued_at double precision, queued_at double precision,
+        called_at double precision, started_at double precision, ended_at double precision,
+        "window" integer, operator text, recalls integer, outcome text,
+        estimate_low double precision, estimate_high double precision, first_service text,
+        PRIMARY KEY (office, id)
+    );
+    CREATE INDEX tickets_office_day ON tickets (office, day);
+    CREATE TABLE segments (
+        office text NOT NULL, ticket bigint NOT NULL, idx integer NOT NULL, day date NOT NULL,
+        service text, queued_at double precision, called_at double precision,
+        started_at double precision, ended_at double precision, "window" integer, operator text,
+        outcome text, recalls integer, phases jsonb, level text,
+        PRIMARY KEY (office, ticket, idx)
+    );
+    CREATE INDEX segments_office_day ON segments (office, day);
+    CREATE TABLE day_services (
+        office text NOT NULL, day date NOT NULL, service text NOT NULL,
+        visits integer NOT NULL,            -- tickets whose first segment is of this service
+        segments integer NOT NULL, served integer NOT NULL,
+        wait_count integer NOT NULL, wait_sum double precision NOT NULL, wait_max double precision,
+        service_count integer NOT NULL, service_sum double precision NOT NULL, service_max double precision,
+        no_show integer NOT NULL, cancelled integer NOT NULL, transferred integer NOT NULL,
+        escalated integer NOT NULL, postponed integer NOT NULL, resolved integer NOT NULL,
+        unfinished integer NOT NULL, recalls integer NOT NULL,
+        events bigint NOT NULL,             -- the day's last seq taken into this roll-up
+        rebuilt_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (office, day, service)
+    );
+    CREATE TABLE projected_days (
+        office text NOT NULL, day date NOT NULL, upto_seq bigint NOT NULL, events integer NOT NULL,
+        rebuilt_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (office, day)
+    );
+    """),
+]
+
+
+def apply(conn) -> list[int]:
+    """Apply the migrations not yet recorded, each in a transaction; answers the versions applied.
+
+    ``conn`` is a psycopg connection in autocommit mode; an advisory lock keeps two ``init``
+    runs at once from applying the same migration twice."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+                 "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+    applied = []
+    for version, name, sql in MIGRATIONS:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(7470001)")
+            if conn.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (version,)).fetchone():
+                continue
+            conn.execute(sql)
+            conn.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name))
+            applied.append(version)
+            log.info("central schema: migration %d applied (%s)", version, name)
+    return applied

@@ -1,0 +1,361 @@
+"""The centre's PostgreSQL store (psycopg 3 with a connection pool). ALL of the centre's SQL is here.
+
+* ``offices`` carries each office's log identity and high-water mark (every seq 1..hwm stored);
+  a batch locks its office's row (``FOR UPDATE``), so batches of one office are stored one
+  after another and a gap can not slip in between two of them.
+* ``events``: the logs, one row per (office, seq) - ``INSERT … ON CONFLICT DO NOTHING``.
+* ``tickets``, ``segments``, ``day_services``: projections, rebuilt from the events of an
+  office-day by replaying them through the hub's own core (:meth:`Hall.apply`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import time
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterator
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from ..domain.hall import Hall
+from ..reports import figures
+from . import migrations
+
+log = logging.getLogger(__name__)
+
+PAIRING_TTL = timedelta(minutes=30)
+
+
+class Refused(Exception):
+    """The centre refuses a request: HTTP ``status``, ``code`` and a Russian ``message``."""
+
+    def __init__(self, status: int, code: str, message: str, **details):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_secret(nbytes: int = 32) -> str:
+    while True:
+        s = secrets.token_urlsafe(nbytes)
+        if not s.startswith("-"):  # it must be able to follow --central-key on a command line
+            return s
+
+
+TICKET_COLUMNS = ("office", "id", "day", "service", "letter", "number", "code", "state", "source",
+                  "client_type", "individual", "priority", "issued_at", "queued_at", "called_at",
+                  "started_at", "ended_at", "window", "operator", "recalls", "outcome", "estimate_low",
+                  "estimate_high", "first_service")
+SEGMENT_COLUMNS = ("office", "ticket", "idx", "day", "service", "queued_at", "called_at", "started_at",
+                   "ended_at", "window", "operator", "outcome", "recalls", "phases", "level")
+ROLLUP_COLUMNS = ("office", "day", "service", "visits", "segments", "served", "wait_count", "wait_sum",
+                  "wait_max", "service_count", "service_sum", "service_max", "no_show", "cancelled",
+                  "transferred", "escalated", "postponed", "resolved", "unfinished", "recalls", "events")
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f"INSERT INTO {table} ({cols}) VALUES ({', '.join('%s' for _ in columns)})"
+
+
+def migrate_database(url: str, connect_timeout: int = 10) -> tuple[list[int], int]:
+    """Create or migrate the schema over one direct connection (``talon central init``): answers
+    the versions applied now and the schema's version. Raises ``psycopg.OperationalError`` at once
+    when the database can not be reached."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout, row_factory=dict_row) as conn:
+        applied = migrations.apply(conn)
+        version = conn.execute("SELECT max(version) AS v FROM schema_migrations").fetchone()["v"] or 0
+    return applied, version
+
+
+class CentralStore:
+    """The centre's database. Thread-safe: each call takes a connection from the pool."""
+
+    def __init__(self, url: str, min_size: int = 2, max_size: int = 20, open_timeout: float = 30.0):
+        self.url = url
+        self.pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
+                                   kwargs={"autocommit": True, "row_factory": dict_row},
+                                   check=ConnectionPool.check_connection, name="talon-central")
+        self.pool.open(wait=False)
+        self.open_timeout = open_timeout
+
+    def close(self) -> None:
+        self.pool.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        with self.pool.connection(timeout=self.open_timeout) as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection]:
+        with self.connection() as conn, conn.transaction():
+            yield conn
+
+    # ------------------------------------------------------------------ schema
+
+    def migrate(self) -> list[int]:
+        with self.connection() as conn:
+            return migrations.apply(conn)
+
+    def schema_version(self) -> int:
+        with self.connection() as conn:
+            row = conn.execute("SELECT max(version) AS v FROM schema_migrations").fetchone()
+            return row["v"] or 0
+
+    def schema_snapshot(self) -> list[tuple]:
+        """Tables, columns and indexes (for the test that a second ``init`` changes nothing)."""
+        with self.connection() as conn:
+            cols = conn.execute("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+                                "WHERE table_schema = 'public' ORDER BY 1, 2").fetchall()
+            idx = conn.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+                               "ORDER BY 1, 2").fetchall()
+            mig = conn.execute("SELECT version, name, applied_at FROM schema_migrations ORDER BY version").fetchall()
+        return [tuple(r.values()) for r in cols + idx + mig]
+
+    # ------------------------------------------------------------------ offices, pairing, keys
+
+    def add_office(self, office: str, name: str = "") -> None:
+        with self.connection() as conn:
+            conn.execute("INSERT INTO offices (id, name) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE "
+                         "SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE offices.name END",
+                         (office, name))
+
+    def offices(self) -> list[dict]:
+        with self.connection() as conn:
+            return conn.execute("SELECT id, name, log_identity, high_water_mark, projected_seq, last_batch_at "
+                                "FROM offices ORDER BY id").fetchall()
+
+    def office(self, office: str) -> dict | None:
+        with self.connection() as conn:
+            return conn.execute("SELECT id, name, log_identity, high_water_mark, projected_seq, last_batch_at "
+                                "FROM offices WHERE id = %s", (office,)).fetchone()
+
+    def issue_pairing_code(self, office: str, name: str = "") -> str:
+        """A one-time code (valid 30 minutes) the office's hub exchanges for its own key."""
+        self.add_office(office)
+        code = new_secret(12)
+        with self.connection() as conn:
+            conn.execute("INSERT INTO pairing_codes (code_hash, office, name, expires_at) VALUES (%s, %s, %s, %s)",
+                         (key_hash(code), office, name, datetime.now(timezone.utc) + PAIRING_TTL))
+        return code
+
+    def pair(self, code: str) -> dict | None:
+        """Exchange a pairing code for a hub key (once); ``None`` for an unknown or expired code."""
+        key = new_secret()
+        with self.transaction() as conn:
+            row = conn.execute("DELETE FROM pairing_codes WHERE code_hash = %s RETURNING office, name, expires_at",
+                               (key_hash(code),)).fetchone()
+            if row is None or row["expires_at"] < datetime.now(timezone.utc):
+                return None
+            conn.execute("INSERT INTO hub_keys (key_hash, office, name) VALUES (%s, %s, %s)",
+                         (key_hash(key), row["office"], row["name"]))
+        return {"key": key, "office": row["office"]}
+
+    def revoke_keys(self, office: str) -> int:
+        """Withdraw every key of the office's hub (a stolen or replaced machine); answers how many."""
+        with self.connection() as conn:
+            cur = conn.execute("UPDATE hub_keys SET revoked_at = now() WHERE office = %s AND revoked_at IS NULL",
+                               (office,))
+            return cur.rowcount
+
+    def office_of_key(self, key: str) -> str | None:
+        with self.connection() as conn:
+            row = conn.execute("SELECT office FROM hub_keys WHERE key_hash = %s AND revoked_at IS NULL",
+                               (key_hash(key),)).fetchone()
+        return row["office"] if row else None
+
+    # ------------------------------------------------------------------ ingest
+
+    def high_water_mark(self, office: str) -> int:
+        row = self.office(office)
+        return row["high_water_mark"] if row else 0
+
+    def ingest(self, office: str, identity: str, events: list[dict]) -> dict:
+        """Store a checked batch (see :mod:`.protocol`) in one transaction; answers the office's
+        high-water mark. Events at or under the mark are skipped (a retried batch); a batch that
+        would leave a gap is refused (409 with the mark); so is another log identity."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT log_identity, high_water_mark FROM offices WHERE id = %s FOR UPDATE",
+                               (office,)).fetchone()
+            if row is None:
+                raise Refused(404, "office_not_found", "Офис не зарегистрирован в центре")
+            hwm = row["high_water_mark"]
+            if row["log_identity"] is None:
+                conn.execute("UPDATE offices SET log_identity = %s WHERE id = %s", (identity, office))
+            elif row["log_identity"] != identity:
+                raise Refused(409, "log_mismatch",
+                              "Журнал этого офиса в центре ведётся из другой базы данных. Если базу офиса "
+                              "восстановили из копии, обратитесь к администратору центра",
+                              high_water_mark=hwm)
+            if not events:
+                return {"high_water_mark": hwm, "stored": 0}
+            if events[0]["seq"] > hwm + 1:
+                raise Refused(409, "gap", f"Пропуск в журнале: центр хранит события по № {hwm}, "
+                                          f"пачка начинается с № {events[0]['seq']}", high_water_mark=hwm)
+            new = [e for e in events if e["seq"] > hwm]
+            if not new:
+                return {"high_water_mark": hwm, "stored": 0}
+            cur = conn.execute(
+                "INSERT INTO events (office, seq, log_identity, type, at, day, data, view) "
+                "SELECT %s, u.seq, %s, u.type, u.at, u.day::date, u.data::jsonb, u.view::jsonb "
+                "FROM unnest(%s::bigint[], %s::text[], %s::float8[], %s::text[], %s::text[], %s::text[]) "
+                "AS u(seq, type, at, day, data, view) ON CONFLICT (office, seq) DO NOTHING",
+                (office, identity, [e["seq"] for e in new], [e["type"] for e in new], [e["at"] for e in new],
+                 [e["day"] for e in new], [e["data_json"] for e in new], [e["view_json"] for e in new]))
+            stored = cur.rowcount
+            hwm = new[-1]["seq"]
+            conn.execute("UPDATE offices SET high_water_mark = %s, last_batch_at = now() WHERE id = %s", (hwm, office))
+        return {"high_water_mark": hwm, "stored": stored}
+
+    def events(self, office: str, after: int = 0, limit: int = 1_000_000) -> list[dict]:
+        with self.connection() as conn:
+            return conn.execute("SELECT seq, log_identity, type, at, day::text AS day, data, view FROM events "
+                                "WHERE office = %s AND seq > %s ORDER BY seq LIMIT %s",
+                                (office, after, limit)).fetchall()
+
+    def event_count(self, office: str | None = None) -> int:
+        with self.connection() as conn:
+            if office is None:
+                return conn.execute("SELECT count(*) AS n FROM events").fetchone()["n"]
+            return conn.execute("SELECT count(*) AS n FROM events WHERE office = %s", (office,)).fetchone()["n"]
+
+    # ------------------------------------------------------------------ projections
+
+    def rebuild_day(self, office: str, day: str) -> dict:
+        """Rebuild the office-day's tickets, segments and roll-ups from its events, replayed
+        through the hub's core; one transaction (readers see the old day or the new, never half)."""
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{office}/{day}",))
+            events = conn.execute("SELECT seq, type, at, day::text AS day, data FROM events "
+                                  "WHERE office = %s AND day = %s ORDER BY seq", (office, day)).fetchall()
+            tickets = replay(office, events)
+            tickets = [t for t in tickets if t.day == day]
+            upto = events[-1]["seq"] if events else 0
+            conn.execute("DELETE FROM segments WHERE office = %s AND day = %s", (office, day))
+            conn.execute("DELETE FROM tickets WHERE office = %s AND day = %s", (office, day))
+            conn.execute("DELETE FROM day_services WHERE office = %s AND day = %s", (office, day))
+            with conn.cursor() as cur:
+                cur.executemany(_insert_sql("tickets", TICKET_COLUMNS), [ticket_row(t) for t in tickets])
+                segs = [r for t in tickets for r in segment_rows(t)]
+                cur.executemany(_insert_sql("segments", SEGMENT_COLUMNS), segs)
+                rollups = day_rollups(office, day, tickets, upto)
+                cur.executemany(_insert_sql("day_services", ROLLUP_COLUMNS), rollups)
+            conn.execute("INSERT INTO projected_days (office, day, upto_seq, events) VALUES (%s, %s, %s, %s) "
+                         "ON CONFLICT (office, day) DO UPDATE SET upto_seq = excluded.upto_seq, "
+                         "events = excluded.events, rebuilt_at = now()", (office, day, upto, len(events)))
+        return {"office": office, "day": day, "events": len(events), "tickets": len(tickets), "upto_seq": upto}
+
+    def project_pending(self, office: str | None = None) -> list[dict]:
+        """Rebuild every office-day that received events since the last projection."""
+        done = []
+        with self.connection() as conn:
+            rows = conn.execute("SELECT id, projected_seq, high_water_mark FROM offices "
+                                "WHERE high_water_mark > projected_seq" + (" AND id = %s" if office else ""),
+                                (office,) if office else ()).fetchall()
+        for r in rows:
+            upto = r["high_water_mark"]
+            with self.connection() as conn:
+                days = [d["day"] for d in conn.execute(
+                    "SELECT DISTINCT day::text AS day FROM events WHERE office = %s AND seq > %s AND seq <= %s "
+                    "AND day IS NOT NULL ORDER BY 1", (r["id"], r["projected_seq"], upto)).fetchall()]
+            for day in days:
+                done.append(self.rebuild_day(r["id"], day))
+            with self.connection() as conn:
+                conn.execute("UPDATE offices SET projected_seq = greatest(projected_seq, %s) WHERE id = %s",
+                             (upto, r["id"]))
+        return done
+
+    def tickets_of_day(self, office: str, day: str) -> list[dict]:
+        with self.connection() as conn:
+            return conn.execute("SELECT * FROM tickets WHERE office = %s AND day = %s ORDER BY id",
+                                (office, day)).fetchall()
+
+    def segments_of_day(self, office: str, day: str) -> list[dict]:
+        with self.connection() as conn:
+            return conn.execute("SELECT * FROM segments WHERE office = %s AND day = %s ORDER BY ticket, idx",
+                                (office, day)).fetchall()
+
+    def day_services(self, office: str, day: str) -> list[dict]:
+        with self.connection() as conn:
+            return conn.execute("SELECT * FROM day_services WHERE office = %s AND day = %s ORDER BY service",
+                                (office, day)).fetchall()
+
+
+# ---------------------------------------------------------------------- projection rules (no SQL)
+
+def replay(office: str, events: list[dict]) -> list:
+    """The tickets of a run of one office's log, replayed through the hub's core. A bare hall is
+    enough: replaying needs no configuration (services and windows only name things)."""
+    hall = Hall(office=office)
+    seen: dict[int, object] = {}
+    for e in events:
+        if e["type"] == "day.started":
+            seen.update(hall.tickets)
+        try:
+            hall.apply({"type": e["type"], "at": e["at"], "office": office, "day": e["day"], "data": e["data"]})
+        except (KeyError, AttributeError, IndexError, TypeError) as exc:
+            log.warning("office %s: event %s (%s) does not replay: %r", office, e.get("seq"), e["type"], exc)
+    seen.update(hall.tickets)
+    return list(seen.values())
+
+
+def ticket_row(t) -> tuple:
+    low, high = t.estimate if t.estimate else (None, None)
+    return (t.office, t.id, t.day, t.service, t.letter, t.number, t.code, str(t.state), t.source, t.client_type,
+            bool(t.individual), t.priority, t.issued_at, t.queued_at, t.called_at, t.started_at, t.ended_at,
+            t.window, t.operator, t.recalls, t.outcome, low, high, t.segments[0].service if t.segments else None)
+
+
+def segment_rows(t) -> Iterator[tuple]:
+    for i, s in enumerate(t.segments):
+        # as the office's own projection: a segment still open keeps its recalls on the ticket
+        yield (t.office, t.id, i, t.day, s.service, s.queued_at, s.called_at, s.started_at, s.ended_at,
+               s.window, s.operator, s.outcome, s.recalls, json.dumps(s.phases), s.level)
+
+
+def day_rollups(office: str, day: str, tickets: list, upto: int) -> list[tuple]:
+    """Per service: the day's counts and sums by the office's own counting rules
+    (:mod:`server.reports.figures`). Norm shares need the office's norms (they come with the
+    configuration from the centre, later); the sums here are what every report adds up."""
+    acc: dict[str, dict] = {}
+
+    def bucket(service: str) -> dict:
+        return acc.setdefault(service, {"visits": 0, "segments": 0, "served": 0, "wait_count": 0, "wait_sum": 0.0,
+                                        "wait_max": None, "service_count": 0, "service_sum": 0.0,
+                                        "service_max": None, "no_show": 0, "cancelled": 0, "transferred": 0,
+                                        "escalated": 0, "postponed": 0, "resolved": 0, "unfinished": 0,
+                                        "recalls": 0})
+
+    for t in tickets:
+        if t.segments:
+            bucket(t.segments[0].service)["visits"] += 1
+        for i, s in enumerate(t.segments):
+            seg = {"called_at": s.called_at, "started_at": s.started_at, "ended_at": s.ended_at,
+                   "queued_at": s.queued_at, "outcome": s.outcome}
+            b = bucket(s.service)
+            b["segments"] += 1
+            b["served"] += s.outcome == "finished"
+            w = figures.waited(seg)
+            if w is not None:
+                b["wait_count"] += 1
+                b["wait_sum"] += w
+                b["wait_max"] = w if b["wait_max"] is None else max(b["wait_max"], w)
+            v = figures.service_time(seg)
+            if v is not None:
+                b["service_count"] += 1
+                b["service_sum"] += v
+                b["service_max"] = v if b["service_max"] is None else max(b["service_max"], v)
+            for c in figures.COUNTERS:
+                b[c] += s.outcome == c
+            b["unfinished"] += figures.unfinished(seg)
+            b["recalls"] += t.recalls if s.outcome is None else s.recalls
+    return [(office, day, service, *[b[k] for k in ROLLUP_COLUMNS[3:-1]], upto) for service, b in sorted(acc.items())]
