@@ -25,12 +25,24 @@ from ..paths import default_db_path
 FORMAT_CHOICE = click.Choice(["json", "html", "csv", "xlsx", "pdf", "text"])
 
 
+#: where ``talon demo`` (and scripts/run-office.sh) keeps its hub's database
+DEMO_DB = Path("var") / "demo.sqlite"
+
+
 def _store(db: Path | None):
+    import os
+
     from ..store import Store
 
     path = db or default_db_path()
+    if db is None and not os.environ.get("TALON_DB") and not Path(path).exists() and DEMO_DB.exists():
+        # only the demo has run here: its database is the one the head means
+        click.echo(f"Отчёт по базе демонстрации: {DEMO_DB} (другую базу: --db ФАЙЛ)", err=True)
+        path = DEMO_DB
     if not Path(path).exists():
-        raise click.ClickException(f"Нет базы данных хаба: {path}")
+        raise click.ClickException(
+            f"Нет базы данных хаба: {path}. Укажите файл: --db ФАЙЛ (или переменная TALON_DB); "
+            f"демонстрация (talon demo, scripts/run-office.sh) хранит базу в {DEMO_DB}")
     return Store(path)
 
 

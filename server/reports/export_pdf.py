@@ -3,6 +3,7 @@ the charts drawn by matplotlib, tables that repeat their heading on each page.""
 from __future__ import annotations
 
 import io
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -153,5 +154,13 @@ class _Pdf(FPDF):
         return bytes(self.output())
 
 
+def _quiet_font_subsetting() -> None:
+    """fontTools logs about 56 INFO lines per PDF while it subsets DejaVu; they are noise in the
+    terminal and the hub's log. Shown only when the log is verbose (``talon -v``)."""
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+
 def render(doc: Document) -> bytes:
+    _quiet_font_subsetting()
     return _Pdf(doc).build()
