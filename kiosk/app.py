@@ -18,7 +18,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from printer_profiles import PrinterProfile, ProfileError, load_profile
+from printer_profiles import TEXT_MODES, PrinterProfile, ProfileError, load_profile
 
 from .printing import TemplateError, TicketPrint, load_template, render_preview
 from .settings import KioskSettings, default_path
@@ -33,7 +33,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     who.add_argument("--key", help="ключ устройства (киоска), выданный сервером")
     who.add_argument("--pair", metavar="CODE", help="шестизначный код привязки со стойки администратора")
     p.add_argument("--printer", metavar="PROFILE",
-                   help="профиль принтера (epson-tm-t88, pos-58, xprinter-80 или файл .toml)")
+                   help="профиль принтера (epson-tm-t88, pos-58, xprinter-80, rongta-rp326, "
+                        "bixolon-srp-350 или файл .toml)")
     p.add_argument("--printer-file", metavar="PATH", help="печатать в файл или устройство (например /dev/usb/lp0)")
     p.add_argument("--template", metavar="FILE", help="шаблон талона офиса (TOML)")
     side = p.add_mutually_exclusive_group()
@@ -80,6 +81,42 @@ def printer_profile(settings: KioskSettings, printer_file: str | None = None) ->
             profile = dataclasses.replace(profile, status_readable=False)  # a file can not answer DLE EOT
         profile = profile.with_connector(**connector)
     return profile
+
+
+def hub_text_mode(settings: KioskSettings) -> str | None:
+    """How the administrator chose (on the stand) this kiosk's printer to print its text:
+    ``native``, ``raster`` (the ticket as a picture, for a printer that prints boxes), or None
+    (not chosen, or the hub can not say now: the profile decides)."""
+    if not (settings.hub_url and settings.key):
+        return None
+    from hub_client import HubClient, HubError, HubUnavailable
+
+    try:
+        answer = HubClient(settings.hub_url, token=settings.key, timeout=2, retries=0).get("/api/v1/devices/printer")
+    except (HubError, HubUnavailable) as exc:
+        log.info("printer setting not read from the hub (%s): the profile decides", exc)
+        return None
+    mode = answer.get("text_mode") if isinstance(answer, dict) else None
+    return mode if mode in TEXT_MODES else None
+
+
+def follow_printer_setting(window) -> None:
+    """Apply a printer setting changed on the stand (``config.changed``, ``what: printer``) to
+    the kiosk's spooler at once; the next ticket prints that way."""
+    passed_on = window.on_event
+
+    def on_event(event) -> None:
+        data = event.data or {}
+        if (event.type == "config.changed" and data.get("what") == "printer"
+                and data.get("device") == window.device and data.get("text_mode") in TEXT_MODES):
+            try:
+                window.spooler.profile = window.spooler.profile.with_text_mode(data["text_mode"])
+                log.info("printer text mode set on the stand: %s", data["text_mode"])
+            except ProfileError as exc:  # a model without raster images
+                log.error("printer text mode %s not possible: %s", data["text_mode"], exc)
+        passed_on(event)
+
+    window.on_event = on_event
 
 
 def sample_ticket(settings: KioskSettings, hub_url: str | None) -> TicketPrint:
@@ -148,11 +185,18 @@ def build(argv: list[str] | None = None, *, connect=None, discover=None):
     args = parse_args(argv)
     settings = effective_settings(args)
     profile = printer_profile(settings, args.printer_file)
+    mode = hub_text_mode(settings)  # chosen on the stand for this kiosk
+    if mode:
+        try:
+            profile = profile.with_text_mode(mode)
+        except ProfileError as exc:
+            log.error("printer text mode %s not possible: %s", mode, exc)
     template = load_template(settings.template) if settings.template else None
     app = QApplication.instance() or QApplication(["talon-kiosk"])
     window = KioskWindow(settings, hub_url=settings.hub_url, profile=profile, template=template,
                          connect=connect or open_printer, pair_code=args.pair, settings_path=args.settings,
                          discover=discover)
+    follow_printer_setting(window)
     if args.window:
         window.resize(*_size(args.window))
         window.arrange()  # lay out for this size before it is shown

@@ -143,3 +143,75 @@ def test_spooler_prints_a_raster_ticket_to_a_file(tmp_path):
     assert len(printed) == 1
     job = decode(out.read_bytes(), profile.code_page_table())
     assert job.rasters and not [line for line in job.lines if line.text]
+
+
+# -- chosen on the stand, followed by the kiosk -------------------------------------
+
+KIOSK = "kiosk-demo"  # the demo office's kiosk (talon init --demo)
+
+
+def test_stand_route_sets_and_checks_a_kiosks_text_mode(hub):
+    from hub_client import HubClient, HubError
+
+    admin = hub.client("admin")
+    route = "/api/v1/offices/demo/devices/printer"
+    kiosk = HubClient(hub.url, token=hub.kiosk_key)
+    assert kiosk.get("/api/v1/devices/printer") == {"device": KIOSK, "text_mode": None}
+    assert admin.get("/api/v1/offices/demo/devices/printers") == {}
+    seq = admin.state("demo")["seq"]
+    answer = admin.request("PUT", route, json={"device": KIOSK, "text_mode": "raster"})
+    assert answer == {"device": KIOSK, "text_mode": "raster"}
+    assert kiosk.get("/api/v1/devices/printer")["text_mode"] == "raster"
+    assert admin.get("/api/v1/offices/demo/devices/printers") == {KIOSK: "raster"}
+    assert admin.state("demo")["seq"] == seq + 1  # one config.changed event in the office's log
+    assert admin.get("/api/v1/offices/demo/settings")["name"]  # the office's settings still read
+    cases = [
+        (admin, route, {"device": KIOSK, "text_mode": "boxes"}, 400),
+        (admin, route, {"text_mode": "native"}, 400),
+        (admin, route, {"device": KIOSK, "text_mode": "native", "extra": 1}, 400),
+        (admin, route, {"device": "kiosk-nowhere", "text_mode": "native"}, 404),
+        (admin, route, {"device": "board-demo", "text_mode": "native"}, 409),
+        (admin, "/api/v1/offices/nowhere/devices/printer", {"device": KIOSK, "text_mode": "native"}, 403),
+        (kiosk, route, {"device": KIOSK, "text_mode": "native"}, 403),
+        (HubClient(hub.url), route, {"device": KIOSK, "text_mode": "native"}, 401),
+    ]
+    for client, path, body, status in cases:
+        with pytest.raises(HubError) as caught:
+            client.request("PUT", path, json=body)
+        assert caught.value.status == status, (path, body)
+        assert any("а" <= ch <= "я" for ch in caught.value.message.lower()), caught.value.message
+    with pytest.raises(HubError) as caught:
+        HubClient(hub.url, token=hub.board_key).get("/api/v1/devices/printer")
+    assert caught.value.status == 403
+    assert kiosk.get("/api/v1/devices/printer")["text_mode"] == "raster"  # nothing half-written
+    assert admin.state("demo")["seq"] == seq + 1
+
+
+def test_kiosk_prints_as_the_stand_says(qtbot, hub, tmp_path):
+    from test_kiosk_qt import click, start_kiosk
+
+    out = tmp_path / "printer.bin"
+    admin = hub.client("admin")
+    window = start_kiosk(qtbot, hub, tmp_path, "--printer-file", str(out), "--printer", "xprinter-80",
+                         ticket_timeout_s=1.0)
+    try:
+        assert window.spooler.profile.text_mode == "native"
+        admin.request("PUT", "/api/v1/offices/demo/devices/printer", json={"device": KIOSK, "text_mode": "raster"})
+        qtbot.waitUntil(lambda: window.spooler.profile.text_mode == "raster", timeout=20000)
+        click(qtbot, window.idle.start_button)
+        click(qtbot, window.choice.buttons["individual"])
+        click(qtbot, window.topic_screen.buttons["owner"])
+        qtbot.waitUntil(lambda: out.exists() and out.stat().st_size > 0 and window.spooler.wait_idle(0),
+                        timeout=20000)
+        job = decode(out.read_bytes(), window.spooler.profile.code_page_table())
+        assert job.rasters and job.code_pages == []
+        assert not [line for line in job.lines if line.text]
+    finally:
+        window.shutdown()
+
+    # a kiosk started later reads the choice from the hub before its first ticket
+    window = start_kiosk(qtbot, hub, tmp_path, "--printer-file", str(out), "--printer", "xprinter-80")
+    try:
+        assert window.spooler.profile.text_mode == "raster"
+    finally:
+        window.shutdown()
