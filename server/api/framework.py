@@ -6,14 +6,19 @@ so the contract can not drift from the code.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
+import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from werkzeug.routing import IntegerConverter
 
 from ..domain.model import QueueError
 
@@ -39,6 +44,87 @@ class RouteSpec:
 
 
 SPECS: list[RouteSpec] = []
+
+#: The largest integer SQLite stores (a signed 64-bit integer); every id fits in it.
+MAX_INT = 2**63 - 1
+MIN_INT = -(2**63)
+#: Bounds of a JSON number that no declaration bounds itself: finite, and well inside SQLite's range.
+MAX_NUMBER = 1e15
+
+
+def digits_at_most(limit: int) -> str:
+    """A regular expression for the decimal numbers from 0 to ``limit`` (no sign)."""
+    text = str(limit)
+    parts = [r"\d{1,%d}" % (len(text) - 1)] if len(text) > 1 else []
+    for i, ch in enumerate(text):
+        low = 1 if i == 0 and len(text) > 1 else 0
+        if int(ch) - 1 >= low:
+            rest = len(text) - i - 1
+            parts.append(text[:i] + f"[{low}-{int(ch) - 1}]" + (r"\d{%d}" % rest if rest else ""))
+    parts.append(text)
+    return "(?:" + "|".join(parts) + ")"
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` in every rule of the hub: a number of at most :data:`MAX_INT`, so a path id
+    out of range is simply a route that does not match (404), never an ``OverflowError`` in
+    SQLite. The bound is in the regular expression itself: werkzeug checks a rule's methods
+    before its converters, so a bound checked only in ``to_python`` turns into a 405 where two
+    rules share a path. Registered under the name ``int`` by :func:`install_converters`, so no
+    rule has to name it."""
+
+    regex = digits_at_most(2**63 - 1)
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False):
+        super().__init__(map, fixed_digits, min if min is not None else (MIN_INT if signed else 0),
+                         MAX_INT if max is None else max, signed)
+
+
+def install_converters(app: Flask) -> None:
+    """Rules bind their converters when they are added, so this must run before the first rule
+    with ``<int:...>``: :func:`api` has every blueprint that declares a route do it first thing
+    when it is registered (the hub registers the auth routes before any other blueprint)."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
+def path_int_schema() -> dict:
+    """The OpenAPI schema of an ``<int:...>`` path parameter (what :class:`BoundedIntConverter` takes)."""
+    return {"type": "integer", "minimum": 0, "maximum": MAX_INT}
+
+
+def _types(schema: dict) -> set[str]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    if isinstance(kind, list):
+        return {k for k in kind if isinstance(k, str)}
+    return set()
+
+
+def bounded(schema: dict | None) -> dict | None:
+    """A copy of ``schema`` where every integer and number that declares no bounds of its own gets
+    them: integers within SQLite's 64-bit range, numbers within ±:data:`MAX_NUMBER`. Applied to
+    every body and query at declaration, so an out-of-range value is a 400, whatever route."""
+    if schema is None:
+        return None
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in node.items()}
+        kinds = _types(out)
+        if "integer" in kinds:
+            out.setdefault("minimum", MIN_INT)
+            out.setdefault("maximum", MAX_INT)
+        elif "number" in kinds:
+            out.setdefault("minimum", -MAX_NUMBER)
+            out.setdefault("maximum", MAX_NUMBER)
+        return out
+
+    return walk(copy.deepcopy(schema))
 
 
 class ApiError(Exception):
@@ -118,10 +204,18 @@ def _explain(err) -> str:
     return "Неверные данные: " + template.format(path=path, field=fieldname)
 
 
-def validate(schema: dict, data: Any) -> None:
-    errors = sorted(Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+def validator(schema: dict) -> Draft202012Validator:
+    """A compiled validator (built once per route, at declaration)."""
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def validate(schema: dict | Draft202012Validator, data: Any) -> None:
+    v = schema if isinstance(schema, Draft202012Validator) else Draft202012Validator(schema)
+    errors = sorted(v.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        raise ApiError(400, "invalid", _explain(errors[0]), field=".".join(map(str, errors[0].absolute_path)))
+        err = best_match([errors[0]])  # into anyOf/oneOf: «too small», not «filled wrongly»
+        raise ApiError(400, "invalid", _explain(err), field=".".join(map(str, err.absolute_path)))
 
 
 def _coerce_query(schema: dict) -> dict:
@@ -130,7 +224,8 @@ def _coerce_query(schema: dict) -> dict:
     for key, value in request.args.items():
         if key == "access_token":
             continue
-        kind = props.get(key, {}).get("type")
+        prop = props.get(key, {})
+        kind = prop.get("type") if isinstance(prop, dict) else None
         if kind == "integer":
             try:
                 out[key] = int(value)
@@ -141,11 +236,46 @@ def _coerce_query(schema: dict) -> dict:
                 out[key] = float(value)
             except ValueError:
                 raise ApiError(400, "invalid", f"Неверные данные: «{key}» должно быть числом")
+            if not math.isfinite(out[key]):
+                raise ApiError(400, "invalid", f"Неверные данные: «{key}» должно быть числом")
         elif kind == "boolean":
             out[key] = value.lower() in ("1", "true", "yes")
         else:
             out[key] = value
     return out
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def _check_text(node) -> None:
+    """Strings must be valid Unicode (a lone surrogate from ``\\ud800`` can not be stored)."""
+    if isinstance(node, str):
+        node.encode("utf-8")
+    elif isinstance(node, list):
+        for x in node:
+            _check_text(x)
+    elif isinstance(node, dict):
+        for k, x in node.items():
+            _check_text(k)
+            _check_text(x)
+
+
+def request_json() -> Any:
+    """The request's JSON body, or ``{}`` when it has none. Refused with 400: a body that is not
+    JSON, not UTF-8, nested beyond reason, with NaN/Infinity or with broken Unicode."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    if not request.is_json:
+        raise ApiError(400, "invalid", "Тело запроса должно быть JSON")
+    try:
+        data = json.loads(raw, parse_constant=_no_constant)
+        _check_text(data)
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError too
+        raise ApiError(400, "invalid", "Тело запроса должно быть JSON")
+    return data
 
 
 def api(bp: Blueprint, rule: str, method: str = "GET", *, summary: str, tag: str,
@@ -154,7 +284,15 @@ def api(bp: Blueprint, rule: str, method: str = "GET", *, summary: str, tag: str
         headers: dict | None = None, content_types: tuple[str, ...] = ("application/json",)):
     """Declare an API route. The view gets path arguments, plus ``body`` and/or ``query``."""
 
+    body = bounded(body)
+    query = bounded(query)
+    body_validator = validator(body) if body is not None else None
+    query_validator = validator(query) if query is not None else None
+
     def decorate(fn: Callable):
+        if not getattr(bp, "_talon_bounded_ints", False):  # first thing when the blueprint registers
+            bp.deferred_functions.insert(0, lambda state: install_converters(state.app))
+            bp._talon_bounded_ints = True
         endpoint = f"{fn.__name__}_{method.lower()}"
         prefix = bp.url_prefix or ""
         SPECS.append(RouteSpec(prefix + rule, method, f"{bp.name}.{endpoint}", summary, tag, roles, body, query, response,
@@ -169,16 +307,12 @@ def api(bp: Blueprint, rule: str, method: str = "GET", *, summary: str, tag: str
                 if not set(principal.roles) & set(roles):
                     raise ApiError(403, "forbidden", "Недостаточно прав для этого действия")
             if body is not None:
-                data = request.get_json(silent=True)
-                if data is None:
-                    if request.data.strip():
-                        raise ApiError(400, "invalid", "Тело запроса должно быть JSON")
-                    data = {}
-                validate(body, data)
+                data = request_json()
+                validate(body_validator, data)
                 kwargs["body"] = data
             if query is not None:
                 q = _coerce_query(query)
-                validate(query, q)
+                validate(query_validator, q)
                 kwargs["query"] = q
             return fn(**kwargs)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .framework import SPECS
+from .framework import SPECS, path_int_schema
 from .schemas import ERROR
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -15,16 +15,45 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     def sub(m):
         conv, name = m.group(1), m.group(2)
         params.append({"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer"} if conv == "int" else {"type": "string"}})
+                       "schema": path_int_schema() if conv == "int" else {"type": "string"}})
         return "{" + name + "}"
 
     return _PARAM.sub(sub, rule), params
 
 
+def _ref() -> dict:
+    return {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def standard_errors(spec, has_path_params: bool) -> dict[str, str]:
+    """The 4xx and 503 answers any route of this shape can give, with what they mean. The rule:
+    400 when it takes a body, a query or a header; 401/403 when roles are set; 404 when something
+    is named (a path parameter, or an id in the body or query); 405 for another method on the
+    same path is not listed (it is not this operation); 409 for anything that changes state;
+    413 for a body over the limit; 429 when requests come too fast (sign-in, pairing, pages);
+    503 when the hub's storage can not take the change or is busy."""
+    out: dict[str, str] = {}
+    has_input = spec.body is not None or spec.query is not None or bool(spec.headers)
+    if has_input:
+        out["400"] = "Bad input: nothing changed"
+    if spec.roles is not None:
+        out["401"] = "No or unknown token"
+        out["403"] = f"Roles allowed: {', '.join(spec.roles)}; or another office"
+    if has_path_params or has_input:
+        out["404"] = "Not found"
+    if spec.method != "GET":
+        out["409"] = "Conflict with the current state: nothing changed"
+    if spec.body is not None:
+        out["413"] = "Request body too large"
+    out["429"] = "Too many requests: try again later"
+    out["503"] = "Storage unavailable or busy: nothing changed, try again later"
+    return out
+
+
 def document(registered: set[str] | None = None) -> dict:
     """The document for the routes of one app (``registered``: its endpoint names)."""
     paths: dict = {}
-    err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    err = _ref()
     for spec in SPECS:
         if registered is not None and spec.endpoint not in registered:
             continue
@@ -52,12 +81,10 @@ def document(registered: set[str] | None = None) -> dict:
         op["responses"][str(spec.status)] = {"description": "OK", "content": ok_content}
         for status, text in spec.extra_responses.items():
             op["responses"][str(status)] = ({"description": text} if status < 400 else {"description": text, **err})
-        op["responses"].setdefault("400", {"description": "Bad input: nothing changed", **err})
+        for status, text in standard_errors(spec, bool(params)).items():
+            op["responses"].setdefault(status, {"description": text, **_ref()})
         if spec.roles is not None:
-            op["responses"]["401"] = {"description": "No or unknown token", **err}
-            op["responses"]["403"] = {"description": f"Roles allowed: {', '.join(spec.roles)}", **err}
             op["security"] = [{"bearer": []}]
-        op["responses"].setdefault("404", {"description": "Not found", **err})
         paths.setdefault(path, {})[spec.method.lower()] = op
     return {
         "openapi": "3.1.0",

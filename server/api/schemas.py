@@ -14,10 +14,13 @@ EMPTY = obj({})
 STR = {"type": "string"}
 SHORT = {"type": "string", "minLength": 1, "maxLength": 200}
 TEXT = {"type": "string", "maxLength": 2000}
-INT = {"type": "integer"}
+#: SQLite's largest integer: the bound of every id (a path id beyond it is a 404, a body one a 400).
+MAX_INT = 2**63 - 1
+INT = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
+ID_INT = {"type": "integer", "minimum": 1, "maximum": MAX_INT}  # a ticket's or window's id in a body
 NUM = {"type": "number"}
 BOOL = {"type": "boolean"}
-NULLABLE_INT = {"type": ["integer", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_INT}
 HHMM = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,39}$"}
@@ -60,10 +63,10 @@ ISSUE = obj({
 
 FINISH = obj({"outcome": {"type": "string", "maxLength": 60}})
 PHASE = obj({"phase": {"enum": [*PHASES, None]}}, ["phase"])
-TRANSFER = obj({"service": ID, "window": INT})
+TRANSFER = obj({"service": ID, "window": ID_INT})
 ESCALATE = obj({"level": {"enum": list(LEVELS[1:])}})
 CANCEL = obj({"reason": {"type": "string", "maxLength": 200}})
-CALL = obj({"ticket": INT}, ["ticket"])
+CALL = obj({"ticket": ID_INT}, ["ticket"])
 OPEN = obj({})
 PAUSE = obj({"reason": {"enum": list(PAUSE_REASONS)}, "comment": {"type": "string", "maxLength": 200}},
             ["reason"])
@@ -74,14 +77,16 @@ SERVICE = obj({
     "name": SHORT, "hint": {"type": "string", "maxLength": 200},
     "kind": {"enum": list(SERVICE_KINDS)}, "client_type": {"enum": list(CLIENT_TYPES)},
     "checklist": {"type": "array", "items": SHORT, "maxItems": 20},
-    "until": {"anyOf": [HHMM, {"type": "null"}]}, "active": BOOL, "order": INT,
+    "until": {"anyOf": [HHMM, {"type": "null"}]}, "active": BOOL,
+    "order": {"type": "integer", "minimum": 0, "maximum": 9999},
 }, ["id", "letter", "name"])
 
 WINDOW_CONFIG = obj({
     "number": {"type": "integer", "minimum": 1, "maximum": 999},
     "zone": {"type": "string", "maxLength": 100},
     "level": {"enum": list(LEVELS)},
-    "services": {"type": "object", "additionalProperties": {"enum": [1, 2]}, "minProperties": 1},
+    "services": {"type": "object", "propertyNames": ID, "additionalProperties": {"enum": [1, 2]},
+                 "minProperties": 1, "maxProperties": 100},
 }, ["number", "services"])
 
 USER = obj({
@@ -90,27 +95,51 @@ USER = obj({
     "pin": {"type": "string", "pattern": r"^\d{4,8}$"},
     "roles": {"type": "array", "items": {"enum": ["operator", "administrator", "head", "admin"]},
               "minItems": 1, "uniqueItems": True},
-    "office": {"type": ["string", "null"]}, "active": BOOL,
+    "office": {"anyOf": [ID, {"type": "null"}]}, "active": BOOL,
 }, ["login", "name", "roles"])
 
 DAY_HOURS = {"anyOf": [{"type": "null"}, obj({"open": HHMM, "close": HHMM,
                                                 "break": {"type": "array", "items": HHMM, "minItems": 2,
                                                           "maxItems": 2}}, ["open", "close"])]}
 SCHEDULE = obj({
-    "tz": SHORT,
+    "tz": {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$", "maxLength": 60},
     "week": obj({d: DAY_HOURS for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}),
-    "holidays": {"type": "array", "items": DATE},
-    "special": {"type": "object", "additionalProperties": DAY_HOURS},
+    "holidays": {"type": "array", "items": DATE, "maxItems": 400},
+    "special": {"type": "object", "propertyNames": DATE, "additionalProperties": DAY_HOURS, "maxProperties": 400},
 }, ["week"])
 
 TEXTS = obj({k: {"type": "string", "maxLength": 2000} for k in
              ("greeting", "recording", "phone", "site", "farewell", "ticker")})
 
+#: A norm in minutes: one figure, or a range [target, limit] (the check target <= limit is
+#: :func:`norm_range_errors`; JSON Schema can not compare two items). Null: no such norm.
+MINUTES = {"type": "number", "minimum": 0, "maximum": 480}
+NORM_MINUTES = {"anyOf": [MINUTES, {"type": "array", "items": MINUTES, "minItems": 2, "maxItems": 2},
+                          {"type": "null"}]}
+#: ``profile_overrides``: only the service kinds of the core and the three sub-norms, nothing else.
+NORM_OVERRIDES = obj({
+    **{kind: obj({"wait": NORM_MINUTES, "service": NORM_MINUTES}) for kind in SERVICE_KINDS},
+    "digital": NORM_MINUTES, "upsell": NORM_MINUTES, "visit_total": NORM_MINUTES,
+})
+
+
+def norm_range_errors(overrides: dict | None) -> list[str]:
+    """The ranges of ``overrides`` (already valid against :data:`NORM_OVERRIDES`) whose target
+    is above their limit, as dotted paths."""
+    bad = []
+    for key, value in (overrides or {}).items():
+        pairs = value.items() if isinstance(value, dict) else [(None, value)]
+        for sub, minutes in pairs:
+            if isinstance(minutes, list) and minutes[0] > minutes[1]:
+                bad.append(f"{key}.{sub}" if sub else key)
+    return bad
+
+
 OFFICE_SETTINGS = obj({
     "name": SHORT, "company": {"type": "string", "maxLength": 200},
     "address": {"type": "string", "maxLength": 300},
     "profile": {"enum": sorted(PRESETS)},
-    "profile_overrides": {"type": "object"},
+    "profile_overrides": NORM_OVERRIDES,
     "schedule": SCHEDULE,
     "texts": TEXTS,
     "policy": {"enum": ["fifo", "norm-aware"]},

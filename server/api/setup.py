@@ -42,19 +42,30 @@ def get_settings(office):
      body=S.OFFICE_SETTINGS)
 def put_settings(office, body):
     row = _office(office)
+    reversed_ranges = S.norm_range_errors(body.get("profile_overrides"))
+    if reversed_ranges:
+        raise ApiError(400, "invalid", "Неверные данные: в нормативе «" + reversed_ranges[0]
+                       + "» начало диапазона больше конца", field="profile_overrides." + reversed_ranges[0])
     merged = {**row, **{k: v for k, v in body.items() if k not in ("policy", "transfer_position", "alert_near")}}
     merged["settings"] = {**row["settings"], **{k: body[k] for k in ("policy", "transfer_position", "alert_near") if k in body}}
     if "texts" in body:
         merged["texts"] = {**row["texts"], **body["texts"]}
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from ..domain.norms import profile as norm_profile
+    from ..domain.schedule import Schedule
     try:
-        from ..domain.norms import profile as norm_profile
-        from ..domain.schedule import Schedule
         norm_profile(merged["profile"], merged.get("profile_overrides"))
+    except (ValueError, KeyError, TypeError):
+        raise ApiError(400, "invalid", "Неверные настройки нормативов")
+    tz = (merged.get("schedule") or {}).get("tz", "Europe/Moscow")
+    try:
         Schedule.from_json(merged["schedule"])
+    except (ZoneInfoNotFoundError, OSError):
+        raise ApiError(400, "invalid", f"Неизвестный часовой пояс «{tz}»", field="schedule.tz")
     except (ValueError, KeyError, TypeError) as exc:
-        raise ApiError(400, "invalid", f"Неверные настройки: {exc}")
-    except Exception as exc:  # zoneinfo raises its own errors for unknown zones
-        raise ApiError(400, "invalid", f"Неверный часовой пояс или расписание: {exc}")
+        words = str(exc) if any("а" <= ch.lower() <= "я" for ch in str(exc)) else "проверьте даты и часы"
+        raise ApiError(400, "invalid", f"Неверное расписание: {words}", field="schedule")
     with _hub().store.write() as conn:
         cfg.save_office(conn, merged)
     _changed(office, "settings")
@@ -114,7 +125,7 @@ def update_service(office, service, body):
 
 
 @api(bp, "/offices/<office>/services/<service>", "DELETE", summary="Remove a service nobody waits for",
-     tag="setup", roles=ADMIN)
+     tag="setup", roles=ADMIN, status=204)
 def delete_service(office, service):
     _office(office)
     hub = _hub()
@@ -182,7 +193,7 @@ def update_window(office, window, body):
 
 
 @api(bp, "/offices/<office>/windows/<int:window>", "DELETE", summary="Remove a closed window", tag="setup",
-     roles=ADMIN)
+     roles=ADMIN, status=204)
 def delete_window(office, window):
     _office(office)
     hub = _hub()
@@ -233,6 +244,8 @@ def update_user(login, body):
         raise ApiError(400, "invalid", "Логин в адресе и в теле не совпадает")
     if not _hub().store.one("SELECT 1 AS x FROM users WHERE login = ?", (login,)):
         raise ApiError(404, "user_not_found", "Пользователь не найден")
+    if body.get("office"):
+        _office(body["office"])
     with _hub().store.write() as conn:
         cfg.save_user(conn, body)
     return jsonify(_user_json(_hub().store.one("SELECT * FROM users WHERE login = ?", (login,))))
