@@ -25,6 +25,12 @@ Rules (each one is in ``tests/test_speech.py``):
   adds a word without adding meaning. An office that prefers the ordinal form («пройдите к
   третьему окну», the number agreeing in the dative) writes ``{window_dative}`` in its
   template instead of ``{window}``.
+* **What the synthesiser is handed** (``spoken_text``): espeak-ng has no word «к» in its Russian
+  dictionary and reads a lone «к» as the letter's name («ка»: ``espeak-ng -v ru -X "к"`` gives
+  ``kA``), so the hall heard «пройдите ка окну». The phrase handed to the engine says «ко» instead,
+  the same preposition's other form (as in «ко мне», «ко всем»), which espeak-ng reads as a word:
+  «пройдите ко окну три». The phrase shown and logged stays «к окну». ``tests/test_fix_hall.py``
+  reads espeak-ng's phonemes for every phrase template and refuses a preposition read as a letter.
 * **A recall** uses a separate, polite phrase so that the visitor understands he is being
   invited a second time: «Повторно приглашается талон А двенадцать, пройдите, пожалуйста,
   к окну три».
@@ -150,6 +156,20 @@ def recall_phrase(code: str, window: int | str, template: str = RECALL_TEMPLATE)
     'Повторно приглашается талон Бэ один, пройдите, пожалуйста, к окну двадцать'
     """
     return _fill(template, code, window)
+
+
+# a lone «к»/«К» before a word (not a part of a word, not a ticket's letter name «Ка»)
+_LONE_K = re.compile(r"(?<![^\W\d_])([кК])(?=[ \t\u00a0]+[^\W\d_])")
+
+
+def spoken_text(phrase: str) -> str:
+    """The phrase as handed to the speech engine: a lone «к» becomes «ко», which espeak-ng reads
+    as a preposition, not as the letter «ка».
+
+    >>> spoken_text("Талон А двенадцать, пройдите к окну три")
+    'Талон А двенадцать, пройдите ко окну три'
+    """
+    return _LONE_K.sub(lambda m: m[1] + "о", phrase)
 
 
 def check_template(template: str) -> str:

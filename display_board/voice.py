@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .chime import write_wav
+from .speech import spoken_text
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ MAX_CACHE_FILES = 2000      # oldest files beyond this are removed (a day is a f
 ATTEMPTS = 3                # a phrase the engine returned no sound for is tried again
 
 _ENGINE_LOCK = threading.Lock()  # one synthesiser per process: see the module docstring
-_FORMAT = "talon-voice-1"        # part of every cache key; bump when rendering changes
+_FORMAT = "talon-voice-2"        # part of every cache key; bump when rendering changes (2: speech.spoken_text)
 _APPLIED: dict[int, tuple] = {}  # id(engine) -> (voice, rate) last set on it
 
 
@@ -386,7 +387,8 @@ class Voice:
                             engine.setProperty("rate", self.rate)
                             _APPLIED[id(engine)] = (self._voice_id, self.rate)
                         _wait_until_espeak_is_quiet()
-                        engine.save_to_file(text, str(tmp))  # exactly one file per runAndWait()
+                        # exactly one file per runAndWait(); «к» said as a word, not a letter
+                        engine.save_to_file(spoken_text(text), str(tmp))
                         engine.runAndWait()
                     finally:
                         self._busy_since = None
