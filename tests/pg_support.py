@@ -103,3 +103,178 @@ def wait_until(condition, timeout: float = 60.0, interval: float = 0.1, what: st
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+
+
+# ---------------------------------------------------------------------- an office hub shipping to the centre
+
+class OfficeHub:
+    """``talon hub --central URL --central-key KEY`` (the demo office, a testing clock) in a child
+    process; ``batch`` events per batch (TALON_CENTRAL_BATCH), retries at most ``retry_max`` s apart."""
+
+    def __init__(self, db: Path, central: str, key: str, batch: int = 25, retry_max: float = 1.0,
+                 port: int | None = None):
+        from support import HubProcess  # the demo office's database, made the usual way
+
+        self.base = HubProcess(db, port=port)
+        self.db, self.port, self.url = self.base.db, self.base.port, self.base.url
+        self.central, self.key, self.batch, self.retry_max = central, key, batch, retry_max
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> "OfficeHub":
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TALON_CENTRAL_BATCH": str(self.batch)}
+        self._log = open(self.db.with_suffix(".log"), "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "hub", "--db", str(self.db), "--host", "127.0.0.1",
+             "--port", str(self.port), "--threads", "32", "--testing-clock", "--no-announce",
+             "--central", self.central, "--central-key", self.key, "--central-retry-max", str(self.retry_max)],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.base.proc = self.proc
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hub exited with {self.proc.returncode}: see {self.db.with_suffix('.log')}")
+            try:
+                if requests.get(self.url + "/api/v1/offices", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("hub did not start in time")
+
+    def client(self, login: str = "admin"):
+        return self.base.client(login)
+
+    def link(self, client) -> dict:
+        return client.get("/api/v1/offices/demo/central-link")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+# ---------------------------------------------------------------------- a faulty link of our own
+
+class FaultyLink:
+    """A TCP proxy between the hub and the centre that can cut, delay and reset the link.
+
+    ``mode``: ``pass``; ``delay`` (each chunk toward the centre waits ``delay`` s); ``reset``
+    (a connection is reset once ``reset_after`` bytes of a request went through: mid-batch);
+    ``drop_reply`` (the request reaches the centre, its answer is lost and the connection reset);
+    ``refuse`` (connections are reset at once). ``faults`` counts the faults done, per mode."""
+
+    def __init__(self, upstream_port: int):
+        import socket
+        import threading
+
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.mode = "pass"
+        self.delay = 0.2
+        self.reset_after = 1500
+        self.faults: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._closed = False
+        self._conns: list = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.faults[what] = self.faults.get(what, 0) + 1
+
+    @staticmethod
+    def _reset(*socks) -> None:
+        import socket
+        import struct
+
+        for s in socks:
+            try:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.close()
+            except OSError:
+                pass
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while not self._closed:
+            try:
+                client, _ = self._sock.accept()
+            except OSError:
+                return
+            if self.mode == "refuse":
+                self._count("refuse")
+                self._reset(client)
+                continue
+            try:
+                server = socket.create_connection(self.upstream, timeout=5)
+                server.settimeout(None)
+            except OSError:
+                self._reset(client)
+                continue
+            self._conns += [client, server]
+            state = {"up": 0}
+            threading.Thread(target=self._pump_up, args=(client, server, state), daemon=True).start()
+            threading.Thread(target=self._pump_down, args=(server, client), daemon=True).start()
+
+    def _pump_up(self, client, server, state) -> None:
+        """Hub → centre."""
+        try:
+            while True:
+                data = client.recv(1024)
+                if not data:
+                    break
+                if self.mode == "delay":
+                    time.sleep(self.delay)
+                    self._count("delay")
+                if self.mode == "reset" and state["up"] + len(data) >= self.reset_after:
+                    part = max(0, self.reset_after - state["up"] - 1)
+                    server.sendall(data[:part])
+                    self._count("reset")
+                    self._reset(client, server)
+                    return
+                state["up"] += len(data)
+                server.sendall(data)
+        except OSError:
+            pass
+        self._reset(client, server)
+
+    def _pump_down(self, server, client) -> None:
+        """Centre → hub."""
+        try:
+            while True:
+                data = server.recv(65536)
+                if not data:
+                    break
+                if self.mode == "drop_reply":
+                    self._count("drop_reply")
+                    self._reset(client, server)
+                    return
+                client.sendall(data)
+        except OSError:
+            pass
+        self._reset(client, server)
+
+    def close(self) -> None:
+        self._closed = True
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        self._reset(*self._conns)

@@ -284,6 +284,29 @@ class CentralStore:
             return conn.execute("SELECT * FROM segments WHERE office = %s AND day = %s ORDER BY ticket, idx",
                                 (office, day)).fetchall()
 
+    def report_rows(self, office: str, day: str) -> dict:
+        """The office-day's rows in the shapes the office's report code reads
+        (:mod:`server.reports.source`): segments, tickets and window events."""
+        with self.connection() as conn:
+            segments = conn.execute(
+                'SELECT s.ticket, s.idx, s.service, s.queued_at, s.called_at, s.started_at, s.ended_at, '
+                's."window", s.operator, s.outcome, '
+                'CASE WHEN s.outcome IS NULL THEN t.recalls ELSE s.recalls END AS recalls, '
+                's.phases::text AS phases, s.level '
+                "FROM segments s JOIN tickets t ON t.office = s.office AND t.id = s.ticket "
+                "WHERE s.office = %s AND s.day = %s ORDER BY s.ticket, s.idx", (office, day)).fetchall()
+            tickets = conn.execute(
+                'SELECT id, code, service, first_service, issued_at, ended_at, state, outcome, "window", operator '
+                "FROM tickets WHERE office = %s AND day = %s ORDER BY id", (office, day)).fetchall()
+            windows = conn.execute(
+                "SELECT seq, day::text AS day, type, at, data FROM events WHERE office = %s AND day = %s "
+                "AND type IN ('window.opened', 'window.paused', 'window.closed') ORDER BY seq",
+                (office, day)).fetchall()
+        window_events = [{"seq": r["seq"], "day": r["day"], "type": r["type"], "at": r["at"],
+                          "window": r["data"].get("window"), "operator": r["data"].get("operator"),
+                          "reason": r["data"].get("reason")} for r in windows]
+        return {"segments": segments, "tickets": tickets, "window_events": window_events}
+
     def day_services(self, office: str, day: str) -> list[dict]:
         with self.connection() as conn:
             return conn.execute("SELECT * FROM day_services WHERE office = %s AND day = %s ORDER BY service",
