@@ -225,3 +225,57 @@ def test_the_promise_holds_only_for_the_first_segment():
     promised.segments.append(Segment(service="consult", queued_at=promised.queued_at))  # after a transfer
     relaxed = ticket(waited=0)
     assert norm_aware(w, [relaxed, promised], NOW, eight_minutes) is promised
+
+
+def test_an_unknown_window_level_counts_as_a_specialists():
+    odd = Window(id=1, number=1, services={"consult": 1}, level="intern")
+    plain = ticket()
+    senior = ticket(target_level="senior")
+    assert eligible(odd, [senior, plain]) == [plain]
+
+
+def test_a_visitor_exactly_at_the_norm_is_still_punctual():
+    w = window()
+    at_norm = ticket(waited=8 * MIN)          # slack exactly 0: still within the norm
+    tight = ticket(waited=8 * MIN - 100)      # 100 s of slack
+    assert norm_aware(w, [tight, at_norm], NOW, eight_minutes) is at_norm
+
+
+def test_transfers_first_among_the_starving_and_among_the_late():
+    w = window()
+    starving = ticket(waited=STARVING + 500)
+    starving_transfer = ticket(waited=STARVING + 10, priority=1)
+    assert norm_aware(w, [starving, starving_transfer], NOW, eight_minutes) is starving_transfer
+    late = ticket(waited=30 * MIN)
+    late_transfer = ticket(waited=20 * MIN, priority=1)
+    assert norm_aware(w, [late, late_transfer], NOW, eight_minutes) is late_transfer
+    late_transfer2 = ticket(waited=40 * MIN - 1, priority=1)
+    assert norm_aware(w, [late_transfer2, late], NOW, eight_minutes) is late_transfer2
+
+
+def _cash_four(t):
+    return 4 * MIN if t.service == "cash" else 8 * MIN
+
+
+def test_late_visitors_with_equal_second_deadlines_go_oldest_first_above_the_floor():
+    w = window()
+    # both have 240 s to their second deadline: a consultation 1 minute late (9 of 8 minutes)
+    # and a cash visitor 1 minute late (5 of 4 minutes); the one who came earlier goes first
+    consult = ticket("consult", waited=9 * MIN)
+    cash = ticket("cash", waited=5 * MIN)
+    assert norm_aware(w, [cash, consult], NOW, _cash_four) is consult
+
+
+def test_primary_bonus_counts_for_late_visitors_too():
+    w = window({"consult": 1, "cash": 2})
+    consult = ticket("consult", waited=9 * MIN)   # 240 s to the second deadline, secondary here
+    cash = ticket("cash", waited=5 * MIN)         # 240 s too, but primary at this window
+    assert norm_aware(w, [consult, cash], NOW, _cash_four) is cash
+
+
+def test_the_promise_deadline_is_the_upper_end_in_minutes():
+    w = window()
+    # promised 30-40 minutes, waited 39: 60 s left to the promise
+    promised = ticket(waited=39 * MIN, estimate=(30, 40))
+    other = ticket(waited=8 * MIN - 80)           # 80 s of slack
+    assert norm_aware(w, [other, promised], NOW, eight_minutes) is promised

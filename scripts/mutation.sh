@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Mutation testing of the queue core (server/domain) with mutmut, against its fast pure tests
+# (the list is [tool.mutmut] in pyproject.toml). Not part of CI: run it before closing work that
+# touches server/domain, and write the scores in docs/benchmarks.md.
+#
+#   bash scripts/mutation.sh                      # every file of server/domain
+#   bash scripts/mutation.sh "server.domain.dispatch*"   # only some mutants (mutmut's name patterns)
+#
+# Prints the score per file at the end (killed + timeout over all tested mutants).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null
+if ! .venv/bin/python -c "import mutmut" 2>/dev/null; then
+  .venv/bin/python -m pip install -q -e '.[dev]'
+fi
+export QT_QPA_PLATFORM=offscreen
+start=$(date +%s)
+.venv/bin/mutmut run --max-children "${MUTMUT_CHILDREN:-$(nproc)}" "$@" || true
+echo "mutmut ran $(( $(date +%s) - start )) s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+.venv/bin/python scripts/mutation_score.py
