@@ -26,8 +26,9 @@ class HubProcess:
     """``talon hub`` in a child process, on its own database file."""
 
     def __init__(self, db: Path, port: int | None = None, threads: int = 64, round_the_clock: bool = True,
-                 demo: bool = True):
+                 demo: bool = True, extra_args: tuple = ()):
         self.db = Path(db)
+        self.extra_args = tuple(extra_args)  # more ``talon hub`` options (e.g. --busy-timeout 1)
         self.port = port or free_port()
         self.threads = threads
         self.proc: subprocess.Popen | None = None
@@ -45,7 +46,7 @@ class HubProcess:
         self.log = open(self.db.with_suffix(".log"), "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "hub", "--db", str(self.db), "--host", "127.0.0.1",
-             "--port", str(self.port), "--threads", str(self.threads), "--testing-clock"],
+             "--port", str(self.port), "--threads", str(self.threads), "--testing-clock", *self.extra_args],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:
