@@ -1,4 +1,4 @@
-"""``talon service install``: run Talon's programs as services of the office's own computers.
+r"""``talon service install``: run Talon's programs as services of the office's own computers.
 
     talon service install hub|kiosk|board|console [--user] [--dry-run] [--root DIR] [--windows]
                           [--python PATH] [--run-as USER] [--] [options of the program]
@@ -17,8 +17,10 @@ On Linux (Debian, Astra Linux) it writes a systemd unit and enables it:
   ``graphical-session.target`` (Astra Linux Fly, LXDE) start the unit from an XDG autostart
   entry written next to it.
 
-On Windows, or with ``--windows``, it prints (or, without ``--dry-run`` on Windows, runs) the
-``schtasks /Create`` command of a task started at logon (at system start for the hub).
+On Windows, or with ``--windows``, it writes a Task Scheduler task (XML: started at logon, at
+system start for the hub, restarted after a failure, no 72-hour limit) and runs (on Windows) or
+prints ``schtasks /Create /TN Talon\Kiosk /XML talon-kiosk.xml /F``. ``windows_task`` gives the
+plain one-line ``schtasks /Create … /TR … /SC ONLOGON`` form as well.
 
 ``--dry-run`` prints what would be written; ``--root DIR`` writes under DIR instead of ``/``
 (for tests and for preparing an image). See docs/install.md.
@@ -33,7 +35,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -201,6 +202,107 @@ def windows_task(kind: str, args: list[str] | None = None, *, python: str | None
     return task
 
 
+TASK_NS = "http://schemas.microsoft.com/windows/2004/02/mit/task"
+LOCAL_SYSTEM = "S-1-5-18"
+
+
+def windows_task_xml(kind: str, args: list[str] | None = None, *, python: str | None = None,
+                     run_as: str | None = None, workdir: str | None = None) -> str:
+    """A Task Scheduler task (XML, schema 1.2) for ``talon KIND ARGS`` on Windows.
+
+    Unlike a bare ``schtasks /Create /TR …`` it lifts the default 72-hour run limit
+    (``ExecutionTimeLimit PT0S``: the programs run for months), restarts the program a minute
+    after it fails, runs on battery power too, and starts in Talon's folder.
+    """
+    from xml.sax.saxutils import escape
+
+    python = python or (sys.executable if sys.platform == "win32" else DEFAULT_WINDOWS_PYTHON)
+    exe = PureWindowsPath(python)
+    if kind != "hub" and exe.name.lower() == "python.exe":
+        exe = exe.with_name("pythonw.exe")  # no console window over the screen
+    argv = command_line(kind, list(args or []), str(exe))
+    arguments = subprocess.list2cmdline(argv[1:])
+    workdir = workdir or (str(ROOT) if sys.platform == "win32" else str(exe.parent.parent.parent))
+    if kind == "hub":
+        trigger = "<BootTrigger><Enabled>true</Enabled></BootTrigger>"
+        principal = (f"<UserId>{escape(run_as)}</UserId><LogonType>Password</LogonType>" if run_as
+                     else f"<UserId>{LOCAL_SYSTEM}</UserId>") + "<RunLevel>HighestAvailable</RunLevel>"
+    else:
+        user = f"<UserId>{escape(run_as)}</UserId>" if run_as else ""
+        trigger = f"<LogonTrigger><Enabled>true</Enabled>{user}</LogonTrigger>"
+        principal = f"{user}<LogonType>InteractiveToken</LogonType><RunLevel>LeastPrivilege</RunLevel>"
+    return f"""<?xml version="1.0" encoding="UTF-16"?>
+<Task version="1.2" xmlns="{TASK_NS}">
+  <RegistrationInfo>
+    <Description>{escape(DESCRIPTIONS[kind])}</Description>
+    <URI>\\{escape(WINDOWS_TASKS[kind])}</URI>
+  </RegistrationInfo>
+  <Triggers>{trigger}</Triggers>
+  <Principals>
+    <Principal id="Author">{principal}</Principal>
+  </Principals>
+  <Settings>
+    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>
+    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>
+    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>
+    <AllowHardTerminate>true</AllowHardTerminate>
+    <StartWhenAvailable>true</StartWhenAvailable>
+    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>
+    <IdleSettings>
+      <StopOnIdleEnd>false</StopOnIdleEnd>
+      <RestartOnIdle>false</RestartOnIdle>
+    </IdleSettings>
+    <AllowStartOnDemand>true</AllowStartOnDemand>
+    <Enabled>true</Enabled>
+    <Hidden>false</Hidden>
+    <RunOnlyIfIdle>false</RunOnlyIfIdle>
+    <WakeToRun>false</WakeToRun>
+    <ExecutionTimeLimit>PT0S</ExecutionTimeLimit>
+    <Priority>5</Priority>
+    <RestartOnFailure>
+      <Interval>PT1M</Interval>
+      <Count>999</Count>
+    </RestartOnFailure>
+  </Settings>
+  <Actions Context="Author">
+    <Exec>
+      <Command>{escape(str(exe))}</Command>
+      <Arguments>{escape(arguments)}</Arguments>
+      <WorkingDirectory>{escape(workdir)}</WorkingDirectory>
+    </Exec>
+  </Actions>
+</Task>
+"""
+
+
+def install_windows(kind: str, args: list[str], *, dry_run: bool, root: Path | None, python: str | None,
+                    run_as: str | None, out=click.echo) -> Path | None:
+    """Write the task's XML and create the task (on Windows) or print the command to do it."""
+    xml = windows_task_xml(kind, args, python=python, run_as=run_as)
+    path = Path(root or Path.cwd()) / f"talon-{kind}.xml"
+    here = sys.platform == "win32"  # elsewhere the file is carried over and run in its folder
+    command = ["schtasks", "/Create", "/TN", WINDOWS_TASKS[kind], "/XML", str(path) if here else path.name, "/F"]
+    if kind == "hub" and run_as:
+        command += ["/RU", run_as, "/RP", "*"]  # schtasks asks for the account's password
+    line = subprocess.list2cmdline(command)
+    if dry_run:
+        out(f"# {path}")
+        out(xml)
+        out(line)
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(xml, encoding="utf-16")  # with a byte order mark, as Task Scheduler exports it
+    if not here:
+        out(f"Задача записана в {path}. На компьютере с Windows, в папке с этим файлом, выполните:\n{line}")
+        return path
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise click.ClickException(f"Не удалось создать задачу: {done.stderr.strip() or done.stdout.strip()}")
+    out(f"Задача «{WINDOWS_TASKS[kind]}» создана ({path}); она запустится при "
+        + ("включении компьютера" if kind == "hub" else "входе пользователя"))
+    return path
+
+
 def install(kind: str, args: list[str], *, user: bool | None, dry_run: bool, root: Path | None,
             python: str | None, run_as: str | None, out=click.echo) -> list[Path]:
     """Write and enable the unit (and the autostart entry of a screen); the files written."""
@@ -308,12 +410,14 @@ def _answers(url: str, timeout: float) -> bool:
         return False
 
 
-def watchdog_for(host: str, port: int, env: dict | None = None) -> threading.Thread | None:
+def watchdog_for(host: str, port: int, env: dict | None = None,
+                 stop: threading.Event | None = None) -> threading.Thread | None:
     """Under systemd (``NOTIFY_SOCKET`` set): tell it READY=1 once the hub answers on
     ``host:port``, then WATCHDOG=1 every half WatchdogSec for as long as it keeps answering.
     A hub that stops answering stops pinging, and systemd restarts it. Without
-    ``NOTIFY_SOCKET`` (a hub started by hand, Windows, tests) nothing happens."""
+    ``NOTIFY_SOCKET`` (a hub started by hand, Windows, tests) nothing happens. ``stop`` ends it."""
     env = dict(env if env is not None else os.environ)
+    stop = stop or threading.Event()
     if not env.get("NOTIFY_SOCKET"):
         return None
     url = _probe_url(host, port)
@@ -321,11 +425,11 @@ def watchdog_for(host: str, port: int, env: dict | None = None) -> threading.Thr
 
     def run() -> None:
         while not _answers(url, timeout=2.0):
-            time.sleep(0.2)
+            if stop.wait(0.2):
+                return
         notify(f"READY=1\nSTATUS=Хаб отвечает на {host}:{port}\nMAINPID={os.getpid()}", env)
         log.info("systemd told the hub is ready (watchdog every %s s)", interval)
-        while interval:
-            time.sleep(interval)
+        while interval and not stop.wait(interval):
             if _answers(url, timeout=max(interval, 1.0)):
                 notify("WATCHDOG=1", env)
             else:
@@ -362,15 +466,7 @@ def register(main: click.Group) -> None:
         """
         args = list(program_args)
         if windows or sys.platform == "win32":
-            task = windows_task(kind, args, python=python, run_as=run_as)
-            line = subprocess.list2cmdline(task)
-            if dry_run or sys.platform != "win32":
-                click.echo(line)
-                return
-            done = subprocess.run(task, capture_output=True, text=True)
-            if done.returncode != 0:
-                raise click.ClickException(f"Не удалось создать задачу: {done.stderr.strip() or done.stdout.strip()}")
-            click.echo(f"Задача «{WINDOWS_TASKS[kind]}» создана: {line}")
+            install_windows(kind, args, dry_run=dry_run, root=root, python=python, run_as=run_as)
             return
         if kind == "hub" and not user and run_as is None:
             login = getpass.getuser()

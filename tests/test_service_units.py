@@ -13,6 +13,9 @@ import threading
 import time
 from pathlib import Path
 
+import xml.etree.ElementTree as ET
+
+import click
 import pytest
 
 from server import service
@@ -22,6 +25,7 @@ SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 HOME_CONFIG = "/home/talon/.config"  # XDG_CONFIG_HOME of the pretend user in the tests
 HUB_ARGS = ["--host", "0.0.0.0", "--port", "8470", "--db", "/var/lib/talon/office 1.db"]
 KIOSK_ARGS = ["--hub", "http://192.168.1.10:8470", "--printer", "xprinter-80"]
+TASK_NS = {"t": service.TASK_NS}
 
 
 def talon(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -125,14 +129,11 @@ def test_unknown_program_is_refused_in_russian_or_by_click(tmp_path):
 # -- Windows ---------------------------------------------------------------------
 
 
-def test_windows_command_line_for_a_screen():
-    done = talon("service", "install", "kiosk", "--windows", "--python", r"C:\Talon\.venv\Scripts\python.exe",
-                 "--", *KIOSK_ARGS)
-    assert done.returncode == 0, done.stderr
-    line = done.stdout.strip()
+def test_windows_one_line_command_for_a_screen():
+    task = service.windows_task("kiosk", KIOSK_ARGS, python=r"C:\Talon\.venv\Scripts\python.exe")
+    line = subprocess.list2cmdline(task)
     assert line.startswith(r"schtasks /Create /TN Talon\Kiosk /TR ")
     assert "/SC ONLOGON" in line and "/RL LIMITED" in line and " /F" in line
-    task = service.windows_task("kiosk", KIOSK_ARGS, python=r"C:\Talon\.venv\Scripts\python.exe")
     program = task[task.index("/TR") + 1]
     # pythonw: no console window over the kiosk's screen
     assert program == (r"C:\Talon\.venv\Scripts\pythonw.exe -m server.cli kiosk --hub http://192.168.1.10:8470 "
@@ -140,14 +141,52 @@ def test_windows_command_line_for_a_screen():
     assert f'/TR "{program}"' in line  # the whole program is one argument of schtasks
 
 
-def test_windows_command_line_for_the_hub_and_its_limits():
+def test_windows_one_line_command_for_the_hub_and_its_limits():
     task = service.windows_task("hub", ["--host", "0.0.0.0"], python=r"C:\Program Files\Talon\python.exe")
     assert task[task.index("/SC") + 1] == "ONSTART" and task[task.index("/RU") + 1] == "SYSTEM"
     program = task[task.index("/TR") + 1]
     assert program.startswith('"C:\\Program Files\\Talon\\python.exe" -m server.cli hub')
-    done = talon("service", "install", "board", "--windows", "--", "--hub", "http://" + "h" * 300)
-    assert done.returncode == 1
-    assert "261" in done.stderr and "планировщик Windows" in done.stderr
+    with pytest.raises(click.ClickException, match="261"):
+        service.windows_task("board", ["--hub", "http://" + "h" * 300])
+
+
+def read_task(path: Path) -> ET.Element:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xff\xfe")  # UTF-16 with its byte order mark, as Task Scheduler writes it
+    return ET.fromstring(raw.decode("utf-16").split("?>", 1)[1])
+
+
+def task_value(task: ET.Element, path: str) -> str:
+    node = task.find("t:" + path.replace("/", "/t:"), TASK_NS)
+    assert node is not None, path
+    return (node.text or "").strip()
+
+
+@pytest.mark.parametrize("kind", ["kiosk", "hub"])
+def test_windows_task_xml(tmp_path, kind):
+    args = KIOSK_ARGS if kind == "kiosk" else ["--host", "0.0.0.0", "--db", r"C:\Talon\office 1.db"]
+    done = talon("service", "install", kind, "--windows", "--root", str(tmp_path),
+                 "--python", r"C:\Talon\.venv\Scripts\python.exe", "--", *args)
+    assert done.returncode == 0, done.stderr
+    assert f"schtasks /Create /TN Talon\\{kind.title()} /XML talon-{kind}.xml /F" in done.stdout
+    task = read_task(tmp_path / f"talon-{kind}.xml")
+    assert task.tag == "{%s}Task" % service.TASK_NS and task.get("version") == "1.2"
+    assert task_value(task, "Settings/ExecutionTimeLimit") == "PT0S"  # not stopped after 72 hours
+    assert task_value(task, "Settings/RestartOnFailure/Interval") == "PT1M"
+    assert task_value(task, "Settings/DisallowStartIfOnBatteries") == "false"
+    command = task_value(task, "Actions/Exec/Command")
+    arguments = task_value(task, "Actions/Exec/Arguments")
+    assert task_value(task, "Actions/Exec/WorkingDirectory") == r"C:\Talon"
+    if kind == "kiosk":
+        assert task.find("t:Triggers/t:LogonTrigger", TASK_NS) is not None
+        assert command == r"C:\Talon\.venv\Scripts\pythonw.exe"
+        assert arguments == "-m server.cli kiosk " + " ".join(KIOSK_ARGS)
+        assert task_value(task, "Principals/Principal/LogonType") == "InteractiveToken"
+    else:
+        assert task.find("t:Triggers/t:BootTrigger", TASK_NS) is not None
+        assert command == r"C:\Talon\.venv\Scripts\python.exe"
+        assert arguments == r'-m server.cli hub --host 0.0.0.0 --db "C:\Talon\office 1.db"'
+        assert task_value(task, "Principals/Principal/UserId") == "S-1-5-18"  # LocalSystem
 
 
 # -- the hub's sd_notify -------------------------------------------------------------
@@ -199,15 +238,21 @@ def test_ready_only_once_the_hub_answers(tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     notify = NotifySocket(tmp_path / "notify")
+    stop = threading.Event()
+    thread = None
     try:
         env = {"NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "400000"}
-        assert service.watchdog_for("127.0.0.1", server.server_address[1], env=env) is not None
+        thread = service.watchdog_for("127.0.0.1", server.server_address[1], env=env, stop=stop)
+        assert thread is not None
         with pytest.raises(AssertionError):  # a hub answering 500 is not ready
             notify.wait_for(lambda m: m, timeout=2.0)
         status["code"] = 200
         notify.wait_for(lambda m: any(x.startswith("READY=1") for x in m))
         notify.wait_for(lambda m: m.count("WATCHDOG=1") >= 2)
     finally:
+        stop.set()
+        if thread is not None:
+            thread.join(5)
         server.shutdown()
         notify.close()
 
