@@ -279,3 +279,28 @@ def test_the_promise_deadline_is_the_upper_end_in_minutes():
     promised = ticket(waited=39 * MIN, estimate=(30, 40))
     other = ticket(waited=8 * MIN - 80)           # 80 s of slack
     assert norm_aware(w, [other, promised], NOW, eight_minutes) is promised
+
+
+def test_starving_begins_just_after_an_hour():
+    w = window()
+    limits = {"consult": 8 * MIN, "cash": 4 * MIN}
+    exactly_an_hour = ticket(waited=STARVING)
+    urgent = ticket("cash", waited=4 * MIN - 5)
+    assert norm_aware(w, [exactly_an_hour, urgent], NOW, lambda t: limits[t.service]) is urgent
+
+
+def test_the_starving_go_before_a_primary_visitor_with_a_bonus_beyond_their_slack():
+    w = window({"consult": 1, "cash": 2})
+    starving = ticket("consult", waited=STARVING + 10)
+    urgent_primary = ticket("cash", waited=4 * MIN - 5)   # 5 s of slack, 120 s of primary bonus
+    got = norm_aware(w, [urgent_primary, starving], NOW, _cash_four)
+    assert got is starving
+
+
+def test_late_visitors_exactly_at_the_floor_go_newest_first():
+    w = window()
+    # both exactly 50 s (LOST_FLOOR) from the second deadline: 730 s of an 8-minute norm,
+    # 490 s of a 4-minute one; at the floor the one who came last goes first
+    consult = ticket("consult", waited=730)
+    cash = ticket("cash", waited=490)
+    assert norm_aware(w, [consult, cash], NOW, _cash_four) is cash

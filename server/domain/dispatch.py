@@ -38,7 +38,7 @@ def fifo(window: Window, candidates: list[Ticket], now: float, wait_limit: WaitL
     if not candidates:
         return None
     return min(candidates, key=lambda t: (
-        not t.individual, -t.priority, -window.services.get(t.service, 0), t.queued_at, t.id))
+        not t.individual, -t.priority, -window.services[t.service], t.queued_at, t.id))
 
 
 #: How many seconds of slack one step of service weight is worth under ``norm-aware``.
@@ -91,7 +91,7 @@ def norm_aware(window: Window, candidates: list[Ticket], now: float, wait_limit:
             limit = t.estimate[1] * 60.0
         waited = now - t.queued_at
         slack = limit - waited
-        bonus = WEIGHT_SLACK * (window.services.get(t.service, 0) - 1)
+        bonus = WEIGHT_SLACK * window.services[t.service]  # candidates are eligible: served here
         if waited > STARVING:
             return (not t.individual, -t.priority, 0, 0.0, t.queued_at, t.id)
         if slack >= 0:
