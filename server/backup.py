@@ -85,6 +85,7 @@ def inspect_database(path: Path, *, full: bool = False) -> str | None:
         finally:
             conn.close()
     except sqlite3.Error as exc:
+        log.debug("checking %s failed", path, exc_info=True)  # the traceback: with talon -v only
         return f"Файл «{path}» повреждён: SQLite не может его прочитать ({exc})."
     if [r[0] for r in check] != ["ok"]:
         first = "; ".join(str(r[0]) for r in check[:3])
