@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
 
         window.ready.connect(ready)
     if settings.fullscreen:
-        window.showFullScreen()
+        window.fill_screen()  # the screen's own size and orientation, with or without a window manager
         if not args.show_cursor:
             QApplication.setOverrideCursor(Qt.CursorShape.BlankCursor)  # touch only
     else:

@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from hub_client import HubError, HubEvent, HubUnavailable
@@ -190,9 +191,10 @@ class KioskWindow(QWidget):
         super().resizeEvent(event)
         self.arrange()
 
-    def arrange(self) -> None:
-        mode = mode_for(self.size(), self.settings.orientation)
-        u = unit_for(self.size(), mode)
+    def arrange(self, size=None) -> None:
+        size = size or self.size()  # a size to lay out for before the window has it (fill_screen)
+        mode = mode_for(size, self.settings.orientation)
+        u = unit_for(size, mode)
         if mode == self._mode and abs(u - self._u) < 0.005:
             self._place_notice()
             return
@@ -208,6 +210,44 @@ class KioskWindow(QWidget):
     @property
     def mode(self) -> str:
         return self._mode or LANDSCAPE
+
+    def fill_screen(self) -> None:
+        """Full screen on the screen the kiosk stands on, at that screen's real size.
+
+        ``showFullScreen()`` alone only asks the window manager; an X server without one (a kiosk
+        started straight from xinit) leaves the window at its first size, 1920×1080, so a portrait
+        1080×1920 screen got the landscape layout with «Получить талон» cut to a sliver and the
+        help button off the screen. The window takes the screen's geometry itself, and again
+        when the screen is turned or resized.
+        """
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.showFullScreen()
+            return
+        # laid out for the screen first: the landscape layout's minimum width would not fit a portrait screen
+        self.arrange(screen.geometry().size())
+        self.setGeometry(screen.geometry())
+        self.showFullScreen()
+        self.setGeometry(screen.geometry())
+        self.arrange()
+        if getattr(self, "_followed_screen", None) is not screen:
+            if self._followed_screen is not None:
+                try:
+                    self._followed_screen.geometryChanged.disconnect(self._screen_changed)
+                except (RuntimeError, TypeError):
+                    pass
+            screen.geometryChanged.connect(self._screen_changed)
+            self._followed_screen = screen
+        log.info("full screen on %s: %dx%d, %s layout", screen.name(), screen.geometry().width(),
+                 screen.geometry().height(), self.mode)
+
+    _followed_screen = None
+
+    def _screen_changed(self, geometry) -> None:
+        if self.isFullScreen():
+            self.arrange(geometry.size())
+            self.setGeometry(geometry)
+            self.arrange()
 
     def _place_notice(self) -> None:
         s = scaled(self.mode, self._u or 1.0)
