@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .api import auth_routes, devices, live, queue, setup
+from .api import auth_routes, devices, health, live, queue, setup
 from .api.framework import ApiError, error_response, queue_error_response
 from .api.openapi import document
 from .auth import Auth
@@ -25,14 +26,19 @@ EXTRA_BLUEPRINTS: list[str] = [
     "server.reports.routes",
     "server.web.stand",
     "server.web.visitor",
+    "server.web.landing",  # the front page at / (what this hub is, its pages, its health)
     "server.api.operator_day",
+    "server.api.device_printer",
+    "server.shipping",  # GET /api/v1/offices/{office}/central-link: the link to the company centre
 ]
 
 
 def create_app(db_path: str | Path | None = None, *, testing_clock: bool = False,
-               synchronous: str | None = None) -> Flask:
+               synchronous: str | None = None, busy_timeout: float = 30.0) -> Flask:
     app = Flask(__name__)
-    store = Store(db_path or default_db_path(), synchronous=synchronous or os.environ.get("TALON_SYNC", "NORMAL"))
+    # FULL: a ticket answered (and printed) survives a power cut; see docs/bench/durability.md
+    store = Store(db_path or default_db_path(), synchronous=synchronous or os.environ.get("TALON_SYNC", "FULL"),
+                  busy_timeout=busy_timeout)
     clock = Clock()
     app.config.update(TALON_STORE=store, TALON_HUB=Hub(store, clock), TALON_AUTH=Auth(store),
                       TALON_TESTING_CLOCK=testing_clock, JSON_AS_ASCII=False,
@@ -49,9 +55,11 @@ def create_app(db_path: str | Path | None = None, *, testing_clock: bool = False
                 continue  # that part of the hub is not built (yet)
             raise
         app.register_blueprint(mod.bp)
+    app.register_blueprint(health.bp)
     if testing_clock:
         from .api import testing
         app.register_blueprint(testing.bp)
+        app.register_blueprint(health.testing_bp)
 
     @app.get("/api/openapi.json")
     def openapi():
@@ -72,6 +80,10 @@ def create_app(db_path: str | Path | None = None, *, testing_clock: bool = False
             return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"),
                                   words.get(exc.code, exc.description or exc.name))
         return exc
+
+    @app.errorhandler(sqlite3.Error)
+    def storage_error(exc: sqlite3.Error):
+        return health.storage_response(exc) or unexpected(exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Callable, Iterator
 
 from . import dispatch, estimate
-from .model import (LEVELS, PAUSE_REASONS, PHASES, CLIENT_TYPES, Conflict, Invalid, NotFound,
+from .model import (LEVELS, PAUSE_REASONS, PHASES, CLIENT_TYPES, Conflict, Forbidden, Invalid, NotFound,
                     Segment, Service, Ticket, TicketState, Window, WindowState, ticket_code)
 from .norms import ROSATOM_2026, NormProfile
 from .schedule import Schedule, always_open
@@ -41,6 +41,9 @@ class Hall:
     settings: Settings = field(default_factory=Settings)
     day: str | None = None
     counters: dict[str, int] = field(default_factory=dict)
+    #: office day → letter → the number already printed that the day's numbering continues above
+    #: (``numbering.floor``: a restore from an older backup carries the numbers printed since)
+    floors: dict[str, dict[str, int]] = field(default_factory=dict)
     tickets: dict[int, Ticket] = field(default_factory=dict)
     #: the tickets of the office day before this one, as they ended (for the store to record them)
     yesterday: dict[int, Ticket] = field(default_factory=dict, repr=False)
@@ -151,7 +154,8 @@ class Hall:
             for w in self.windows.values():
                 if w.state is not WindowState.CLOSED:
                     self.emit("window.closed", now, window=w.id, reason="day_end")
-            self.emit("day.started", now, day=today)
+            floor = self.floors.get(today)
+            self.emit("day.started", now, day=today, **({"floor": dict(floor)} if floor else {}))
         local = self.schedule.local(now).date()
         zone = self.schedule.zone
         self._day_span = (self.schedule, self.day,
@@ -187,95 +191,135 @@ class Hall:
                   estimate=[low, high] if low is not None else None)
         return self.tickets[tid]
 
-    def call_next(self, window_id: int, now: float, operator: str | None = None) -> Ticket | None:
+    def call_next(self, window_id: int, now: float, operator: str | None = None, *,
+                  admin: bool = False) -> Ticket | None:
+        """``operator``: who acts (an operator only at their own window; ``admin``: an
+        administrator, at any window). The event keeps the window's operator and ``by``, who acted."""
         self.roll_day(now)
-        w = self._ready_window(window_id, operator)
+        w = self._ready_window(window_id, operator, admin)
         policy = dispatch.POLICIES[self.settings.policy]
         chosen = policy(w, dispatch.eligible(w, self._waiting.values()), now, self.wait_limit)
         if chosen is None:
             return None
-        self.emit("ticket.called", now, ticket=chosen.id, window=w.id, operator=w.operator)
+        self.emit("ticket.called", now, ticket=chosen.id, window=w.id, operator=w.operator, **_by(operator))
         return chosen
 
-    def call_ticket(self, window_id: int, ticket_id: int, now: float, operator: str | None = None) -> Ticket:
+    def call_ticket(self, window_id: int, ticket_id: int, now: float, operator: str | None = None, *,
+                    admin: bool = False) -> Ticket:
         """Call one chosen waiting ticket to this window (out of the policy's order)."""
         self.roll_day(now)
-        w = self._ready_window(window_id, operator)
+        w = self._ready_window(window_id, operator, admin)
         t = self.ticket(ticket_id)
         if t not in dispatch.eligible(w, [t]):
             raise Conflict("Этот талон не может быть вызван к этому окну", code="not_eligible")
-        self.emit("ticket.called", now, ticket=t.id, window=w.id, operator=w.operator)
+        self.emit("ticket.called", now, ticket=t.id, window=w.id, operator=w.operator, **_by(operator))
         return t
 
-    def _ready_window(self, window_id: int, operator: str | None) -> Window:
+    def _ready_window(self, window_id: int, operator: str | None, admin: bool = False) -> Window:
         w = self.window(window_id)
+        self.check_window_owner(w, operator, admin)
         if w.state is not WindowState.OPEN:
             raise Conflict("Окно не открыто для приёма", code="window_not_open", state=str(w.state))
-        if operator is not None and w.operator not in (None, operator):
-            raise Conflict("За этим окном работает другой оператор", code="window_taken")
         if w.ticket is not None:
             raise Conflict("Сначала завершите работу с текущим талоном", code="window_busy",
                            ticket=w.ticket)
         return w
 
-    def _active(self, ticket_id: int, *states: TicketState, action: str) -> Ticket:
+    # ------------------------------------------------------------------ who may act
+
+    def check_window_owner(self, w: Window, actor: str | None, admin: bool = False) -> None:
+        """An operator acts only at their own window: one held by another operator is refused
+        (403 ``not_your_window``). An administrator acts at any window. ``actor`` None: the
+        caller is not a person (the simulator, a sample day), nothing to check."""
+        if actor is None or admin:
+            return
+        if w.operator is not None and w.operator != actor:
+            raise Forbidden(f"Окно {w.number} ведёт другой оператор. Действовать за этим окном может "
+                            f"только он или администратор зала", code="not_your_window", window=w.number)
+
+    def check_ticket_owner(self, t: Ticket, actor: str | None, admin: bool = False) -> None:
+        """An operator acts only on the ticket called to (or served at) their own window; a
+        waiting ticket is the hall's, the administrator's to cancel or redirect
+        (403 ``not_your_ticket``). A ticket already closed is left to the state check (409)."""
+        if actor is None or admin:
+            return
+        if t.state.active:
+            w = self.windows.get(t.window) if t.window is not None else None
+            if w is not None:
+                self.check_window_owner(w, actor, admin)
+        elif t.state is TicketState.WAITING:
+            raise Forbidden(f"Талон {t.code} ждёт вызова. Оператор работает с талоном, вызванным к своему "
+                            f"окну; отменить или перенаправить ожидающий талон может администратор зала",
+                            code="not_your_ticket")
+
+    def _active(self, ticket_id: int, *states: TicketState, action: str, actor: str | None = None,
+                admin: bool = False) -> Ticket:
         t = self.ticket(ticket_id)
+        self.check_ticket_owner(t, actor, admin)
         if t.state not in states:
             raise Conflict(f"Действие «{action}» невозможно: талон {t.code} {STATE_WORDS[t.state]}",
                            code="bad_state", state=str(t.state))
         return t
 
-    def recall(self, ticket_id: int, now: float) -> Ticket:
-        t = self._active(ticket_id, TicketState.CALLED, action="повторный вызов")
-        self.emit("ticket.recalled", now, ticket=t.id, window=t.window)
+    # Ticket commands: ``actor`` is who acts (an operator only on the ticket at their own window),
+    # ``admin`` an administrator (any ticket); the event names the actor as ``by``.
+
+    def recall(self, ticket_id: int, now: float, *, actor: str | None = None, admin: bool = False) -> Ticket:
+        t = self._active(ticket_id, TicketState.CALLED, action="повторный вызов", actor=actor, admin=admin)
+        self.emit("ticket.recalled", now, ticket=t.id, window=t.window, **_by(actor))
         return t
 
-    def start(self, ticket_id: int, now: float) -> Ticket:
-        t = self._active(ticket_id, TicketState.CALLED, action="начать приём")
-        self.emit("ticket.started", now, ticket=t.id, window=t.window)
+    def start(self, ticket_id: int, now: float, *, actor: str | None = None, admin: bool = False) -> Ticket:
+        t = self._active(ticket_id, TicketState.CALLED, action="начать приём", actor=actor, admin=admin)
+        self.emit("ticket.started", now, ticket=t.id, window=t.window, **_by(actor))
         return t
 
-    def set_phase(self, ticket_id: int, phase: str | None, now: float) -> Ticket:
+    def set_phase(self, ticket_id: int, phase: str | None, now: float, *, actor: str | None = None,
+                  admin: bool = False) -> Ticket:
         if phase is not None and phase not in PHASES:
             raise Invalid("Неизвестный этап обслуживания", code="bad_phase")
-        t = self._active(ticket_id, TicketState.SERVING, action="этап обслуживания")
+        t = self._active(ticket_id, TicketState.SERVING, action="этап обслуживания", actor=actor, admin=admin)
         if t.phase == phase:
             raise Conflict("Этот этап уже идёт", code="same_phase")
-        self.emit("ticket.phase", now, ticket=t.id, phase=phase)
+        self.emit("ticket.phase", now, ticket=t.id, phase=phase, **_by(actor))
         return t
 
-    def finish(self, ticket_id: int, now: float, outcome: str | None = None) -> Ticket:
-        t = self._active(ticket_id, TicketState.SERVING, action="завершить приём")
-        self.emit("ticket.finished", now, ticket=t.id, window=t.window, outcome=outcome)
+    def finish(self, ticket_id: int, now: float, outcome: str | None = None, *, actor: str | None = None,
+               admin: bool = False) -> Ticket:
+        t = self._active(ticket_id, TicketState.SERVING, action="завершить приём", actor=actor, admin=admin)
+        self.emit("ticket.finished", now, ticket=t.id, window=t.window, outcome=outcome, **_by(actor))
         return t
 
-    def no_show(self, ticket_id: int, now: float) -> Ticket:
-        t = self._active(ticket_id, TicketState.CALLED, action="неявка")
-        self.emit("ticket.no_show", now, ticket=t.id, window=t.window)
+    def no_show(self, ticket_id: int, now: float, *, actor: str | None = None, admin: bool = False) -> Ticket:
+        t = self._active(ticket_id, TicketState.CALLED, action="неявка", actor=actor, admin=admin)
+        self.emit("ticket.no_show", now, ticket=t.id, window=t.window, **_by(actor))
         return t
 
-    def cancel(self, ticket_id: int, now: float, reason: str | None = None) -> Ticket:
-        t = self._active(ticket_id, TicketState.WAITING, TicketState.CALLED, action="отменить")
-        self.emit("ticket.cancelled", now, ticket=t.id, window=t.window, reason=reason)
+    def cancel(self, ticket_id: int, now: float, reason: str | None = None, *, actor: str | None = None,
+               admin: bool = False) -> Ticket:
+        t = self._active(ticket_id, TicketState.WAITING, TicketState.CALLED, action="отменить",
+                         actor=actor, admin=admin)
+        self.emit("ticket.cancelled", now, ticket=t.id, window=t.window, reason=reason, **_by(actor))
         return t
 
-    def resolve(self, ticket_id: int, now: float) -> Ticket:
+    def resolve(self, ticket_id: int, now: float, *, actor: str | None = None, admin: bool = False) -> Ticket:
         """«Решено администратором»: the visitor's question was settled without a window."""
-        t = self._active(ticket_id, TicketState.WAITING, action="решено администратором")
-        self.emit("ticket.resolved", now, ticket=t.id)
+        t = self._active(ticket_id, TicketState.WAITING, action="решено администратором", actor=actor, admin=admin)
+        self.emit("ticket.resolved", now, ticket=t.id, **_by(actor))
         return t
 
-    def postpone(self, ticket_id: int, now: float) -> Ticket:
+    def postpone(self, ticket_id: int, now: float, *, actor: str | None = None, admin: bool = False) -> Ticket:
         """The visitor steps aside (to fetch a document) and goes back to the end of the queue."""
-        t = self._active(ticket_id, TicketState.CALLED, TicketState.SERVING, action="отложить")
-        self.emit("ticket.postponed", now, ticket=t.id, window=t.window)
+        t = self._active(ticket_id, TicketState.CALLED, TicketState.SERVING, action="отложить",
+                         actor=actor, admin=admin)
+        self.emit("ticket.postponed", now, ticket=t.id, window=t.window, **_by(actor))
         return t
 
     def transfer(self, ticket_id: int, now: float, *, service: str | None = None,
-                 window: int | None = None) -> Ticket:
+                 window: int | None = None, actor: str | None = None, admin: bool = False) -> Ticket:
         """End this segment and queue the same visitor (same code, same visit) elsewhere."""
         t = self._active(ticket_id, TicketState.WAITING, TicketState.CALLED, TicketState.SERVING,
-                         action="перевести")
+                         action="перевести", actor=actor, admin=admin)
         if service is None and window is None:
             raise Invalid("Укажите услугу или окно для перевода", code="transfer_target")
         target_service = service or t.service
@@ -293,12 +337,14 @@ class Hall:
             raise Conflict("Талон уже ждёт эту услугу", code="same_service")
         head = self.settings.transfer_position == "head"
         self.emit("ticket.transferred", now, ticket=t.id, window=t.window, service=target_service,
-                  target_window=window, priority=max(t.priority, 1) if head else t.priority)
+                  target_window=window, priority=max(t.priority, 1) if head else t.priority, **_by(actor))
         return t
 
-    def escalate(self, ticket_id: int, now: float, level: str | None = None) -> Ticket:
+    def escalate(self, ticket_id: int, now: float, level: str | None = None, *, actor: str | None = None,
+                 admin: bool = False) -> Ticket:
         """Send the visitor up the ladder (000:322, 002:155, 003:248): senior, then head."""
-        t = self._active(ticket_id, TicketState.CALLED, TicketState.SERVING, action="передать старшему")
+        t = self._active(ticket_id, TicketState.CALLED, TicketState.SERVING, action="передать старшему",
+                         actor=actor, admin=admin)
         ladder = self.profile.escalation
         if not ladder:
             raise Conflict("В этом офисе нет ступеней для передачи вопроса", code="no_escalation")
@@ -313,28 +359,34 @@ class Hall:
         if not any(LEVELS.index(w.level) >= LEVELS.index(level) and w.serves(t.service)
                    for w in self.windows.values()):
             raise Conflict("Нет окна, где принимает старший специалист по этой услуге", code="no_senior")
-        self.emit("ticket.escalated", now, ticket=t.id, window=t.window, level=level)
+        self.emit("ticket.escalated", now, ticket=t.id, window=t.window, level=level, **_by(actor))
         return t
 
     # ------------------------------------------------------------------ commands: windows
 
-    def open_window(self, window_id: int, now: float, operator: str | None = None) -> Window:
+    def open_window(self, window_id: int, now: float, operator: str | None = None, *,
+                    admin: bool = False) -> Window:
+        """``operator`` opens (or comes back to) the window and works at it; with ``admin`` it is an
+        administrator who opens it for whoever works there, and is named only as ``by``."""
         self.roll_day(now)
         w = self.window(window_id)
-        if operator is not None:
+        sitter = None if admin else operator
+        if sitter is not None:
+            if w.state is not WindowState.CLOSED:
+                self.check_window_owner(w, sitter)
             for other in self.windows.values():
-                if other.id != w.id and other.operator == operator and other.state is not WindowState.CLOSED:
+                if other.id != w.id and other.operator == sitter and other.state is not WindowState.CLOSED:
                     raise Conflict(f"Вы уже работаете в окне {other.number}", code="operator_busy")
-            if w.operator not in (None, operator) and w.state is not WindowState.CLOSED:
-                raise Conflict("За этим окном работает другой оператор", code="window_taken")
-        if w.state is WindowState.OPEN and (operator is None or w.operator == operator):
+        if w.state is WindowState.OPEN and (sitter is None or w.operator == sitter):
             raise Conflict("Окно уже открыто", code="already_open")
-        self.emit("window.opened", now, window=w.id, operator=operator or w.operator)
+        self.emit("window.opened", now, window=w.id, operator=sitter or w.operator, **_by(operator))
         return w
 
-    def pause_window(self, window_id: int, reason: str, now: float) -> Window:
+    def pause_window(self, window_id: int, reason: str, now: float, *, actor: str | None = None,
+                     admin: bool = False) -> Window:
         self.roll_day(now)
         w = self.window(window_id)
+        self.check_window_owner(w, actor, admin)
         if reason not in PAUSE_REASONS:
             raise Invalid("Укажите причину перерыва: обед, технический или другое", code="bad_reason")
         if w.state is not WindowState.OPEN:
@@ -342,19 +394,21 @@ class Hall:
         if w.ticket is not None:
             raise Conflict("Сначала завершите работу с текущим талоном", code="window_busy")
         self._break_guard(w, "перерыв")
-        self.emit("window.paused", now, window=w.id, reason=reason)
+        self.emit("window.paused", now, window=w.id, reason=reason, **_by(actor))
         return w
 
-    def close_window(self, window_id: int, now: float, force: bool = False) -> Window:
+    def close_window(self, window_id: int, now: float, force: bool = False, *, actor: str | None = None,
+                     admin: bool = False) -> Window:
         self.roll_day(now)
         w = self.window(window_id)
+        self.check_window_owner(w, actor, admin)
         if w.state is WindowState.CLOSED:
             raise Conflict("Окно уже закрыто", code="already_closed")
         if w.ticket is not None:
             raise Conflict("Сначала завершите работу с текущим талоном", code="window_busy")
         if not force:
             self._break_guard(w, "закрытие")
-        self.emit("window.closed", now, window=w.id, reason="closed")
+        self.emit("window.closed", now, window=w.id, reason="closed", **_by(actor))
         return w
 
     def _break_guard(self, w: Window, what: str) -> None:
@@ -403,6 +457,11 @@ def _by_id(t: Ticket) -> int:
     return t.id
 
 
+def _by(actor: str | None) -> dict:
+    """``by``: who acted, for the event (left out when no person acted: the simulator, a sample)."""
+    return {"by": actor} if actor else {}
+
+
 def _queued(hall: Hall, t: Ticket, now: float) -> None:
     """The ticket (re)joined a queue: index it and log the arrival for the estimate."""
     hall._waiting[t.id] = t
@@ -423,6 +482,7 @@ def _end_segment(hall: Hall, t: Ticket, now: float, outcome: str) -> None:
         hall.occupancy.setdefault(seg.service, deque(maxlen=RECENT)).append(now - seg.called_at)
     if t.window is not None and t.window in hall.windows and hall.windows[t.window].ticket == t.id:
         hall.windows[t.window].ticket = None
+        hall.windows[t.window].state_since = now  # the window is free again
 
 
 def _terminal(hall: Hall, t: Ticket, now: float, state: TicketState, outcome: str) -> None:
@@ -467,6 +527,7 @@ def _a_called(hall: Hall, now: float, d: dict, e: dict) -> None:
     seg.called_at, seg.window, seg.operator = now, d["window"], d.get("operator")
     if w is not None:
         w.ticket = t.id
+        w.state_since = now
 
 
 def _a_recalled(hall, now, d, e):
@@ -478,6 +539,8 @@ def _a_started(hall, now, d, e):
     t.state = TicketState.SERVING
     t.started_at = now
     t.segment.started_at = now
+    if t.window in hall.windows and hall.windows[t.window].ticket == t.id:
+        hall.windows[t.window].state_since = now
 
 
 def _a_phase(hall, now, d, e):
@@ -546,7 +609,7 @@ def _a_window_opened(hall, now, d, e):
         return
     w.state = WindowState.OPEN
     w.pause_reason = None
-    w.since = now
+    w.since = w.state_since = now
     if d.get("operator"):
         w.operator = d["operator"]
 
@@ -557,7 +620,7 @@ def _a_window_paused(hall, now, d, e):
         return
     w.state = WindowState.PAUSED
     w.pause_reason = d.get("reason")
-    w.since = now
+    w.since = w.state_since = now
 
 
 def _a_window_closed(hall, now, d, e):
@@ -566,17 +629,25 @@ def _a_window_closed(hall, now, d, e):
         return
     w.state = WindowState.CLOSED
     w.pause_reason = None
-    w.since = now
+    w.since = w.state_since = now
     w.operator = None
     w.ticket = None
 
 
 def _a_day_started(hall, now, d, e):
     hall.day = d["day"]
-    hall.counters = {}
+    hall.counters = dict(d.get("floor") or {})
     hall.yesterday = hall.tickets  # all ended by ``ticket.expired`` just before
     hall.tickets = {}
     hall._waiting.clear()
+
+
+def _a_numbering_floor(hall, now, d, e):
+    floor = hall.floors.setdefault(d["day"], {})
+    for letter, number in d["letters"].items():
+        floor[letter] = max(floor.get(letter, 0), int(number))
+        if d["day"] == hall.day:
+            hall.counters[letter] = max(hall.counters.get(letter, 0), int(number))
 
 
 _APPLY = {
@@ -597,6 +668,7 @@ _APPLY = {
     "window.paused": _a_window_paused,
     "window.closed": _a_window_closed,
     "day.started": _a_day_started,
+    "numbering.floor": _a_numbering_floor,
 }
 
 #: Event types that change the queue (the rest are about devices, alerts and texts).

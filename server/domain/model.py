@@ -35,6 +35,13 @@ class Conflict(QueueError):
     code = "conflict"
 
 
+class Forbidden(QueueError):
+    """The rule allows this action, but not to this person (another operator's window)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class TicketState(StrEnum):
     WAITING = "waiting"
     CALLED = "called"
@@ -96,6 +103,9 @@ class Window:
     since: float | None = None
     operator: str | None = None
     ticket: int | None = None  # the ticket being called or served here
+    #: when what the hall sees last changed (opened, paused, closed, a visitor called, the
+    #: service started, the window free again); rebuilt by replaying the day's log
+    state_since: float | None = None
 
     def serves(self, service_id: str) -> bool:
         return self.services.get(service_id, 0) > 0
@@ -105,6 +115,7 @@ class Window:
             "id": self.id, "number": self.number, "zone": self.zone, "level": self.level,
             "services": dict(self.services), "state": str(self.state),
             "pause_reason": self.pause_reason, "since": self.since,
+            "state_since": self.state_since if self.state_since is not None else self.since,
             "operator": self.operator, "ticket": self.ticket,
         }
 

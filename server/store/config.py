@@ -56,6 +56,7 @@ def refresh_config(store: Store, hall: Hall) -> None:
         if old is not None:
             w.state, w.pause_reason, w.since, w.operator, w.ticket = (
                 old.state, old.pause_reason, old.since, old.operator, old.ticket)
+            w.state_since = old.state_since
     hall.services, hall.windows = fresh.services, fresh.windows
     hall.profile, hall.schedule, hall.settings = fresh.profile, fresh.schedule, fresh.settings
 

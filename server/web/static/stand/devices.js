@@ -26,6 +26,8 @@
   let office = null;
   let devices = [];
   let shown = null;           // the device whose code is on screen: {id, kind, name, pairing_code}
+  let officeTz;               // the office's time zone: times on this page are the office's, not the browser's
+  let hubOffset = 0;          // the hub's clock minus this browser's, in seconds
   let stream = null;
 
   const base = () => `/api/v1/offices/${encodeURIComponent(office)}`;
@@ -203,7 +205,7 @@
     document.getElementById("pairing-board-command").textContent =
       `talon board --hub ${location.origin} --pair ${d.pairing_code}`;
     const minutes = Math.round((d.expires_in || CODE_MINUTES * 60) / 60);
-    const until = Stand.wallClock(Date.now() / 1000 + (d.expires_in || CODE_MINUTES * 60));
+    const until = Stand.wallClock(Date.now() / 1000 + hubOffset + (d.expires_in || CODE_MINUTES * 60), officeTz);
     const expires = document.getElementById("pairing-expires");
     expires.className = "muted";
     expires.textContent = `Код действует ${minutes} минут, до ${until}, и только один раз. ` +
@@ -280,6 +282,8 @@
       document.getElementById("office-name").textContent = st.office.name;
       const clock = document.getElementById("clock");
       const offset = st.now - Date.now() / 1000;
+      officeTz = st.schedule.tz;
+      hubOffset = offset;
       const tick = () => { clock.textContent = Stand.wallClock(Date.now() / 1000 + offset, st.schedule.tz, true); };
       tick();
       setInterval(tick, 1000);

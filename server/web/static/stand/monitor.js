@@ -234,8 +234,10 @@
   function windowCard(w, call) {
     const st = windowState(w, call);
     const operator = w.operator ? (staff[w.operator] ? `${staff[w.operator]} (${w.operator})` : w.operator) : null;
-    const since = w.since ? [`с ${Stand.wallClock(w.since, tz())} · `,
-      h("span", { "data-tick": "words", "data-from": w.since }, Stand.durationWords(hubNow() - w.since))] : [];
+    // since what the card shows began (a call, the service, free again), not since the window opened
+    const changed = w.state_since || w.since;
+    const since = changed ? [`с ${Stand.wallClock(changed, tz())} · `,
+      h("span", { "data-tick": "words", "data-from": changed }, Stand.durationWords(hubNow() - changed))] : [];
     let current = null;
     if (call) {
       const serving = call.state === "serving";
@@ -542,14 +544,16 @@
     const box = document.getElementById("issued");
     clear(box);
     const ahead = t.people_ahead === 0 ? "Перед посетителем никого нет" : `Перед посетителем: ${Stand.peopleWords(t.people_ahead)}`;
-    box.append(
+    // Element.append turns null into the text «null»: the lines that are absent are left out
+    box.append(...[
       h("p", { class: "muted" }, "Выдан талон"),
       h("p", { class: "issued-code", id: "issued-code" }, t.code),
       h("p", {}, t.service_name, t.individual ? h("span", { class: "tag tag-individual" }, "индивидуальный формат") : null),
       h("p", {}, ahead, t.estimate ? ` · ожидание ${estimateWords(t.estimate)}` : ""),
       printed ? h("p", { class: "note-ok" }, printed) : null,
       printError ? h("p", { class: "form-error" }, `Талон выдан, но не напечатан: ${printError}`) : null,
-      !printed ? h("p", { class: "muted" }, "Назовите посетителю код талона или покажите этот экран.") : null);
+      !printed ? h("p", { class: "muted" }, "Назовите посетителю код талона или покажите этот экран.") : null,
+    ].filter(Boolean));
     box.hidden = false;
   }
 
