@@ -150,30 +150,35 @@ def test_spooler_prints_a_raster_ticket_to_a_file(tmp_path):
 KIOSK = "kiosk-demo"  # the demo office's kiosk (talon init --demo)
 
 
-def test_stand_route_sets_and_checks_a_kiosks_text_mode(hub):
+def test_stand_route_sets_and_checks_a_kiosks_text_mode(shared_hub):
     from hub_client import HubClient, HubError
 
+    hub = shared_hub
     admin = hub.client("admin")
     route = "/api/v1/offices/demo/devices/printer"
-    kiosk = HubClient(hub.url, token=hub.kiosk_key)
-    assert kiosk.get("/api/v1/devices/printer") == {"device": KIOSK, "text_mode": None}
-    assert admin.get("/api/v1/offices/demo/devices/printers") == {}
+    # a kiosk of its own, paired as the stand pairs one
+    device = admin.post("/api/v1/offices/demo/devices", {"kind": "kiosk", "name": "Киоск у окна 6"})
+    kiosk = HubClient(hub.url)
+    kiosk.pair(device["pairing_code"])
+    kiosk_id = device["id"]
+    assert kiosk.get("/api/v1/devices/printer") == {"device": kiosk_id, "text_mode": None}
+    assert kiosk_id not in admin.get("/api/v1/offices/demo/devices/printers")
     seq = admin.state("demo")["seq"]
-    answer = admin.request("PUT", route, json={"device": KIOSK, "text_mode": "raster"})
-    assert answer == {"device": KIOSK, "text_mode": "raster"}
+    answer = admin.request("PUT", route, json={"device": kiosk_id, "text_mode": "raster"})
+    assert answer == {"device": kiosk_id, "text_mode": "raster"}
     assert kiosk.get("/api/v1/devices/printer")["text_mode"] == "raster"
-    assert admin.get("/api/v1/offices/demo/devices/printers") == {KIOSK: "raster"}
+    assert admin.get("/api/v1/offices/demo/devices/printers")[kiosk_id] == "raster"
     assert admin.state("demo")["seq"] == seq + 1  # one config.changed event in the office's log
     assert admin.get("/api/v1/offices/demo/settings")["name"]  # the office's settings still read
     cases = [
-        (admin, route, {"device": KIOSK, "text_mode": "boxes"}, 400),
+        (admin, route, {"device": kiosk_id, "text_mode": "boxes"}, 400),
         (admin, route, {"text_mode": "native"}, 400),
-        (admin, route, {"device": KIOSK, "text_mode": "native", "extra": 1}, 400),
+        (admin, route, {"device": kiosk_id, "text_mode": "native", "extra": 1}, 400),
         (admin, route, {"device": "kiosk-nowhere", "text_mode": "native"}, 404),
         (admin, route, {"device": "board-demo", "text_mode": "native"}, 409),
-        (admin, "/api/v1/offices/nowhere/devices/printer", {"device": KIOSK, "text_mode": "native"}, 403),
-        (kiosk, route, {"device": KIOSK, "text_mode": "native"}, 403),
-        (HubClient(hub.url), route, {"device": KIOSK, "text_mode": "native"}, 401),
+        (admin, "/api/v1/offices/nowhere/devices/printer", {"device": kiosk_id, "text_mode": "native"}, 403),
+        (kiosk, route, {"device": kiosk_id, "text_mode": "native"}, 403),
+        (HubClient(hub.url), route, {"device": kiosk_id, "text_mode": "native"}, 401),
     ]
     for client, path, body, status in cases:
         with pytest.raises(HubError) as caught:
@@ -187,9 +192,10 @@ def test_stand_route_sets_and_checks_a_kiosks_text_mode(hub):
     assert admin.state("demo")["seq"] == seq + 1
 
 
-def test_kiosk_prints_as_the_stand_says(qtbot, hub, tmp_path):
+def test_kiosk_prints_as_the_stand_says(qtbot, shared_hub, tmp_path):
     from test_kiosk_qt import click, start_kiosk
 
+    hub = shared_hub
     out = tmp_path / "printer.bin"
     admin = hub.client("admin")
     window = start_kiosk(qtbot, hub, tmp_path, "--printer-file", str(out), "--printer", "xprinter-80",
