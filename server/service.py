@@ -132,6 +132,8 @@ def systemd_unit(kind: str, args: list[str] | None = None, *, user: bool | None 
                   "Environment=PYTHONUNBUFFERED=1",
                   "Restart=on-failure",
                   "RestartSec=5",
+                  # exit 2: refused to start (demo passwords on the LAN, a bad option): say it once
+                  "RestartPreventExitStatus=2",
                   f"WatchdogSec={WATCHDOG_SEC}",
                   "TimeoutStartSec=120",
                   "TimeoutStopSec=30",

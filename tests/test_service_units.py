@@ -65,6 +65,7 @@ def test_dry_run_prints_the_hub_unit_and_writes_nothing(tmp_path):
     values = unit_values(done.stdout)
     assert values["Type"] == ["notify"]
     assert values["Restart"] == ["on-failure"]
+    assert values["RestartPreventExitStatus"] == ["2"]  # a hub that refuses to start is not retried
     assert values["WatchdogSec"] == [str(service.WATCHDOG_SEC)]
     assert values["StandardOutput"] == ["journal"] and values["StandardError"] == ["journal"]
     assert values["WantedBy"] == ["multi-user.target"]
