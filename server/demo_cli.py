@@ -280,7 +280,7 @@ class Operator(threading.Thread):
             except HubError as exc:
                 if exc.code in ("window_busy",):
                     self._clear(client)
-                elif exc.code in ("window_not_open", "window_taken"):
+                elif exc.code in ("window_not_open", "window_taken", "not_your_window"):
                     self.window = None
                     self.stop.wait(1.0)
                 else:

@@ -2,7 +2,7 @@
 import pytest
 
 from core_support import at, make_hall
-from server.domain.model import Conflict, Invalid, TicketState, WindowState
+from server.domain.model import Conflict, Forbidden, Invalid, TicketState, WindowState
 from server.domain.schedule import Schedule
 
 T0 = at("2026-11-23 10:00")
@@ -200,7 +200,7 @@ def test_client_type_must_fit_the_service():
 def test_window_taken_by_one_operator_at_a_time():
     hall = make_hall()
     hall.open_window(1, T0, operator="op1")
-    with pytest.raises(Conflict):
+    with pytest.raises(Forbidden):  # another operator's window: 403 not_your_window (issue 12)
         hall.open_window(1, T0, operator="op2")
     with pytest.raises(Conflict):
         hall.open_window(2, T0, operator="op1")  # one operator, one window

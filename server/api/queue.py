@@ -130,62 +130,78 @@ def get_ticket(ticket):
     return jsonify(ticket_answer(office_of_ticket(ticket), ticket))
 
 
+def acting() -> dict:
+    """Who acts, for the core's ownership rule: ``actor`` (the login) and ``admin`` (an administrator
+    may act at any window; an operator only at their own)."""
+    p = current_principal()
+    return {"actor": p.login if p else None, "admin": bool(p and set(p.roles) & set(HALL_STAFF))}
+
+
 def _ticket_action(name, summary, body_schema, run, roles=STAFF):
     def view(ticket, body):
         office = office_of_ticket(ticket)
-        hub().execute(office, lambda hall, now: run(hall, ticket, now, body))
+        who = acting()
+        hub().execute(office, lambda hall, now: run(hall, ticket, now, body, who))
         return jsonify(ticket_answer(office, ticket))
 
     view.__name__ = f"ticket_{name.replace('-', '_')}"
     api(bp, f"/tickets/<int:ticket>/{name}", "POST", summary=summary, tag="tickets", roles=roles,
         body=body_schema, response=S.TICKET,
-        extra_responses={409: "The ticket is not in a state that allows this"})(view)
+        extra_responses={403: "The ticket is at another operator's window (not_your_window) or still "
+                              "waiting (not_your_ticket); administrators may act on any",
+                         409: "The ticket is not in a state that allows this"})(view)
 
 
 _ticket_action("recall", "Call the ticket again (recalls are counted)", S.EMPTY,
-               lambda hall, t, now, b: hall.recall(t, now))
+               lambda hall, t, now, b, who: hall.recall(t, now, **who))
 _ticket_action("start", "The visitor came: service starts", S.EMPTY,
-               lambda hall, t, now, b: hall.start(t, now))
+               lambda hall, t, now, b, who: hall.start(t, now, **who))
 _ticket_action("finish", "Service finished (optional outcome code)", S.FINISH,
-               lambda hall, t, now, b: hall.finish(t, now, b.get("outcome")))
+               lambda hall, t, now, b, who: hall.finish(t, now, b.get("outcome"), **who))
 _ticket_action("no-show", "The visitor did not come", S.EMPTY,
-               lambda hall, t, now, b: hall.no_show(t, now))
+               lambda hall, t, now, b, who: hall.no_show(t, now, **who))
 _ticket_action("cancel", "Cancel a waiting or called ticket", S.CANCEL,
-               lambda hall, t, now, b: hall.cancel(t, now, b.get("reason")))
+               lambda hall, t, now, b, who: hall.cancel(t, now, b.get("reason"), **who))
 _ticket_action("phase", "Enter a sub-phase of service (digital, upsell) or leave it (null)", S.PHASE,
-               lambda hall, t, now, b: hall.set_phase(t, b["phase"], now))
+               lambda hall, t, now, b, who: hall.set_phase(t, b["phase"], now, **who))
 _ticket_action("transfer", "Queue the same visitor for another service or window (code and visit kept)",
-               S.TRANSFER, lambda hall, t, now, b: hall.transfer(t, now, service=b.get("service"),
-                                                                 window=b.get("window")))
+               S.TRANSFER, lambda hall, t, now, b, who: hall.transfer(t, now, service=b.get("service"),
+                                                                      window=b.get("window"), **who))
 _ticket_action("escalate", "Pass the visitor up the ladder: senior specialist, then head", S.ESCALATE,
-               lambda hall, t, now, b: hall.escalate(t, now, b.get("level")))
+               lambda hall, t, now, b, who: hall.escalate(t, now, b.get("level"), **who))
 _ticket_action("postpone", "The visitor steps aside and goes back to the queue", S.EMPTY,
-               lambda hall, t, now, b: hall.postpone(t, now))
+               lambda hall, t, now, b, who: hall.postpone(t, now, **who))
 _ticket_action("resolve", "«Решено администратором»: settled without a window", S.EMPTY,
-               lambda hall, t, now, b: hall.resolve(t, now), roles=HALL_STAFF)
+               lambda hall, t, now, b, who: hall.resolve(t, now, **who), roles=HALL_STAFF)
+
+NOT_YOURS = {403: "The window is held by another operator (not_your_window); administrators may act at any"}
 
 
-def _operator() -> str | None:
-    p = current_principal()
-    return p.login if p and "operator" in p.roles and not set(p.roles) & set(HALL_STAFF) else None
+def _operator_args() -> tuple[str | None, bool]:
+    """(login, administrator?) for the window commands, whose acting operator is also who sits there."""
+    who = acting()
+    return who["actor"], who["admin"]
 
 
 @api(bp, "/windows/<int:window>/call-next", "POST", summary="Atomically take the next ticket (204 when none)",
      tag="windows", roles=STAFF, body=S.EMPTY, response=S.TICKET,
-     extra_responses={204: "Nobody is waiting for this window", 409: "The window is not open or is busy"})
+     extra_responses={204: "Nobody is waiting for this window", 409: "The window is not open or is busy",
+                      **NOT_YOURS})
 def call_next(window, body):
     office = office_of_window(window)
-    ticket = hub().execute(office, lambda hall, now: hall.call_next(window, now, _operator()))
+    login, admin = _operator_args()
+    ticket = hub().execute(office, lambda hall, now: hall.call_next(window, now, login, admin=admin))
     if ticket is None:
         return "", 204
     return jsonify(ticket_answer(office, ticket.id))
 
 
 @api(bp, "/windows/<int:window>/call", "POST", summary="Call one chosen waiting ticket to this window",
-     tag="windows", roles=STAFF, body=S.CALL, response=S.TICKET)
+     tag="windows", roles=STAFF, body=S.CALL, response=S.TICKET, extra_responses=NOT_YOURS)
 def call_ticket(window, body):
     office = office_of_window(window)
-    hub().execute(office, lambda hall, now: hall.call_ticket(window, body["ticket"], now, _operator()))
+    login, admin = _operator_args()
+    hub().execute(office, lambda hall, now: hall.call_ticket(window, body["ticket"], now, login, admin=admin))
     return jsonify(ticket_answer(office, body["ticket"]))
 
 
@@ -197,27 +213,30 @@ def _window_answer(office, window):
 
 
 @api(bp, "/windows/<int:window>/open", "POST", summary="Open the window (or come back from a break)",
-     tag="windows", roles=STAFF, body=S.OPEN, response=S.WINDOW)
+     tag="windows", roles=STAFF, body=S.OPEN, response=S.WINDOW, extra_responses=NOT_YOURS)
 def open_window(window, body):
     office = office_of_window(window)
-    hub().execute(office, lambda hall, now: hall.open_window(window, now, _operator()))
+    login, admin = _operator_args()
+    hub().execute(office, lambda hall, now: hall.open_window(window, now, login, admin=admin))
     return jsonify(_window_answer(office, window))
 
 
 @api(bp, "/windows/<int:window>/pause", "POST", summary="Pause with a reason (the break guard may refuse)",
-     tag="windows", roles=STAFF, body=S.PAUSE, response=S.WINDOW)
+     tag="windows", roles=STAFF, body=S.PAUSE, response=S.WINDOW, extra_responses=NOT_YOURS)
 def pause_window(window, body):
     office = office_of_window(window)
-    hub().execute(office, lambda hall, now: hall.pause_window(window, body["reason"], now))
+    who = acting()
+    hub().execute(office, lambda hall, now: hall.pause_window(window, body["reason"], now, **who))
     return jsonify(_window_answer(office, window))
 
 
 @api(bp, "/windows/<int:window>/close", "POST", summary="Close the window", tag="windows", roles=STAFF,
-     body=S.CLOSE, response=S.WINDOW)
+     body=S.CLOSE, response=S.WINDOW, extra_responses=NOT_YOURS)
 def close_window(window, body):
     office = office_of_window(window)
-    force = bool(body.get("force")) and bool(set(current_principal().roles) & set(HALL_STAFF))
-    hub().execute(office, lambda hall, now: hall.close_window(window, now, force=force))
+    who = acting()
+    force = bool(body.get("force")) and who["admin"]
+    hub().execute(office, lambda hall, now: hall.close_window(window, now, force=force, **who))
     return jsonify(_window_answer(office, window))
 
 
