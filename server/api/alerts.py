@@ -11,10 +11,11 @@ import re
 
 from flask import Blueprint, current_app, jsonify
 
-from ..domain.alerts import DEVICE_TIMEOUT, NEAR_SHARE, PRINTER_WORDS, hall_alerts
+from ..domain.alerts import BURST_SHOWN, DEVICE_TIMEOUT, NEAR_SHARE, PRINTER_WORDS, hall_alerts
 from ..hub import Hub
 from . import schemas as S
 from .framework import ApiError, api, check_office, current_principal
+from .health import storage_alerts
 from .queue import office_of_ticket
 
 bp = Blueprint("alerts", __name__, url_prefix="/api/v1")
@@ -76,8 +77,12 @@ def current_alerts(office: str) -> tuple[float, float, list]:
             d = json.loads(r["data"])
             helps.append({"seq": r["seq"], "at": r["at"], "device": d.get("device"), "screen": d.get("screen"),
                           "comment": d.get("comment")})
+        bursts = [{**json.loads(r["data"]), "seq": r["seq"], "at": r["at"]} for r in hub.store.query(
+            "SELECT seq, at, data FROM events WHERE office = ? AND type = 'auth.burst' AND at > ?",
+            (office, now - BURST_SHOWN))]
         alerts = hall_alerts(hub.hall(office), now, devices=devices, incidents=incidents, help_requests=helps,
-                             acks=acks, near=near)
+                             acks=acks, near=near, auth_bursts=bursts)
+    alerts = storage_alerts(hub.store, now) + alerts  # writes failing: first, until a write succeeds
     return now, near, alerts
 
 

@@ -3,20 +3,45 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from . import limits
 from . import schemas as S
 from .framework import ANY, ApiError, api, current_principal
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
+bp.record_once(lambda state: limits.init_app(state.app))  # the hub's one limiter, with the first blueprint
 
 
 @api(bp, "/login", "POST", summary="Sign in with login and password (or PIN) → bearer token", tag="auth",
      roles=None, body=S.LOGIN,
-     response=S.obj({"token": S.STR, "roles": {"type": "array"}}, ["token", "roles"], extra=True))
+     response=S.obj({"token": S.STR, "roles": {"type": "array"}}, ["token", "roles"], extra=True),
+     extra_responses={429: "Too many failed attempts for this account or from this address: Retry-After "
+                           "says when to try again (even the right password waits)"})
+@limits.flood_limit()
 def login(body):
-    result = current_app.config["TALON_AUTH"].login(body["login"], body.get("password"), body.get("pin"))
+    """Failures slow the account and the address (server/api/limits.py): while a delay lasts the
+    attempt is refused with 429 and ``Retry-After`` without checking the password or PIN."""
+    name = body["login"]
+    address = limits.client_address()
+    keys = [("account", name.strip().casefold()), ("address", address)]
+    with limits.guard().attempt(keys) as attempt:
+        if attempt.wait > 0:
+            _count_failure(name, address)
+            what = "Слишком много неудачных попыток входа" + (" по ПИН-коду" if "pin" in body else "")
+            return limits.refusal(attempt.wait, what)
+        result = current_app.config["TALON_AUTH"].login(name, body.get("password"), body.get("pin"))
+        attempt.ok = result is not None
     if result is None:
+        _count_failure(name, address)
         raise ApiError(401, "bad_credentials", "Неверный логин или пароль")
     return jsonify(result)
+
+
+def _count_failure(name: str, address: str) -> None:
+    """A failed or refused sign-in, for the stand's alert of a burst (the office of the account,
+    or every office of the hub when the login is unknown or serves them all)."""
+    row = current_app.config["TALON_HUB"].store.one("SELECT office FROM users WHERE login = ?", (name,))
+    offices = [row["office"]] if row and row["office"] else limits.all_offices()
+    limits.record_bursts(limits.guard().note(address=address, offices=offices, login=name))
 
 
 @api(bp, "/logout", "POST", summary="End this token", tag="auth", roles=ANY, body=S.EMPTY)

@@ -6,6 +6,7 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
+from . import limits
 from . import schemas as S
 from .framework import ApiError, api, check_office, current_principal
 
@@ -96,10 +97,19 @@ def revoke_device(office, body):
 
 
 @api(bp, "/devices/pair", "POST", summary="A device exchanges its pairing code for its key", tag="devices",
-     roles=None, body=S.PAIR)
+     roles=None, body=S.PAIR,
+     extra_responses={429: "Too many wrong codes from this address: Retry-After says when to try again"})
+@limits.flood_limit()
 def pair(body):
-    result = current_app.config["TALON_AUTH"].pair(body["code"])
+    address = limits.client_address()
+    with limits.guard().attempt([("pairing", address)]) as attempt:
+        if attempt.wait > 0:
+            limits.record_bursts(limits.guard().note(address=address, offices=limits.all_offices(), login=None))
+            return limits.refusal(attempt.wait, "Слишком много неверных кодов привязки с этого устройства")
+        result = current_app.config["TALON_AUTH"].pair(body["code"])
+        attempt.ok = result is not None
     if result is None:
+        limits.record_bursts(limits.guard().note(address=address, offices=limits.all_offices(), login=None))
         raise ApiError(404, "bad_pairing_code", "Код привязки неверен или устарел")
     _hub().record(result["office"], "device.paired", {"device": result["device"], "kind": result["kind"]})
     return jsonify(result)

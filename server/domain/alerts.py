@@ -13,7 +13,9 @@ What raises an alert, and where the rule comes from:
 * people waiting and no window open, or nobody open who may serve them (002:128, 001:353);
 * a kiosk or board not heard from, or its printer not printing, with for how long; past 60 minutes
   of reception time the alert turns red (001:784);
-* the help button pressed at a kiosk, until the administrator acknowledges it.
+* the help button pressed at a kiosk, until the administrator acknowledges it;
+* a burst of failed sign-ins or pairing codes (someone may be guessing a password), from one
+  address or at the office from several, until acknowledged or quiet for ``BURST_SHOWN``.
 
 Pure: the shell passes device rows, open incidents, help requests and acknowledgements in.
 """
@@ -33,6 +35,8 @@ NEAR_SHARE = 0.75
 DEVICE_TIMEOUT = 90.0
 #: 001:784: a self-service terminal may be out of order for no more than 60 minutes of working time.
 DEVICE_DOWN_LIMIT = 60 * 60.0
+#: A burst of failed sign-ins stays on the stand this long after it was last recorded.
+BURST_SHOWN = 30 * 60.0
 
 WARNING, DANGER = "warning", "danger"
 LEVEL_ORDER = {DANGER: 0, WARNING: 1}
@@ -120,7 +124,7 @@ def wait_level(waited: float, limit: float | None, near: float = NEAR_SHARE) -> 
 
 def hall_alerts(hall: Hall, now: float, *, devices: Iterable[Mapping] = (), incidents: Iterable[Mapping] = (),
                 help_requests: Iterable[Mapping] = (), acks: Mapping[str, Mapping] | None = None,
-                near: float = NEAR_SHARE) -> list[Alert]:
+                near: float = NEAR_SHARE, auth_bursts: Iterable[Mapping] = ()) -> list[Alert]:
     """Every alert that holds at ``now``, the unacknowledged and most serious first.
 
     ``devices``: rows with ``id, kind, name, last_seen, status`` (status: the last heartbeat body,
@@ -128,6 +132,7 @@ def hall_alerts(hall: Hall, now: float, *, devices: Iterable[Mapping] = (), inci
     ``incidents``: open incidents with ``id, device, kind, detail, opened_at``.
     ``help_requests``: ``seq, at, device, screen, comment`` of help button presses.
     ``acks``: alert id → ``{"login", "at"}``.
+    ``auth_bursts``: ``auth.burst`` events (``seq, at`` and their data) of the office.
     """
     devices = list(devices)
     alerts: list[Alert] = []
@@ -135,6 +140,7 @@ def hall_alerts(hall: Hall, now: float, *, devices: Iterable[Mapping] = (), inci
     alerts += hall_staffing_alerts(hall, now)
     alerts += device_alerts(hall, now, devices, list(incidents))
     alerts += help_alerts(hall, now, help_requests, {d["id"]: d for d in devices})
+    alerts += security_alerts(now, auth_bursts)
     out = []
     for a in alerts:
         ack = (acks or {}).get(a.id)
@@ -361,4 +367,47 @@ def help_alerts(hall: Hall, now: float, help_requests: Iterable[Mapping], device
             title="Посетителю нужна помощь",
             text=f"В {clock} нажата кнопка «Нужна помощь» {where}{screen}{comment}",
             since=h["at"], device=h.get("device"), dismiss_on_ack=True))
+    return out
+
+
+def attempts_words(n: int) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} неудачная попытка"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} неудачные попытки"
+    return f"{n} неудачных попыток"
+
+
+def security_alerts(now: float, bursts: Iterable[Mapping]) -> list[Alert]:
+    """Many failed sign-ins (or wrong pairing codes) in a few minutes: from one address, or at the
+    office from several. One alert per address (per office), from its latest burst; shown for
+    ``BURST_SHOWN`` after it, gone once acknowledged (a new burst after that shows again)."""
+    latest: dict[str, Mapping] = {}
+    for b in sorted(bursts, key=lambda b: (b["at"], b.get("seq", 0))):
+        if b["at"] > now or now - b["at"] > BURST_SHOWN:
+            continue
+        key = f"address:{b['address']}" if b.get("scope") == "address" and b.get("address") else "office:all"
+        latest[key] = b
+    out = []
+    for key, b in sorted(latest.items()):
+        minutes = max(1, round(float(b.get("window") or 300) / 60))
+        attempts = attempts_words(int(b.get("attempts") or 0))
+        logins = list(b.get("logins") or [])
+        more = int(b.get("more_logins") or 0)
+        tried = ""
+        if logins:
+            tried = f" Учётные записи: {', '.join(logins)}{f' и ещё {more}' if more else ''}."
+        if key.startswith("address:"):
+            where = f"с компьютера по адресу {b['address']}"
+        else:
+            where = f"в этом центре обслуживания с {b.get('addresses', 2)} разных адресов"
+        text = (f"За {minutes} мин — {attempts} входа {where}.{tried} Возможно, кто-то подбирает пароль, "
+                f"ПИН-код или код привязки устройства: вход для этих учётных записей и адресов временно замедлен. "
+                f"Пожалуйста, проверьте, кто работает за этим компьютером, и при необходимости смените пароли")
+        # the id's value: letters, digits, «.», «-», «_» (an IPv6 address's «:» become «.»)
+        ident = "".join(ch if ch.isalnum() or ch in "._-" else "." for ch in key.split(":", 1)[1])[:60] or "x"
+        out.append(Alert(
+            id=f"auth_burst:{key.split(':', 1)[0]}:{ident}", kind="auth_burst", level=DANGER,
+            title="Много неудачных попыток входа", text=text, since=b["at"], dismiss_on_ack=True,
+            extra={"address": b.get("address"), "attempts": b.get("attempts"), "logins": logins}))
     return out
