@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from .protocol import BadBatch, check_batch
+from .protocol import BadBatch, check_batch, loads
 from .store import CentralStore, Refused
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,9 @@ def high_water_mark(office: str):
 @bp.post("/offices/<office>/events")
 def ingest(office: str):
     _hub_office(office)
-    body = request.get_json(silent=True)
-    if body is None:
+    try:
+        body = loads(request.get_data(cache=False))
+    except ValueError:  # orjson's JSONDecodeError is a ValueError too
         raise Refused(400, "invalid", "Тело запроса должно быть JSON")
     try:
         identity, _after, events = check_batch(office, body)

@@ -11,6 +11,27 @@ import math
 import re
 from datetime import date
 
+try:  # a C JSON codec several times faster than json's on the ingest's hot path; json works too
+    import orjson
+except ImportError:  # pragma: no cover - orjson is optional
+    orjson = None
+
+
+def loads(raw: bytes):
+    """Parse a request body; raises ``ValueError`` on anything that is not strict JSON text
+    (NaN and Infinity included: no JSON has them)."""
+    if orjson is not None:
+        return orjson.loads(raw)
+    def no_constants(name):
+        raise ValueError(name)
+    return json.loads(raw, parse_constant=no_constants)
+
+
+def dumps(value) -> str:
+    if orjson is not None:
+        return orjson.dumps(value).decode()
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
 MAX_BATCH = 2000            # events in one batch
 MAX_SEQ = 2 ** 53           # seqs stay exact in JSON numbers
 MAX_LOG_IDENTITY = 200
@@ -98,13 +119,13 @@ def check_event(office: str, e, i: int) -> dict:
         raise BadBatch(f"Неверные данные: поля data и view события {where} должны быть объектами", field=where)
     if "office" in e and e["office"] != office:
         raise BadBatch(f"Событие {where} относится к другому офису", code="wrong_office", field=f"{where}.office")
-    data_json = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    view_json = json.dumps(view, ensure_ascii=False, separators=(",", ":"))
-    if ("\\u0000" in data_json or "\\u0000" in view_json) and (_has_nul(data) or _has_nul(view)):
-        raise BadBatch(f"Неверные данные: недопустимый символ в событии {where}", field=where)
     try:
-        data_json.encode("utf-8"), view_json.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (JSON «\\ud800»): not text PostgreSQL can hold
+        data_json, view_json = dumps(data), dumps(view)
+        if orjson is None:
+            data_json.encode("utf-8"), view_json.encode("utf-8")
+    except (UnicodeEncodeError, TypeError, ValueError):  # a lone surrogate («\\ud800»): not text
+        raise BadBatch(f"Неверные данные: недопустимый символ в событии {where}", field=where)
+    if ("\\u0000" in data_json or "\\u0000" in view_json) and (_has_nul(data) or _has_nul(view)):
         raise BadBatch(f"Неверные данные: недопустимый символ в событии {where}", field=where)
     return {"seq": seq, "type": kind, "at": float(at), "day": day, "data": data, "view": view,
             "data_json": data_json, "view_json": view_json}
