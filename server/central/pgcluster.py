@@ -90,6 +90,10 @@ class Cluster:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._own(self.dir)
         (self.dir / "port").write_text(str(self.port))
+        if _as_root() and subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", str(self.dir)]).returncode:
+            raise RuntimeError(f"Пользователь postgres не может войти в папку {self.dir}: PostgreSQL не работает "
+                               "от имени root, а папки выше закрыты для других пользователей. Выберите папку, "
+                               "открытую для чтения всем (например, /var/tmp/talon или var/ проекта вне /root)")
         if not self.initialised:
             self._run(["initdb", "-D", str(self.data), "-A", "trust", "-U", SUPERUSER, "-E", "UTF8",
                        "--locale=C.UTF-8", "--no-sync"])
