@@ -21,6 +21,36 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     return _PARAM.sub(sub, rule), params
 
 
+#: Success answers some views give besides the one their declaration names. They belong in those
+#: declarations (``extra_responses={201: ...}``); until their owners move them there, they are
+#: documented here so that the document says everything the hub answers.
+OTHER_SUCCESS: dict[str, dict[int, str]] = {
+    "auth.logout_post": {204: "Signed out: the token no longer works"},
+    "devices.incident_post": {201: "A new incident was opened (200: it was already open, or it is closed)"},
+}
+
+
+def _takes_credentials(spec) -> bool:
+    """A public route that checks a secret (sign-in): a wrong one is a 401."""
+    props = (spec.body or {}).get("properties", {})
+    return spec.roles is None and bool({"password", "pin"} & set(props))
+
+
+def open_answer(schema: dict | None) -> dict:
+    """An answer's schema as published: answers may carry fields beyond the documented ones
+    (clients ignore what they do not know, so the hub can add a field without breaking them), so
+    ``additionalProperties: false`` is dropped at every level; the documented fields keep their
+    types. Bodies and queries stay closed."""
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        return {k: walk(v) for k, v in node.items() if not (k == "additionalProperties" and v is False)}
+
+    return walk(schema or {})
+
+
 def _ref() -> dict:
     return {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -39,6 +69,8 @@ def standard_errors(spec, has_path_params: bool) -> dict[str, str]:
     if spec.roles is not None:
         out["401"] = "No or unknown token"
         out["403"] = f"Roles allowed: {', '.join(spec.roles)}; or another office"
+    elif _takes_credentials(spec):
+        out["401"] = "Wrong login, password or PIN"
     if has_path_params or has_input:
         out["404"] = "Not found"
     if spec.method != "GET":
@@ -77,9 +109,10 @@ def document(registered: set[str] | None = None) -> dict:
         if spec.body is not None:
             op["requestBody"] = {"required": bool(spec.body.get("required")),
                                  "content": {"application/json": {"schema": spec.body}}}
-        ok_content = {ct: {"schema": spec.response or {}} for ct in spec.content_types}
-        op["responses"][str(spec.status)] = {"description": "OK", "content": ok_content}
-        for status, text in spec.extra_responses.items():
+        ok_content = {ct: {"schema": open_answer(spec.response)} for ct in spec.content_types}
+        op["responses"][str(spec.status)] = ({"description": "Done, nothing to answer"} if spec.status == 204
+                                             else {"description": "OK", "content": ok_content})
+        for status, text in {**OTHER_SUCCESS.get(spec.endpoint, {}), **spec.extra_responses}.items():
             op["responses"][str(status)] = ({"description": text} if status < 400 else {"description": text, **err})
         for status, text in standard_errors(spec, bool(params)).items():
             op["responses"].setdefault(status, {"description": text, **_ref()})
