@@ -211,7 +211,8 @@ class BoardApp(QObject):
         return future
 
     def _fetch(self, purpose: str) -> None:
-        """Get the office's snapshot in the hub worker; ``purpose`` is «full» or «config».
+        """Get the office's snapshot in the hub worker; ``purpose`` is «full», «config» or «reload»
+        (the stream said the hub's log is another life of the file: load everything afresh).
 
         ``floor`` is the last event the board had applied when it asked: a snapshot that
         reflects less than that means the hub's log went back (restored from a backup).
@@ -246,6 +247,8 @@ class BoardApp(QObject):
         if purpose == "full" and not self.state.loaded:
             self.window.show_connecting(text)
             QTimer.singleShot(int(delay * 1000), self._retry_full)
+        elif purpose == "reload":
+            QTimer.singleShot(int(delay * 1000), lambda: self._closed or self._fetch("reload"))
 
     def _retry_full(self) -> None:
         if not self._closed and not self.state.loaded:
@@ -256,9 +259,10 @@ class BoardApp(QObject):
             return
         if purpose == "full" and not self.state.loaded:
             self._load(snap)
-        elif int(snap.get("seq") or 0) < floor:
-            log.warning("the hub's event log is behind this board (event %s < %s): the hub was restored "
-                        "from a backup or replaced; loading its state afresh", snap.get("seq"), floor)
+        elif purpose == "reload" or int(snap.get("seq") or 0) < floor:
+            log.warning("the hub's event log is behind this board or another one (event %s, board at %s, "
+                        "stream said reload: %s): the hub was restored from a backup or replaced; loading "
+                        "its state afresh", snap.get("seq"), floor, purpose == "reload")
             if self.stream is not None:
                 self.stream.stop()
                 self.stream = None
@@ -280,15 +284,17 @@ class BoardApp(QObject):
                  len(self.state.calls), len(self.state.waiting), self.state.seq)
         for tid, (service, code) in sorted(self.state.waiting.items())[:30]:
             self._prepare_ticket(tid, code, service, limit=2)
-        self._start_stream(self.state.seq)
+        self._start_stream(self.state.seq, snap.get("log"))
         self.loaded.emit()
 
-    def _start_stream(self, last_seq: int) -> None:
+    def _start_stream(self, last_seq: int, log_identity: str | None = None) -> None:
         if self.stream is not None:
             return
+        # on «reload» (the hub's log is another life of the file) the snapshot is read afresh
         self.stream = EventStream(self.hub_url, self.office, self.key, on_event=self._on_stream_event,
                                   last_event_id=last_seq, on_status=self._on_stream_connected,
-                                  reconnect_delay=self.reconnect_delay).start()
+                                  reconnect_delay=self.reconnect_delay, log=log_identity,
+                                  on_reload=lambda: self._fetch("reload")).start()
 
     # stream thread ------------------------------------------------------------------------
 

@@ -3,6 +3,14 @@
 ``EventStream`` runs in its own thread and hands each event to a callback. After a reconnect
 it resumes from the last event it delivered, so nothing is missed and nothing comes twice;
 ``on_status`` tells the app whether it is connected (to show it, and to resync its state).
+
+Every stream begins with ``event: hello`` (``{"log": identity, "seq": last}``): the stream
+remembers the identity of the hub's event log and names it on each reconnect (``?log=``). When
+the hub answers ``event: reload`` (the log is another one, restored from a backup, or shorter
+than the last event this client saw), or ``hello`` names another log than before, what the app
+holds belongs to another life of the log: the stream goes on from the present and calls
+``on_reload`` (by default ``on_status(True)`` once more, the apps' «connected: read the state
+again» hook).
 """
 from __future__ import annotations
 
@@ -37,19 +45,31 @@ class HubEvent:
         return self.view.get("window") or {}
 
 
-def parse_sse(lines: Iterator[str]) -> Iterator[HubEvent]:
-    """Events from the lines of an SSE stream (comments and heartbeats are skipped)."""
+#: Frames of the stream itself, not events of the log: they never reach ``on_event``.
+CONTROL = ("hello", "reload")
+
+
+@dataclass
+class Frame:
+    """One dispatched SSE frame: ``event`` (the type, «message» when not named), ``id`` or None."""
+    event: str
+    id: str | None
+    data: str
+
+
+def parse_frames(lines: Iterator[str]) -> Iterator[Frame]:
+    """The frames of an SSE stream, as the EventSource specification reads them (comments and
+    heartbeats are skipped; a frame without ``data`` is not dispatched)."""
     data: list[str] = []
     event_id = None
+    kind = ""
     for line in lines:
         if line is None:
             continue
         if line == "":
-            if data and event_id is not None:
-                payload = json.loads("\n".join(data))
-                yield HubEvent(seq=int(event_id), type=payload["type"], at=payload["at"],
-                               data=payload.get("data", {}), view=payload.get("view", {}), day=payload.get("day"))
-            data, event_id = [], None
+            if data:
+                yield Frame(kind or "message", event_id, "\n".join(data))
+            data, event_id, kind = [], None, ""
             continue
         if line.startswith(":"):
             continue
@@ -59,6 +79,25 @@ def parse_sse(lines: Iterator[str]) -> Iterator[HubEvent]:
             event_id = value
         elif name == "data":
             data.append(value)
+        elif name == "event":
+            kind = value
+
+
+def event_of(frame: Frame) -> HubEvent | None:
+    """The log's event a frame carries, or None for the stream's own frames (hello, reload)."""
+    if frame.event in CONTROL or frame.id is None:
+        return None
+    payload = json.loads(frame.data)
+    return HubEvent(seq=int(frame.id), type=payload["type"], at=payload["at"],
+                    data=payload.get("data", {}), view=payload.get("view", {}), day=payload.get("day"))
+
+
+def parse_sse(lines: Iterator[str]) -> Iterator[HubEvent]:
+    """Events from the lines of an SSE stream (comments, heartbeats, hello and reload are skipped)."""
+    for frame in parse_frames(lines):
+        event = event_of(frame)
+        if event is not None:
+            yield event
 
 
 def _socket_of(resp: requests.Response) -> socket.socket | None:
@@ -79,12 +118,18 @@ class EventStream:
 
     def __init__(self, base_url: str, office: str, token: str | None, on_event: Callable[[HubEvent], None],
                  last_event_id: int | None = None, on_status: Callable[[bool], None] | None = None,
-                 reconnect_delay: float = 1.0, read_timeout: float = 40.0):
+                 reconnect_delay: float = 1.0, read_timeout: float = 40.0, log: str | None = None,
+                 on_reload: Callable[[], None] | None = None):
         self.url = f"{base_url.rstrip('/')}/api/v1/offices/{office}/events"
         self.token = token
         self.on_event = on_event
         self.on_status = on_status or (lambda ok: None)
+        #: called (in the stream's thread) when what the app holds belongs to another life of the
+        #: hub's log: read the state again. By default the status hook says «connected» once more.
+        self.on_reload = on_reload or (lambda: self.on_status(True))
         self.last_event_id = last_event_id
+        self.log = log  # the identity of the hub's event log (the /state «log»), learnt from hello
+        self.reloads = 0
         self.reconnect_delay = reconnect_delay
         self.read_timeout = read_timeout
         self.connected = False
@@ -118,6 +163,43 @@ class EventStream:
             except Exception:
                 log.exception("status callback failed")
 
+    def _reload(self, info: dict) -> None:
+        """The hub's log is another one (or shorter than we thought): go on from its present."""
+        self.reloads += 1
+        log.warning("the hub's event log changed (%s; log %s at event %s, was %s at %s): reading the "
+                    "state again", info.get("reason", "another log"), info.get("log"), info.get("seq"),
+                    self.log, self.last_event_id)
+        self.log = info.get("log") or self.log
+        self.last_event_id = int(info.get("seq") or 0)
+        try:
+            self.on_reload()
+        except Exception:
+            log.exception("reload callback failed")
+
+    def _control(self, frame: Frame, reloaded: bool) -> bool:
+        """Handle hello / reload; answers whether this connection has reloaded already."""
+        try:
+            info = json.loads(frame.data)
+        except ValueError:
+            log.warning("unreadable %s frame: %r", frame.event, frame.data[:200])
+            return reloaded
+        if frame.event == "hello":
+            known = self.log
+            if known is not None and info.get("log") and info["log"] != known:
+                self._reload({**info, "reason": "hello names another log"})
+                return True
+            self.log = info.get("log") or self.log
+            if self.last_event_id is None and frame.id is not None:
+                self.last_event_id = int(frame.id)  # a reconnect before any event resumes from here
+            return reloaded
+        if frame.event == "reload":
+            if reloaded and info.get("log") == self.log:
+                self.last_event_id = int(info.get("seq") or 0)
+                return True
+            self._reload(info)
+            return True
+        return reloaded
+
     def _run(self) -> None:
         while not self._stop.is_set():
             headers = {"Accept": "text/event-stream"}
@@ -125,8 +207,9 @@ class EventStream:
                 headers["Authorization"] = f"Bearer {self.token}"
             if self.last_event_id is not None:
                 headers["Last-Event-ID"] = str(self.last_event_id)
+            params = {"log": self.log} if self.log else None
             try:
-                with requests.get(self.url, headers=headers, stream=True,
+                with requests.get(self.url, headers=headers, params=params, stream=True,
                                   timeout=(5, self.read_timeout)) as resp:
                     self._response = resp
                     if resp.status_code != 200:
@@ -135,9 +218,16 @@ class EventStream:
                         self._stop.wait(self.reconnect_delay * 3)
                         continue
                     self._set_connected(True)
-                    for event in parse_sse(resp.iter_lines(decode_unicode=True)):
+                    reloaded = False
+                    for frame in parse_frames(resp.iter_lines(decode_unicode=True)):
                         if self._stop.is_set():
                             return
+                        if frame.event in CONTROL:
+                            reloaded = self._control(frame, reloaded)
+                            continue
+                        event = event_of(frame)
+                        if event is None:
+                            continue
                         if self.last_event_id is not None and event.seq <= self.last_event_id:
                             continue
                         self.last_event_id = event.seq

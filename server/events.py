@@ -12,6 +12,16 @@ Two ways to follow a stream:
   hundreds of boards, consoles and phones cost little. Used under waitress (``server.serve``).
 * ``OfficeStream.after`` / ``wait``: a generator per request, for servers without a ``write``
   callable (Flask's test client, the development server).
+
+Both ways begin a stream the same way (:meth:`OfficeStream.opening`): ``event: hello`` with the
+identity of the log and its last ``seq``, whose ``id:`` is where this stream goes on from (the
+client's own Last-Event-ID, or the present for a client that gave none: a browser that
+reconnects before any event then resumes from there instead of the new present); and, when the
+client's ``Last-Event-ID`` is ahead of the log or the client knew another log identity
+(``?log=``), ``event: reload`` right after it: the client must read ``/state`` again, and the
+stream goes on from the present (hello's ``id:`` is then the log's last ``seq``). Ids are
+strictly increasing on every stream: an event reaches the published tail only once, after its
+commit, above everything already there (docs/decisions.md, «Streams that can't lie»).
 """
 from __future__ import annotations
 
@@ -34,6 +44,30 @@ HEARTBEAT_FRAME = b": heartbeat\n\n"
 FromStore = Callable[[int, int], list[dict]]
 
 
+def hello_frame(log_identity: str, last: int, cursor: int) -> bytes:
+    """The first frame of every stream: which log this is and how far it goes; ``id:`` is the
+    event the stream goes on after."""
+    payload = json.dumps({"log": log_identity, "seq": last}, separators=(",", ":"))
+    return f"id: {cursor}\nevent: hello\ndata: {payload}\n\n".encode("utf-8")
+
+
+RELOAD_MESSAGES = {
+    "ahead": "Журнал событий на сервере короче, чем у вас: сервер восстановлен из резервной копии. "
+             "Данные загружаются заново.",
+    "log": "Сервер очереди начал другой журнал событий (восстановлен из резервной копии или заменён). "
+           "Данные загружаются заново.",
+}
+
+
+def reload_frame(log_identity: str, last: int, reason: str) -> bytes:
+    """What the client knows belongs to another life of the log: read ``/state`` again. (The
+    hello before it has ``id:`` = ``last``, so a browser's EventSource resumes from the present
+    on its next reconnect instead of asking again from a place this log never reached.)"""
+    payload = json.dumps({"log": log_identity, "seq": last, "reason": reason, "message": RELOAD_MESSAGES[reason]},
+                         ensure_ascii=False, separators=(",", ":"))
+    return f"event: reload\ndata: {payload}\n\n".encode("utf-8")
+
+
 def sse_frame(event: dict) -> bytes:
     """One event as Server-Sent Events text: ``id:`` is the sequence number."""
     payload = json.dumps({k: event[k] for k in ("seq", "type", "at", "day", "data", "view") if k in event},
@@ -44,7 +78,7 @@ def sse_frame(event: dict) -> bytes:
 class Subscriber:
     """One open event stream: where it is in the log, and how to write to it."""
 
-    def __init__(self, write: Callable[[bytes], None], cursor: int, heartbeat: float = HEARTBEAT,
+    def __init__(self, write: Callable[[bytes], None], cursor: int | None, heartbeat: float = HEARTBEAT,
                  device: str | None = None):
         self.write = write
         self.device = device  # the kiosk or board reading, if it is one (its stream ends when revoked)
@@ -67,8 +101,9 @@ class Subscriber:
 class OfficeStream:
     """The published tail of one office's log, its subscribers and their broadcaster."""
 
-    def __init__(self, floor: int, from_store: FromStore | None = None):
+    def __init__(self, floor: int, from_store: FromStore | None = None, log_identity: str = ""):
         self.cond = threading.Condition()
+        self.log = log_identity  # the identity of the log this stream follows (Store.log_identity)
         self.tail: deque[tuple[int, bytes]] = deque(maxlen=TAIL)
         self.floor = floor  # every event with seq <= floor is only in the store
         self.last = floor
@@ -86,6 +121,13 @@ class OfficeStream:
         frames = [(e["seq"], sse_frame(e)) for e in events]
         with self.cond:
             for seq, frame in frames:
+                if seq <= self.last:
+                    # Only a stream made after this event's commit could already count it (its
+                    # floor read the store); the hub makes the stream before it writes, so this is
+                    # a bug elsewhere. Never send an id twice or out of order.
+                    log.error("event %s published again or out of order (stream at %s); not sent twice",
+                              seq, self.last)
+                    continue
                 if len(self.tail) == self.tail.maxlen:
                     self.floor = self.tail[0][0]
                 self.tail.append((seq, frame))
@@ -99,7 +141,29 @@ class OfficeStream:
             return [sse_frame(e) for e in from_store(seq, self.floor)] + tail
         return tail
 
+    def opening(self, cursor: int | None, known_log: str | None = None) -> tuple[bytes, int]:
+        """Call with ``cond`` held: the frames that begin a stream, and the cursor to go on from.
+
+        ``cursor`` is the client's Last-Event-ID (None: from the present), ``known_log`` the log
+        identity it knew (None: it does not say). A cursor ahead of the log, or another identity,
+        gets ``reload`` and continues from the present."""
+        last = self.last
+        head = b"retry: 1000\n: connected\n\n"
+        if cursor is None:
+            return head + hello_frame(self.log, last, last), last
+        reason = "log" if known_log and known_log != self.log else "ahead" if cursor > last else None
+        if reason is not None:
+            log.info("stream from %s (log %s) told to reload: %s; the log is %s at %s",
+                     cursor, known_log or "?", reason, self.log, last)
+            return head + hello_frame(self.log, last, last) + reload_frame(self.log, last, reason), last
+        return head + hello_frame(self.log, last, cursor), cursor
+
     # ------------------------------------------------------------------ generator style
+
+    def begin(self, cursor: int | None, known_log: str | None = None) -> tuple[bytes, int]:
+        """The opening of a generator-style stream (see :meth:`opening`)."""
+        with self.cond:
+            return self.opening(cursor, known_log)
 
     def after(self, seq: int, from_store: FromStore) -> tuple[list[bytes], int]:
         """Frames of the events after ``seq``, and the new cursor."""
@@ -117,11 +181,13 @@ class OfficeStream:
 
     # ------------------------------------------------------------------ broadcaster style
 
-    def attach(self, sub: Subscriber) -> None:
-        """Send the subscriber what it missed, then keep it in the broadcast."""
+    def attach(self, sub: Subscriber, known_log: str | None = None) -> None:
+        """Begin the stream (hello, and reload if due), send the subscriber what it missed, then
+        keep it in the broadcast. ``sub.cursor`` None means from the present."""
         with self.cond:
+            head, sub.cursor = self.opening(sub.cursor, known_log)
             backlog = self._frames_after(sub.cursor, self.from_store)
-            if not sub.send(b"retry: 1000\n: connected\n\n" + b"".join(backlog)):
+            if not sub.send(head + b"".join(backlog)):
                 return
             sub.cursor = max(sub.cursor, self.last)
             self.subs.add(sub)

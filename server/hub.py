@@ -61,6 +61,9 @@ class Hub:
             return self._locks.setdefault(office, threading.RLock())
 
     def stream(self, office: str) -> OfficeStream:
+        """The office's live stream, made on first use. Its floor is the store's last ``seq`` then;
+        :meth:`_commit` asks for the stream before it writes, so every event committed after the
+        floor was read is published into the stream's tail exactly once (never counted in both)."""
         with self._guard:
             s = self._streams.get(office)
             if s is None:
@@ -69,8 +72,17 @@ class Hub:
                 def from_store(after: int, upto: int) -> list[dict]:
                     return [e for e in store.events_after(office, after, limit=10_000_000) if e["seq"] <= upto]
 
-                s = self._streams[office] = OfficeStream(self.store.last_seq(office), from_store)
+                s = self._streams[office] = OfficeStream(self.store.last_seq(office), from_store,
+                                                         self.log_identity())
             return s
+
+    def log_identity(self) -> str:
+        """The identity of this hub's event log (read once: it changes only by a restore, which
+        runs while no hub is on the file)."""
+        ident = getattr(self, "_log_identity", None)
+        if ident is None:
+            ident = self._log_identity = self.store.log_identity()
+        return ident
 
     def office_of(self, kind: str, ident: int) -> str | None:
         """The office a ticket or window belongs to (today's from memory, else from the store)."""
@@ -145,6 +157,9 @@ class Hub:
         windows |= {t.window for t in tickets if t.window}
         for e in events:
             e["view"] = self._view(hall, e)
+        # The stream before the write: made now, its floor is below these events; made after the
+        # commit, it would count them in its floor and take them into its tail as well (twice).
+        stream = self.stream(office)
         try:
             with self.store.write() as conn:
                 self.store.append_events(conn, events)
@@ -156,7 +171,7 @@ class Hub:
             log.exception("write failed for office %s; rebuilding its hall from the store", office)
             self._halls.pop(office, None)
             raise
-        self.stream(office).publish(events)
+        stream.publish(events)
 
     def _view(self, hall: Hall, event: dict) -> dict:
         """What clients need to show an event without another request: codes and window numbers."""
@@ -207,6 +222,7 @@ class Hub:
                 "waiting": waiting_json,
                 "calls": calls,
                 "seq": seq,
+                "log": self.log_identity(),
             }
 
 

@@ -1,5 +1,9 @@
 """Server-Sent Events: the office's log as it grows; ``Last-Event-ID`` replays what was missed.
 
+Every stream begins with ``event: hello`` (``{"log": identity, "seq": last}``); a client that
+names the log it knew (``?log=``) and finds another one, or whose ``Last-Event-ID`` is ahead of
+the log, gets ``event: reload`` and the stream goes on from the present (server/events.py).
+
 Under waitress the stream is served by :class:`LiveEvents`, a small WSGI layer in front of Flask
 that hands the connection to the office's broadcaster and parks the worker thread; elsewhere
 (Flask's test client) the Flask view below streams with a generator. Both check the same
@@ -31,47 +35,60 @@ SSE_HEADERS = [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Con
                ("X-Accel-Buffering", "no")]
 
 
+LOG_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
 def open_request(hub, principal: Principal | None, office: str, last_event_id: str | None,
-                 heartbeat: str | float | None) -> tuple[int, float]:
-    """Check a stream request; answer the cursor to start after and the heartbeat interval."""
+                 heartbeat: str | float | None, known_log: str | None = None) -> tuple[int | None, float, str | None]:
+    """Check a stream request; answer the cursor to start after (None: the present), the
+    heartbeat interval and the log identity the client knew (None: it did not say)."""
     if principal is None:
         raise ApiError(401, "unauthorized", "Нужно войти в систему")
     if not set(principal.roles) & set(ANY):
         raise ApiError(403, "forbidden", "Недостаточно прав для этого действия")
     check_office(principal, office)
     hub.office(office)
-    stream = hub.stream(office)
     if last_event_id is None or last_event_id == "":
-        cursor = stream.last
+        cursor = None
     else:
         try:
-            cursor = int(last_event_id)
+            cursor = max(0, int(last_event_id.strip()) if isinstance(last_event_id, str) else int(last_event_id))
         except ValueError:
-            raise ApiError(400, "invalid", "Неверный Last-Event-ID")
+            raise ApiError(400, "invalid", "Неверный Last-Event-ID: нужен номер события")
+    if known_log in (None, ""):
+        known_log = None
+    elif not LOG_ID.fullmatch(str(known_log)):
+        raise ApiError(400, "invalid", "Неверные данные: «log» — это идентификатор журнала из ответа /state")
     try:
         beat = float(heartbeat) if heartbeat not in (None, "") else HEARTBEAT
     except ValueError:
         raise ApiError(400, "invalid", "Неверные данные: «heartbeat» должно быть числом")
-    return cursor, min(max(beat, 0.05), HEARTBEAT)
+    return cursor, min(max(beat, 0.05), HEARTBEAT), known_log
 
 
 @api(bp, "/offices/<office>/events", summary="Server-Sent Events of the office (id = event sequence number)",
-     tag="events", roles=ANY, query=S.obj({"last_event_id": S.INT, "heartbeat": S.NUM}),
+     tag="events", roles=ANY,
+     query=S.obj({"last_event_id": S.INT, "heartbeat": S.NUM,
+                  "log": {"type": "string", "pattern": LOG_ID.pattern,
+                          "description": "the log identity the client knew (/state «log»); another one gets «reload»"}}),
      content_types=("text/event-stream",),
      headers={"Last-Event-ID": "Replay the events after this sequence number"})
 def office_events(office, query):
     hub = current_app.config["TALON_HUB"]
-    cursor, heartbeat = open_request(hub, current_principal(), office,
-                                     request.headers.get("Last-Event-ID", query.get("last_event_id")),
-                                     query.get("heartbeat"))
+    last_event_id = request.headers.get("Last-Event-ID")
+    if last_event_id is None and query.get("last_event_id") is not None:
+        last_event_id = str(query["last_event_id"])
+    cursor, heartbeat, known_log = open_request(hub, current_principal(), office, last_event_id,
+                                                query.get("heartbeat"), query.get("log"))
     stream = hub.stream(office)
     store = hub.store
+    head, cursor = stream.begin(cursor, known_log)
 
     def generate():
         nonlocal cursor
         stream.subscribers += 1
         try:
-            yield b"retry: 1000\n: connected\n\n"
+            yield head
             while True:
                 frames, cursor = stream.after(cursor, stream.from_store)
                 if frames:
@@ -106,9 +123,9 @@ class LiveEvents:
         token = auth[7:].strip() if auth.startswith("Bearer ") else query.get("access_token")
         try:
             principal = self.auth.principal(token) if token else None
-            cursor, heartbeat = open_request(self.hub, principal, office,
-                                             environ.get("HTTP_LAST_EVENT_ID", query.get("last_event_id")),
-                                             query.get("heartbeat"))
+            cursor, heartbeat, known_log = open_request(
+                self.hub, principal, office, environ.get("HTTP_LAST_EVENT_ID", query.get("last_event_id")),
+                query.get("heartbeat"), query.get("log"))
         except ApiError as exc:
             body = json.dumps({"error": exc.code, "message": exc.message}, ensure_ascii=False).encode()
             start_response(f"{exc.status} {HTTPStatus(exc.status).phrase}", [("Content-Type", "application/json"),
@@ -119,7 +136,7 @@ class LiveEvents:
         parked = ParkedStream.take(write)
         sub = Subscriber(parked.send if parked else write, cursor, heartbeat,
                          device=principal.device if principal is not None else None)
-        stream.attach(sub)
+        stream.attach(sub, known_log)
         try:
             if parked is not None:
                 parked.watch(sub.done)

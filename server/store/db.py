@@ -9,6 +9,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -56,12 +57,33 @@ def segment_rows(t: Ticket) -> Iterator[tuple]:
                json.dumps(s.phases), s.level)
 
 
+def storage_fault(exc: BaseException) -> str | None:
+    """What an SQLite error says about the storage: ``full`` (no room on the disk), ``readonly``
+    (the file or its folder may not be written), ``busy`` (another process holds the write lock
+    beyond the busy timeout), ``io`` (the disk failed a read or write), ``corrupt``; None when
+    the error is not about the storage (a bug, a constraint)."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    for prefix, kind in (("SQLITE_FULL", "full"), ("SQLITE_READONLY", "readonly"), ("SQLITE_BUSY", "busy"),
+                         ("SQLITE_LOCKED", "busy"), ("SQLITE_IOERR", "io"), ("SQLITE_CANTOPEN", "io"),
+                         ("SQLITE_CORRUPT", "corrupt"), ("SQLITE_NOTADB", "corrupt")):
+        if name.startswith(prefix):
+            return kind
+    return None
+
+
 class Store:
     """The SQLite file of one hub. Safe to share between threads: each gets its own connection."""
 
-    def __init__(self, path: str | Path, synchronous: str = "FULL"):
+    def __init__(self, path: str | Path, synchronous: str = "FULL", busy_timeout: float = 30.0):
         self.path = str(path)
         self.synchronous = synchronous
+        self.busy_timeout = busy_timeout
+        #: when this process last committed a write; the storage fault (time, sqlite3.Error) of a
+        #: write since then, or None: what /healthz and the administrator's storage alert read
+        self.last_commit: float | None = None
+        self.write_fault: tuple[float, sqlite3.Error] | None = None
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
@@ -72,11 +94,11 @@ class Store:
     # ------------------------------------------------------------------ connections
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys=ON")
         return conn
 
@@ -108,14 +130,48 @@ class Store:
             if self._writer is None:
                 self._writer = self._connect()
             conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    # SQLite may have rolled back already (disk full, I/O error): a second ROLLBACK
+                    # would raise «no transaction is active» and hide the real cause
+                    if conn.in_transaction:
+                        try:
+                            conn.execute("ROLLBACK")
+                        except sqlite3.Error:
+                            log.exception("rollback failed after a failed write")
+                    raise
+            except sqlite3.Error as exc:
+                if storage_fault(exc):
+                    self.write_fault = (time.time(), exc)
                 raise
-            else:
-                conn.execute("COMMIT")
+            self.last_commit = time.time()
+            self.write_fault = None
+
+    def probe_write(self, timeout: float = 0.25) -> sqlite3.Error | None:
+        """Can this process take the write lock now? ``BEGIN IMMEDIATE`` then ``ROLLBACK`` on the
+        writer (nothing is written); the error (busy, read-only) or None. A write of this process
+        under way counts as fine."""
+        if not self._write_lock.acquire(timeout=timeout):
+            return None
+        try:
+            if self._writer is None:
+                self._writer = self._connect()
+            conn = self._writer
+            conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+            return None
+        except sqlite3.Error as exc:
+            return exc
+        finally:
+            self._write_lock.release()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -187,6 +243,25 @@ class Store:
     def max_ticket_id(self) -> int:
         row = self.one("SELECT max(id) AS m FROM tickets")
         return (row or {}).get("m") or 0
+
+    # ------------------------------------------------------------------ log identity
+
+    def log_identity(self) -> str:
+        """The identity of this file's event log (``meta.log``): made when the file was created,
+        changed by a restore. Streams announce it; a client that knew another one reloads."""
+        row = self.one("SELECT value FROM meta WHERE key = 'log'")
+        return row["value"] if row else self.new_log_identity()
+
+    def new_log_identity(self) -> str:
+        """Make and store a fresh log identity (after a restore from a backup); answers it."""
+        import secrets
+        import time as _time
+        ident = secrets.token_hex(16)
+        with self.write() as conn:
+            conn.execute("INSERT INTO meta (key, value, updated) VALUES ('log', ?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                         (ident, _time.time()))
+        return ident
 
     # ------------------------------------------------------------------ idempotency
 

@@ -83,3 +83,16 @@ def m003_report_months(db):
     db.execute("""CREATE TABLE IF NOT EXISTS report_months (
         office TEXT NOT NULL, month TEXT NOT NULL, fingerprint TEXT NOT NULL, tickets INTEGER NOT NULL,
         data TEXT NOT NULL, made REAL NOT NULL, PRIMARY KEY (office, month))""")
+
+
+@migrations()
+def m004_log_identity(db):
+    """``meta``: facts about the file itself. ``log`` is the identity of the event log: a random id
+    made when the file is created (or first migrated); a restore from a backup makes a new one
+    (``Store.new_log_identity``), so a client that knew another life of the file reloads."""
+    import secrets
+    import time
+    db.execute("""CREATE TABLE IF NOT EXISTS meta (
+        key TEXT PRIMARY KEY, value TEXT NOT NULL, updated REAL NOT NULL)""")
+    db.execute("INSERT OR IGNORE INTO meta (key, value, updated) VALUES ('log', ?, ?)",
+               (secrets.token_hex(16), time.time()))

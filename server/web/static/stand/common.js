@@ -269,15 +269,51 @@ const Stand = (() => {
   /** The office's live events: `onEvent()` for each of `types`, `onOpen()` when (re)connected,
    *  `onDown()` when the link drops. A stream the hub refused or lost for good is opened again
    *  after 3 s, once a plain request has had the chance to send an expired session to the login
-   *  page. Answers `{ isOpen() }`. */
-  function liveStream(office, session, types, onEvent, onOpen, onDown) {
+   *  page. Answers `{ isOpen(), log() }`.
+   *
+   *  The hub begins every stream with `hello` ({log, seq}: the identity of its event log); the
+   *  stream names that log when it connects again (`?log=`). `reload` (the log is another life
+   *  of the hub's file, restored from a backup, or shorter than the events this page saw) or a
+   *  `hello` naming another log means the page's data is from elsewhere: `onReload()` (by
+   *  default `onOpen()`, the pages' «read everything again») runs, and a changed log opens the
+   *  stream afresh with the new identity. */
+  function liveStream(office, session, types, onEvent, onOpen, onDown, onReload) {
     let stream = null;
+    let log = null;
+    const reload = onReload || onOpen;
+    function changed(e) {
+      let info = {};
+      try {
+        info = JSON.parse(e.data);
+      } catch (err) { /* an unreadable frame: read everything again all the same */ }
+      const other = Boolean(info.log) && info.log !== log;
+      if (info.log) log = info.log;
+      reload();
+      if (other && stream) {  // reconnecting with the old identity would ask for reload again
+        stream.close();
+        open();
+      }
+    }
     function open() {
-      stream = new EventSource(`/api/v1/offices/${encodeURIComponent(office)}/events?access_token=` +
-        encodeURIComponent(session.token));
+      const known = log ? `&log=${encodeURIComponent(log)}` : "";
+      const source = stream = new EventSource(`/api/v1/offices/${encodeURIComponent(office)}/events?access_token=` +
+        encodeURIComponent(session.token) + known);
       for (const t of types) stream.addEventListener(t, onEvent);
+      stream.addEventListener("hello", (e) => {
+        if (source !== stream) return;
+        let info = {};
+        try {
+          info = JSON.parse(e.data);
+        } catch (err) { return; }
+        if (log && info.log && info.log !== log) changed(e);
+        else if (info.log) log = info.log;
+      });
+      stream.addEventListener("reload", (e) => {
+        if (source === stream) changed(e);
+      });
       stream.addEventListener("open", onOpen);
       stream.addEventListener("error", () => {
+        if (source !== stream) return;  // a stream this page has left for one with a newer log
         onDown();
         if (stream.readyState === EventSource.CLOSED) {
           stream = null;
@@ -291,7 +327,7 @@ const Stand = (() => {
       });
     }
     open();
-    return { isOpen: () => Boolean(stream && stream.readyState === EventSource.OPEN) };
+    return { isOpen: () => Boolean(stream && stream.readyState === EventSource.OPEN), log: () => log };
   }
 
   return {
