@@ -135,7 +135,11 @@ def test_only_beso_discloses_monthly():
 def test_senior_norm_applies_after_escalation_and_kind_norm_before():
     p = PRESETS["pyatigorsk"]
     assert (p.service_norm("consultation").target, p.service_norm("consultation").limit) == (10, 15)
-    assert p.service_norm("consultation", "senior").limit == 15
+    assert (p.service_norm("consultation", "senior").target, p.service_norm("consultation", "senior").limit) == (15, 15)
+    assert p.service_norm("consultation", "head").source == "002:165"
+    # a level the profile has no norm for keeps the kind's norm
+    assert p.service_norm("consultation", "intern") == p.service_norm("consultation")
+    assert PRESETS["rosatom-2026"].service_norm("cash", "senior").limit == 4
     assert p.service_norm("consultation", "specialist").target == 10
     r = PRESETS["rosatom-2026"]
     assert r.service_norm("cash").limit == 4
@@ -165,3 +169,57 @@ def test_profile_json_carries_every_norm_with_its_source():
     assert r["visit_total"] == {"target": 33.0, "limit": 33.0, "source": "001:418–419"}
     assert r["digital"]["limit"] == 4.0 and r["upsell"]["limit"] == 5.0
     assert r["monthly_disclosure"] is False and r["id"] == "rosatom-2026"
+
+
+def test_norm_of_minutes_and_ranges():
+    assert Norm.of(None) is None
+    n = Norm.of(7, "x:1")
+    assert (n.target, n.limit, n.source, n.limit_seconds) == (7.0, 7.0, "x:1", 420.0)
+    r = Norm.of((5, 10), "x:2")
+    assert (r.target, r.limit, r.source, r.limit_seconds) == (5.0, 10.0, "x:2", 600.0)
+    assert Norm.of([3, 4]).source == "" and Norm.of([3, 4]).limit == 4.0
+    assert isinstance(Norm.of(7).target, float)
+
+
+def test_a_profile_without_rows_has_no_norms():
+    from server.domain.norms import NormProfile, ServiceKindNorms
+    empty = NormProfile(id="x", title="x", kinds={})
+    assert empty.for_kind("cash") == ServiceKindNorms(None, None)
+    assert empty.wait_norm("cash") is None and empty.service_norm("cash") is None
+    assert empty.phase_norm("digital") is None
+
+
+def test_phase_norms():
+    r = PRESETS["rosatom-2026"]
+    assert r.phase_norm("digital").limit == 4 and r.phase_norm("upsell").limit == 5
+    assert r.phase_norm("coffee") is None
+    assert PRESETS["kuzbass-2020"].phase_norm("upsell") is None
+
+
+def test_sub_phase_and_kind_overrides_are_marked_as_overrides():
+    p = PRESETS["rosatom-2026"].with_overrides({"digital": 6, "upsell": [5, 7],
+                                                "cash": {"wait": 5, "service": 6}})
+    assert (p.digital.limit, p.digital.source) == (6, "override")
+    assert (p.upsell.target, p.upsell.limit, p.upsell.source) == (5, 7, "override")
+    assert (p.wait_norm("cash").limit, p.wait_norm("cash").source) == (5, "override")
+    assert (p.service_norm("cash").limit, p.service_norm("cash").source) == (6, "override")
+    # a kind the profile lacks starts from the consultation row
+    k = PRESETS["kuzbass-2020"].with_overrides({"cash": {"wait": 3}})
+    assert k.wait_norm("cash").limit == 3 and k.service_norm("cash") == PRESETS["kuzbass-2020"].service_norm("consultation")
+    assert k.wait_norm("consultation") is None
+
+
+def test_profile_without_overrides_is_the_preset_itself():
+    from server.domain.norms import profile
+    assert profile("rosatom-2026") is PRESETS["rosatom-2026"]
+    assert profile("rosatom-2026", {}) is PRESETS["rosatom-2026"]
+    assert profile("rosatom-2026", {"visit_total": 40}).visit_total.limit == 40
+
+
+def test_profile_json_names_every_field():
+    r = PRESETS["rosatom-2026"].to_json()
+    assert set(r) == {"id", "title", "source", "kinds", "digital", "upsell", "visit_total", "escalation",
+                      "escalation_norms", "monthly_disclosure"}
+    assert r["title"] == "Росатом Энергосбыт бизнес, 2026" and r["source"] == "001:379–419, 001:816–994"
+    assert r["kinds"]["cash"]["wait"] == {"target": 4.0, "limit": 4.0, "source": "001:400–401"}
+    assert r["kinds"]["cash"]["service"]["source"] == "001:404–405"

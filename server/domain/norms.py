@@ -81,7 +81,7 @@ class NormProfile:
             if key in ("digital", "upsell", "visit_total"):
                 extra[key] = Norm.of(value, "override")
             elif isinstance(value, dict):
-                base = kinds.get(key) or self.for_kind(key)
+                base = self.for_kind(key)
                 kinds[key] = ServiceKindNorms(
                     wait=Norm.of(value["wait"], "override") if "wait" in value else base.wait,
                     service=Norm.of(value["service"], "override") if "service" in value else base.service,
