@@ -30,7 +30,7 @@ from . import model as M
 from .hub_link import EventBridge, HubAccess, HubRunner
 from .style import STYLESHEET
 from .widgets import (ActionBar, Banner, ChoicePanel, DayPanel, HallPanel, LoginPage, TicketCard, TopBar,
-                      WindowPage)
+                      WindowPage, let_labels_wrap)
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +170,7 @@ class ConsoleWindow(QWidget):
         self.bottom.setFixedHeight(136)
         body.addWidget(self.bottom)
         col.addLayout(body, 1)
+        let_labels_wrap(page)  # no one long line may widen the window past its screen
         return page
 
     # ------------------------------------------------------------------ signing in and taking a window

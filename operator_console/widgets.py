@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QRadioButton, QSizePolicy, QStackedWidget,
                                QVBoxLayout, QWidget)
@@ -13,6 +13,16 @@ from .style import banner_css, font, level_css
 ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ALIGN_CENTER = Qt.AlignmentFlag.AlignCenter
+
+
+def let_labels_wrap(root: QWidget, keep: tuple[str, ...] = ("ticketCode", "phaseTimer")) -> None:
+    """Let the words of ``root``'s labels wrap (all but the big figures named in ``keep``), so that
+    no label's one long line sets the window's minimum width: at 1366×768 the console's minimum
+    was 1365 px, and with slightly wider fonts, or «Нет связи — переподключение…» in the top bar,
+    the window grew past the screen (1777 px) and stayed so."""
+    for lab in root.findChildren(QLabel):
+        if lab.objectName() not in keep and not lab.wordWrap():
+            lab.setWordWrap(True)
 
 
 def label(text: str = "", px: int = 18, bold: bool = False, name: str = "", align=ALIGN_LEFT,
@@ -337,10 +347,35 @@ class ActionBar(QFrame):
         for c in range(columns):
             grid.setColumnStretch(c, 1)
 
+    #: the buttons' type, and the smallest it may shrink to so that the words fit (never cut)
+    FONT_PX, MIN_FONT_PX, PADDING_PX = 16, 11, 20
+
+    def _fit(self, b: QPushButton) -> None:
+        """The largest font up to 16 px at which every line of the button's text fits its width:
+        Qt cuts a button's text without an ellipsis («Вызвать следующегс»)."""
+        width = b.width() - self.PADDING_PX
+        if width <= 0:
+            return
+        lines = b.text().split("\n")
+        px = self.FONT_PX
+        while px > self.MIN_FONT_PX:
+            f = font(px, True)
+            if max(QFontMetrics(f).horizontalAdvance(line) for line in lines) <= width:
+                break
+            px -= 1
+        if b.font().pixelSize() != px:
+            b.setFont(font(px, True))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        for b in self.buttons.values():
+            self._fit(b)
+
     def set_action(self, key: str, text: str, enabled: bool, visible: bool = True, active: bool = False,
                    tip: str = "") -> None:
         b = self.buttons[key]
         b.setText(f"{b.property('key_name')}\n{text}")
+        self._fit(b)
         b.setEnabled(enabled)
         b.setVisible(visible)
         b.setToolTip(tip)
