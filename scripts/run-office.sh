@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/talon demo --visitors 90 --speed 4 "$@"
+# the pace of server/demo_cli.py's DEMO_RATE and DEMO_SPEED: a queue, amber and red waits, an alert
+# and a recall within five minutes (tests/test_fix_demo.py); without a display windows 1 and 2 wait
+# for real consoles (talon console --hub http://127.0.0.1:8470 --window 1), or add --all-windows
+exec .venv/bin/talon demo --visitors 120 --speed 2 "$@"

@@ -38,8 +38,31 @@ SERVICE_MINUTES = {"consult": 7.0, "cash": 3.0, "consult_cash": 12.0, "owner": 1
                    "certificate": 6.0, "contract": 10.0, "business": 9.0}
 THEN_CASH = 0.10  # a tenth of consultations end at the cash desk (a transfer)
 NO_SHOW = 0.03
-CONSOLE_WINDOWS = (1, 2)  # the consoles opened on a screen take these windows
+SLOW = 0.12       # a visitor who does not hear the first call: the operator calls again (a recall)
+CONSOLE_WINDOWS = (1, 2)  # the consoles opened on a screen take these windows; without one they wait for real consoles
 OFFICE = "demo"
+
+#: The pace of scripts/run-office.sh: busy enough that a newcomer sees, within five minutes, a
+#: queue, tickets nearing (amber) and over (red) their waiting norm, the alert, and a recall
+#: (tests/test_fix_demo.py checks it through the real hub in fast time); at 90 an hour and
+#: speed 4 the queue was nearly always empty.
+DEMO_RATE = 120.0
+DEMO_SPEED = 2.0
+AT_THE_DOOR = 16   # people already waiting when the demo opens, most of them to pay (the cash norm is 4 min)
+DOOR_MIX = {"cash": 0.75, "consult": 0.15, "business": 0.1}
+TOO_LONG = 14      # a visitor who would have this many people ahead goes away without a ticket
+
+
+class Pace:
+    """How the simulated people wait: real seconds, or ``warp`` times faster (tests, with the hub's
+    testing clock moved along by the same factor)."""
+
+    def __init__(self, stop: threading.Event, warp: float = 1.0):
+        self.stop, self.warp = stop, warp
+
+    def wait(self, seconds: float) -> bool:
+        """Wait ``seconds`` of the demo's time; True when the demo is stopping."""
+        return self.stop.wait(max(0.0, seconds) / self.warp)
 
 
 def register(main: click.Group) -> None:
@@ -59,8 +82,10 @@ def register(main: click.Group) -> None:
 @click.option("--apps/--no-apps", default=None,
               help="Open the kiosk, two consoles and the board (default: when a screen exists).")
 @click.option("--seed", type=int, default=None, help="Random seed of the simulated people.")
+@click.option("--all-windows", is_flag=True,
+              help="Seat simulated operators at windows 1 and 2 too (left for real consoles by default).")
 def demo_command(db: Path, port: int, host: str, rate: float | None, speed: float, apps: bool | None,
-                 seed: int | None) -> None:
+                 seed: int | None, all_windows: bool = False) -> None:
     """Run the demo hall: the hub, the apps where a screen exists, simulated visitors on request."""
     from .app import create_app
     from .cli import create_demo
@@ -90,6 +115,8 @@ def demo_command(db: Path, port: int, host: str, rate: float | None, speed: floa
             log.info("no screen here: the apps are not opened (the hub and the stand work without them)")
     if apps:
         children, taken = launch_apps(url, kiosk_key, board_key)
+    elif not all_windows:
+        taken = set(CONSOLE_WINDOWS)  # kept for real consoles: a model would fight one for its window
 
     people: list[threading.Thread] = []
     if rate:
@@ -105,12 +132,22 @@ def demo_command(db: Path, port: int, host: str, rate: float | None, speed: floa
     click.echo(f"Талон: демонстрационный зал работает. Стойка администратора: {url}/stand")
     if host in ("0.0.0.0", "::"):
         click.echo(f"  с других компьютеров: http://<адрес этого компьютера>:{port}/stand")
+    click.echo(f"  отчёты руководителя: {url}/reports")
     click.echo(f"  страница API: {url}/api/openapi.json")
+    visitor = _visitor_page(url, kiosk_key)
+    if visitor:
+        click.echo(f"  страница посетителя (талон {visitor[0]}, как по QR-коду): {visitor[1]}")
     for line in lines:
         click.echo(line)
     if rate:
         busy = ", ".join(str(n) for n in range(1, 7) if n not in taken)
         click.echo(f"Посетители: {rate:g} в час (моделирование); операторы-модели у окон {busy}")
+    free = [n for n in sorted(taken) if not apps]
+    if free:
+        click.echo("Окна " + " и ".join(str(n) for n in free) + " оставлены для настоящих пультов: "
+                   + "; ".join(f"talon console --hub {url} --window {n} (вход op{n}, PIN {str(n) * 4})"
+                               for n in free)
+                   + ". Модели у всех окон: --all-windows")
     click.echo("Остановить: Ctrl+C")
     sys.stdout.flush()
 
@@ -183,6 +220,21 @@ def launch_apps(url: str, kiosk_key: str | None, board_key: str | None) -> tuple
     return children, taken
 
 
+def _visitor_page(url: str, kiosk_key: str | None) -> tuple[str, str] | None:
+    """One ticket issued as the kiosk would, to show the visitor's live page (its QR code's address)."""
+    from hub_client import HubClient, HubError, HubUnavailable
+
+    try:
+        ticket = HubClient(url, token=kiosk_key).issue(OFFICE, "consult", source="kiosk")
+    except (HubError, HubUnavailable) as exc:
+        log.info("no visitor's page to show: %s", exc)
+        return None
+    path = ticket.get("url") or (f"/t/{ticket['token']}" if ticket.get("token") else None)
+    if not path:
+        return None
+    return ticket.get("code", ""), path if path.startswith("http") else url + path
+
+
 def _wait_for_hub(url: str, thread: threading.Thread, timeout: float = 20.0) -> bool:
     import requests
 
@@ -227,10 +279,14 @@ def _lognormal(rng: random.Random, mean: float, cv: float = 0.5) -> float:
 class Visitors(threading.Thread):
     """Visitors taking tickets at the kiosk, a Poisson stream of ``rate`` an hour."""
 
-    def __init__(self, url: str, kiosk_key: str | None, rate: float, stop: threading.Event, rng: random.Random):
+    def __init__(self, url: str, kiosk_key: str | None, rate: float, stop: threading.Event, rng: random.Random,
+                 pace: Pace | None = None):
         super().__init__(name="visitors", daemon=True)
         self.url, self.key, self.rate, self.stop, self.rng = url, kiosk_key, rate, stop, rng
+        self.pace = pace or Pace(stop)
         self.issued = 0
+        self.went_away = 0
+        self.ahead = 0
 
     def run(self) -> None:
         from hub_client import HubClient, HubError, HubUnavailable
@@ -238,13 +294,21 @@ class Visitors(threading.Thread):
         client = HubClient(self.url, token=self.key)
         topics, weights = list(VISITOR_MIX), list(VISITOR_MIX.values())
         # a few people are already at the door, so that a newcomer sees the hall move at once
-        at_the_door = max(1, min(8, round(self.rate / 15)))
+        at_the_door = max(1, min(AT_THE_DOOR, round(self.rate / 7.5)))
         gaps = [0.4] * at_the_door
-        while not self.stop.wait(gaps.pop() if gaps else self.rng.expovariate(self.rate / 3600.0)):
-            service = self.rng.choices(topics, weights)[0]
+        while not self.pace.wait(gaps.pop() if gaps else self.rng.expovariate(self.rate / 3600.0)):
+            if gaps or self.issued < at_the_door - 1:  # the crowd at the door
+                service = self.rng.choices(list(DOOR_MIX), list(DOOR_MIX.values()))[0]
+            else:
+                service = self.rng.choices(topics, weights)[0]
+            if self.ahead >= TOO_LONG:  # the hall is full: this one comes back another day
+                self.went_away += 1
+                self.ahead -= 1
+                continue
             try:
                 ticket = client.issue(OFFICE, service, source="kiosk")
                 self.issued += 1
+                self.ahead = ticket.get("people_ahead") or 0
                 log.info("visitor took %s (%s), estimate %s min", ticket.get("code"), service,
                          ticket.get("estimate_now") or ticket.get("estimate"))
             except HubError as exc:
@@ -257,10 +321,11 @@ class Operator(threading.Thread):
     """An operator at one window: opens it, calls the next visitor whenever free, serves them."""
 
     def __init__(self, url: str, login: str, password: str, number: int, speed: float,
-                 stop: threading.Event, rng: random.Random):
+                 stop: threading.Event, rng: random.Random, pace: Pace | None = None):
         super().__init__(name=f"operator-{number}", daemon=True)
         self.url, self.login, self.password, self.number = url, login, password, number
         self.speed, self.stop, self.rng = speed, stop, rng
+        self.pace = pace or Pace(stop)
         self.window: int | None = None
         self.served = 0
 
@@ -274,7 +339,7 @@ class Operator(threading.Thread):
                     self._sit_down(client)
                 ticket = client.call_next(self.window)
                 if ticket is None:
-                    self.stop.wait(1.0)
+                    self.pace.wait(1.0)
                     continue
                 self._serve(client, ticket)
             except HubError as exc:
@@ -324,15 +389,18 @@ class Operator(threading.Thread):
         log.info("window %d called %s", self.number, ticket.get("code"))
         if self.rng.random() < NO_SHOW:
             for _ in range(2):
-                if self.stop.wait(6.0):
+                if self.pace.wait(6.0):
                     break
                 client.act(tid, "recall")
             client.act(tid, "no-show")
             return
-        self.stop.wait(self.rng.uniform(1.5, 4.0))  # the visitor walks to the window
+        if self.served == 0 or self.rng.random() < SLOW:  # not heard the first time: called again
+            self.pace.wait(8.0)
+            client.act(tid, "recall")
+        self.pace.wait(self.rng.uniform(1.5, 4.0))  # the visitor walks to the window
         client.act(tid, "start")
         minutes = SERVICE_MINUTES.get(ticket.get("service"), 6.0)
-        self.stop.wait(_lognormal(self.rng, minutes * 60.0 / self.speed))
+        self.pace.wait(_lognormal(self.rng, minutes * 60.0 / self.speed))
         if ticket.get("service") == "consult" and ticket.get("segments", 1) == 1 and self.rng.random() < THEN_CASH:
             client.act(tid, "transfer", service="cash")
         else:

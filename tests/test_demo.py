@@ -55,7 +55,7 @@ def headless_env() -> dict:
 
 
 def test_demo_without_a_screen_runs_the_hall_by_itself(tmp_path):
-    proc, url = start_demo(tmp_path, "--visitors", "3600", "--speed", "30", env=headless_env())
+    proc, url = start_demo(tmp_path, "--visitors", "3600", "--speed", "30", "--all-windows", env=headless_env())
     try:
         client = admin(url)
         seen: set[int] = set()
