@@ -1,12 +1,16 @@
 """Issue 12: guessing is not free. Sign-in, PIN and pairing attempts through the real hub, slowed
 per account and per address with growing delays that follow the hub's (testing) clock; the stand
 is alerted to a burst of failures."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
 from support import HubProcess
 
-from server.api.limits import FLOOD, FREE_ACCOUNT, FREE_ADDRESS, FREE_PAIRING, MAX_DELAY, delay_after
+from server.api.limits import (FLOOD, FREE_ACCOUNT, FREE_ADDRESS, FREE_PAIRING, MAX_DELAY, AttemptGuard,
+                               delay_after)
 
 LOGIN = "/api/v1/auth/login"
 PAIR = "/api/v1/devices/pair"
@@ -50,7 +54,8 @@ def sign_in(hub, login, secret, via=requests, field="password"):
 
 
 def advance(admin, seconds):
-    admin.post("/api/v1/testing/clock", {"advance": seconds})
+    """Move the hub's clock; answers the hub's time now."""
+    return admin.post("/api/v1/testing/clock", {"advance": seconds})["now"]
 
 
 def refused(r):
@@ -92,6 +97,10 @@ def test_a_hundred_wrong_passwords_then_the_right_one_waits_until_the_delay_pass
     r = sign_in(hub, "op1", "op1-demo")  # the right password, while the delay lasts: refused
     wait = refused(r)
     assert wait >= 60 and "мин" in r.json()["message"]
+    # from a minute on, the message also says at what time, by the office's clock (Moscow)
+    due = advance(admin, 0) + wait
+    shown = {datetime.fromtimestamp(due + d, ZoneInfo("Europe/Moscow")).strftime("(в %H:%M)") for d in (-60, 0, 60)}
+    assert any(x in r.json()["message"] for x in shown), r.json()["message"]
     advance(admin, wait - 20)
     refused(sign_in(hub, "op1", "op1-demo"))  # not yet
     advance(admin, 21)
@@ -217,3 +226,44 @@ def test_a_flood_of_requests_from_one_address_meets_the_flat_ceiling(hub):
     # another computer is not affected
     assert computer("127.0.0.11").post(hub.url + LOGIN, json={"login": "hall", "password": "hall-demo"},
                                        timeout=30).status_code == 200
+
+
+def test_the_guard_in_its_own_words():
+    """The rules of server/api/limits.py without a hub: time is a number the test moves."""
+    now = [1000.0]
+    guard = AttemptGuard(lambda: now[0])
+    nat = ("address", "10.0.0.1")
+
+    def attempt(login, ok=False):
+        with guard.attempt([("account", login), nat]) as a:
+            if a.wait > 0:
+                return a.wait
+            a.ok = ok
+        return 0.0
+
+    assert [attempt("op1") for _ in range(FREE_ACCOUNT + 1)] == [0.0] * (FREE_ACCOUNT + 1)
+    assert attempt("op1", ok=True) == 1.0          # the 6th failure: 1 s, even for the right password
+    now[0] += 1
+    assert attempt("op1") == 0.0 and attempt("op1") == 2.0  # the 7th failure: 2 s
+    # the address counted only op1's first five: colleagues behind the NAT sign in
+    assert attempt("op2", ok=True) == 0.0
+    now[0] += 2
+    assert attempt("op1", ok=True) == 0.0          # the right password after the wait clears the account
+    assert [attempt("op1") for _ in range(FREE_ACCOUNT)] == [0.0] * FREE_ACCOUNT
+    # beyond an allowance only one attempt at a time is checked: parallel guesses wait
+    with guard.attempt([("account", "op1"), nat]) as first:
+        assert first.wait == 0
+        assert guard.wait([("account", "op1")]) >= 1.0
+    # many accounts from one address: its own allowance (5 per account counted) runs out
+    spray = ("address", "10.0.0.9")
+    waits = []
+    for i in range(FREE_ADDRESS // FREE_ACCOUNT + 1):
+        for _ in range(FREE_ACCOUNT):
+            with guard.attempt([("account", f"u{i}"), spray]) as a:
+                waits.append(a.wait)
+    assert waits[:FREE_ADDRESS] == [0.0] * FREE_ADDRESS and waits[-1] > 0
+    # a failure of the check itself (storage) counts nothing
+    with pytest.raises(RuntimeError):
+        with guard.attempt([("account", "op3")]):
+            raise RuntimeError("disk")
+    assert guard.wait([("account", "op3")]) == 0.0

@@ -25,9 +25,9 @@ def login(body):
     keys = [("account", name.strip().casefold()), ("address", address)]
     with limits.guard().attempt(keys) as attempt:
         if attempt.wait > 0:
-            _count_failure(name, address)
+            offices = _count_failure(name, address)
             what = "Слишком много неудачных попыток входа" + (" по ПИН-коду" if "pin" in body else "")
-            return limits.refusal(attempt.wait, what)
+            return limits.refusal(attempt.wait, what, offices=offices)
         result = current_app.config["TALON_AUTH"].login(name, body.get("password"), body.get("pin"))
         attempt.ok = result is not None
     if result is None:
@@ -36,12 +36,13 @@ def login(body):
     return jsonify(result)
 
 
-def _count_failure(name: str, address: str) -> None:
+def _count_failure(name: str, address: str) -> list[str]:
     """A failed or refused sign-in, for the stand's alert of a burst (the office of the account,
-    or every office of the hub when the login is unknown or serves them all)."""
+    or every office of the hub when the login is unknown or serves them all). Answers those offices."""
     row = current_app.config["TALON_HUB"].store.one("SELECT office FROM users WHERE login = ?", (name,))
     offices = [row["office"]] if row and row["office"] else limits.all_offices()
     limits.record_bursts(limits.guard().note(address=address, offices=offices, login=name))
+    return offices
 
 
 @api(bp, "/logout", "POST", summary="End this token", tag="auth", roles=ANY, body=S.EMPTY)

@@ -104,8 +104,10 @@ def pair(body):
     address = limits.client_address()
     with limits.guard().attempt([("pairing", address)]) as attempt:
         if attempt.wait > 0:
-            limits.record_bursts(limits.guard().note(address=address, offices=limits.all_offices(), login=None))
-            return limits.refusal(attempt.wait, "Слишком много неверных кодов привязки с этого устройства")
+            offices = limits.all_offices()
+            limits.record_bursts(limits.guard().note(address=address, offices=offices, login=None))
+            return limits.refusal(attempt.wait, "Слишком много неверных кодов привязки с этого устройства",
+                                  offices=offices)
         result = current_app.config["TALON_AUTH"].pair(body["code"])
         attempt.ok = result is not None
     if result is None:

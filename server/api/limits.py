@@ -23,14 +23,16 @@ Memory: records are kept for ``FORGET_AFTER`` seconds after their last failure, 
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
-import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify, request
 from flask_limiter import Limiter
@@ -103,8 +105,9 @@ class AttemptGuard:
                 continue
             if r.until > now:
                 wait = max(wait, r.until - now)
-            elif r.pending and r.failures + r.pending >= KIND_FREE[key[0]]:
-                # beyond the allowance one attempt at a time: parallel guesses do not slip through
+            elif r.pending and r.failures and r.failures + r.pending >= KIND_FREE[key[0]]:
+                # near or beyond the allowance one attempt at a time: parallel guesses do not slip
+                # through (colleagues signing in at once with no failure never wait)
                 wait = max(wait, BASE_DELAY)
         return wait
 
@@ -121,9 +124,15 @@ class AttemptGuard:
         att = Attempt(wait)
         try:
             yield att
-        finally:
-            if wait <= 0:
-                self._settle(keys, att)
+        except BaseException:
+            if wait <= 0:  # the check itself broke (storage): release the reservation, count nothing
+                with self._lock:
+                    for key in keys:
+                        if key in self._records:
+                            self._records[key].pending = max(0, self._records[key].pending - 1)
+            raise
+        if wait <= 0:
+            self._settle(keys, att)
 
     def _record(self, key: Key) -> Record:
         r = self._records.get(key)
@@ -244,13 +253,13 @@ def _flood_answer(exc: RateLimitExceeded):
     return refusal(seconds, "Слишком много запросов с этого компьютера", code="too_many_requests")
 
 
-def refusal(seconds: float, what: str, code: str = "too_many_attempts"):
-    """429 with ``Retry-After`` (whole seconds) and a Russian message saying when to try again."""
+def refusal(seconds: float, what: str, code: str = "too_many_attempts", offices: list[str] | None = None):
+    """429 with ``Retry-After`` (whole seconds) and a Russian message saying when to try again: in
+    how long, and from a minute on also at what time by the office's clock (when there is one office)."""
     seconds = max(1, math.ceil(seconds))
     when = ""
-    if seconds >= 60:
-        at = time.localtime(current_app.config["TALON_HUB"].clock.now() + seconds)
-        when = f" (в {at.tm_hour:02d}:{at.tm_min:02d})"
+    if seconds >= 60 and offices and len(offices) == 1:
+        when = _office_clock(offices[0], current_app.config["TALON_HUB"].clock.now() + seconds)
     body = {"error": code,
             "message": f"{what}. Пожалуйста, повторите через {wait_words(seconds)}{when}",
             "details": {"retry_after": seconds}}
@@ -258,6 +267,19 @@ def refusal(seconds: float, what: str, code: str = "too_many_attempts"):
     resp.status_code = 429
     resp.headers["Retry-After"] = str(seconds)
     return resp
+
+
+def _office_clock(office: str, at: float) -> str:
+    """« (в 10:47)» in the office's time zone, or nothing if it can not be read."""
+    try:
+        row = current_app.config["TALON_HUB"].store.one("SELECT schedule FROM offices WHERE id = ?", (office,))
+        zone = ZoneInfo(json.loads(row["schedule"])["tz"]) if row else None
+    except Exception:  # a time is a courtesy: never a reason for a 500
+        return ""
+    if zone is None:
+        return ""
+    local = datetime.fromtimestamp(at, zone)
+    return f" (в {local:%H:%M})"
 
 
 def record_bursts(bursts: list[dict]) -> None:
