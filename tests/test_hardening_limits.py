@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
+from browser_support import browser  # noqa: F401 (fixture)
 from support import HubProcess
 
 from server.api.limits import (FLOOD, FREE_ACCOUNT, FREE_ADDRESS, FREE_PAIRING, MAX_DELAY, AttemptGuard,
@@ -267,3 +268,36 @@ def test_the_guard_in_its_own_words():
         with guard.attempt([("account", "op3")]):
             raise RuntimeError("disk")
     assert guard.wait([("account", "op3")]) == 0.0
+
+
+def test_the_stand_shows_the_burst_and_its_login_page_says_when_to_try_again(browser, hub):  # noqa: F811
+    admin = hub.client("admin")
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ru-RU", timezone_id="Europe/Moscow")
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(hub.url + "/stand/")
+        page.wait_for_url("**/stand/login**")
+        page.fill("#login", "hall")
+        page.fill("#password", "hall-demo")
+        page.click("#login-submit")
+        page.wait_for_selector("#monitor[aria-busy=false]", timeout=15000)
+        attacker = computer("127.0.0.12")
+        for i in range(20):
+            sign_in(hub, "kuznetsov", f"guess{i}", via=attacker)
+        burst = page.wait_for_selector("#alerts [data-kind='auth_burst']", timeout=15000)  # the page re-reads
+        assert "Много неудачных попыток входа" in burst.inner_text()
+        assert "127.0.0.12" in burst.inner_text()
+        # a signed-out administrator whose account is slowed reads when to try again
+        until_a_long_wait(admin, lambda: sign_in(hub, "head", "wrong"))
+        login = ctx.new_page()
+        login.goto(hub.url + "/stand/login")
+        login.fill("#login", "head")
+        login.fill("#password", "head-demo")
+        login.click("#login-submit")
+        error = login.wait_for_selector("#login-error:not([hidden])", timeout=15000)
+        assert "повторите через" in error.inner_text() and "мин" in error.inner_text()
+    finally:
+        ctx.close()
+    assert errors == [], errors
