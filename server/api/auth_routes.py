@@ -41,7 +41,8 @@ def _count_failure(name: str, address: str) -> list[str]:
     or every office of the hub when the login is unknown or serves them all). Answers those offices."""
     row = current_app.config["TALON_HUB"].store.one("SELECT office FROM users WHERE login = ?", (name,))
     offices = [row["office"]] if row and row["office"] else limits.all_offices()
-    limits.record_bursts(limits.guard().note(address=address, offices=offices, login=name))
+    # only real logins are named on the stand: an unknown «login» may be a password typed in the wrong box
+    limits.record_bursts(limits.guard().note(address=address, offices=offices, login=name if row else None))
     return offices
 
 
