@@ -99,6 +99,11 @@ def demo_command(db: Path, port: int, host: str, rate: float | None, speed: floa
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
 
     app = create_app(db)
+    from .serve import exposure_refusal  # the demo's passwords are the well-known ones
+    refusal = exposure_refusal(app.config["TALON_STORE"], host)
+    if refusal:
+        click.echo(refusal, err=True)
+        sys.exit(2)
     hub = threading.Thread(target=serve, args=(app,), kwargs=dict(host=host, port=port, threads=64),
                            name="hub", daemon=True)
     hub.start()
