@@ -352,3 +352,12 @@ def test_staff_names_and_openapi(shared_hub):
     for p in ("/api/v1/offices/{office}/alerts", "/api/v1/offices/{office}/alerts/{alert}/ack",
               "/api/v1/tickets/{ticket}/print", "/api/v1/offices/{office}/staff"):
         assert p in paths, p
+
+
+def test_counted_words_follow_russian_plurals():
+    from server.domain.alerts import attempts_words, counted, people_words
+    forms = ("окно", "окна", "окон")
+    assert [counted(n, *forms) for n in (1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111)] == [
+        "1 окно", "2 окна", "4 окна", "5 окон", "11 окон", "12 окон", "14 окон", "21 окно", "22 окна",
+        "25 окон", "101 окно", "111 окон"]
+    assert people_words(3) == "3 посетителя" and attempts_words(21) == "21 неудачная попытка"

@@ -96,12 +96,17 @@ def duration_words(seconds: float) -> str:
     return f"{minutes // 60} ч {minutes % 60:02d} мин"
 
 
-def people_words(n: int) -> str:
+def counted(n: int, one: str, few: str, many: str) -> str:
+    """``n`` with the Russian plural form that goes with it: 1 посетитель, 3 посетителя, 11 посетителей."""
     if n % 10 == 1 and n % 100 != 11:
-        return f"{n} посетитель"
+        return f"{n} {one}"
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} посетителя"
-    return f"{n} посетителей"
+        return f"{n} {few}"
+    return f"{n} {many}"
+
+
+def people_words(n: int) -> str:
+    return counted(n, "посетитель", "посетителя", "посетителей")
 
 
 def norm_words(limit_seconds: float) -> str:
@@ -371,11 +376,7 @@ def help_alerts(hall: Hall, now: float, help_requests: Iterable[Mapping], device
 
 
 def attempts_words(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} неудачная попытка"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} неудачные попытки"
-    return f"{n} неудачных попыток"
+    return counted(n, "неудачная попытка", "неудачные попытки", "неудачных попыток")
 
 
 def security_alerts(now: float, bursts: Iterable[Mapping]) -> list[Alert]:
