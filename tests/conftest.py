@@ -24,3 +24,14 @@ def shared_hub(tmp_path_factory):
     h = HubProcess(tmp_path_factory.mktemp("hub") / "hub.sqlite").start()
     yield h
     h.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster for the whole run (tests/pg_support.py); each test module
+    takes a database of its own from it with ``pg_support.fresh_database(pg_cluster)``. A test
+    that restarts or kills PostgreSQL starts a cluster of its own instead."""
+    from pg_support import start_cluster, stop_cluster
+    c = start_cluster()
+    yield c
+    stop_cluster(c)

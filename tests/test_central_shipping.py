@@ -21,10 +21,8 @@ OFFICE = "demo"
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    c = start_cluster()
-    yield c
-    stop_cluster(c)
+def cluster(pg_cluster):
+    return pg_cluster
 
 
 @pytest.fixture

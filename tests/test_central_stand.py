@@ -8,15 +8,13 @@ import re
 import pytest
 
 from browser_support import browser, shots_dir  # noqa: F401 - a fixture
-from pg_support import CentralProcess, OfficeHub, fresh_database, start_cluster, stop_cluster
+from pg_support import CentralProcess, OfficeHub, fresh_database
 from server.central.store import CentralStore
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    c = start_cluster()
-    yield c
-    stop_cluster(c)
+def cluster(pg_cluster):
+    return pg_cluster
 
 
 def test_the_stand_shows_the_link_to_the_centre(browser, cluster, tmp_path):  # noqa: F811

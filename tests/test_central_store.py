@@ -12,17 +12,15 @@ from datetime import date
 import pytest
 import requests
 
-from pg_support import ROOT, CentralProcess, fresh_database, start_cluster, stop_cluster
+from pg_support import ROOT, CentralProcess, fresh_database
 from server.central.store import CentralStore
 
 T0 = 1_795_000_000.0  # 2026-11-18, a Wednesday
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    c = start_cluster()
-    yield c
-    stop_cluster(c)
+def cluster(pg_cluster):
+    return pg_cluster
 
 
 @pytest.fixture(scope="module")
