@@ -9,28 +9,34 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .api import auth_routes, devices, health, live, queue, setup
+from . import shipping
+from .api import alerts, auth_routes, device_printer, devices, health, live, operator_day, queue, setup
 from .api.framework import ApiError, error_response, queue_error_response
 from .api.openapi import document
 from .auth import Auth
 from .domain.model import QueueError
 from .hub import Clock, Hub
 from .paths import default_db_path
+from .reports import routes as report_routes
 from .store import Store
+from .web import landing, stand, visitor
 
 log = logging.getLogger(__name__)
 
-#: Blueprints added by other parts of the hub (reports, stand pages, the visitor page) register here.
-EXTRA_BLUEPRINTS: list[str] = [
-    "server.api.alerts",
-    "server.reports.routes",
-    "server.web.stand",
-    "server.web.visitor",
-    "server.web.landing",  # the front page at / (what this hub is, its pages, its health)
-    "server.api.operator_day",
-    "server.api.device_printer",
-    "server.shipping",  # GET /api/v1/offices/{office}/central-link: the link to the company centre
-]
+#: Every blueprint of the hub, imported explicitly: a module that fails to import stops the hub at
+#: start (and tests/test_wiring.py) with its real error, instead of a part of the hub going missing.
+BLUEPRINTS = (
+    auth_routes.bp, queue.bp, live.bp, devices.bp, setup.bp,
+    alerts.bp,
+    report_routes.bp,
+    stand.bp,
+    visitor.bp,
+    landing.bp,  # the front page at / (what this hub is, its pages, its health)
+    operator_day.bp,
+    device_printer.bp,
+    shipping.bp,  # GET /api/v1/offices/{office}/central-link: the link to the company centre
+    health.bp,
+)
 
 
 def create_app(db_path: str | Path | None = None, *, testing_clock: bool = False,
@@ -45,17 +51,8 @@ def create_app(db_path: str | Path | None = None, *, testing_clock: bool = False
                       SECRET_KEY=os.environ.get("TALON_SECRET") or os.urandom(32))
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    for bp in (auth_routes.bp, queue.bp, live.bp, devices.bp, setup.bp):
+    for bp in BLUEPRINTS:
         app.register_blueprint(bp)
-    for module in EXTRA_BLUEPRINTS:
-        try:
-            mod = __import__(module, fromlist=["bp"])
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith(module.rsplit(".", 1)[0]):
-                continue  # that part of the hub is not built (yet)
-            raise
-        app.register_blueprint(mod.bp)
-    app.register_blueprint(health.bp)
     if testing_clock:
         from .api import testing
         app.register_blueprint(testing.bp)

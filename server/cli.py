@@ -193,15 +193,14 @@ _client_command("kiosk", "kiosk.app", "Run the ticket kiosk (talon kiosk --hub U
 _client_command("console", "operator_console.app", "Run the operator console (talon console --hub URL).")
 _client_command("board", "display_board.app", "Run the hall board (talon board --hub URL).")
 
-for _module in ("server.reports.cli", "server.simulation.cli", "server.demo_cli", "server.backup", "server.service"):
-    try:
-        _mod = __import__(_module, fromlist=["register"])
-    except ModuleNotFoundError as _exc:
-        if _exc.name == _module or (_exc.name and _module.startswith(_exc.name)):
-            continue
-        raise
-    _mod.register(main)
-__import__("server.central.cli", fromlist=["register"]).register(main)  # talon central …
+# Every group of commands, imported explicitly: a broken module fails loudly at start.
+from . import backup, demo_cli, service  # noqa: E402
+from .central import cli as central_cli  # noqa: E402  (talon central …)
+from .reports import cli as reports_cli  # noqa: E402
+from .simulation import cli as simulation_cli  # noqa: E402
+
+for _commands in (reports_cli, simulation_cli, demo_cli, backup, service, central_cli):
+    _commands.register(main)
 
 
 if __name__ == "__main__":
