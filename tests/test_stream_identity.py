@@ -338,7 +338,8 @@ def test_another_log_identity_gets_reload_the_same_one_does_not(hub):
 def test_a_bad_log_identity_or_event_id_is_a_clear_400(hub):
     admin = hub.client("admin")
     url = f"{hub.url}/api/v1/offices/{OFFICE}/events"
-    for params, headers in (({"log": "не-журнал"}, {}), ({"log": "x" * 65}, {}), ({}, {"Last-Event-ID": "abc"})):
+    for params, headers in (({"log": "не-журнал"}, {}), ({"log": "x" * 65}, {}), ({}, {"Last-Event-ID": "abc"}),
+                            ({"heartbeat": "nan"}, {}), ({"heartbeat": "inf"}, {}), ({"heartbeat": "-inf"}, {})):
         r = requests.get(url, params=params, headers={**admin.headers(), **headers}, timeout=5)
         assert r.status_code == 400, (params, headers, r.text)
         body = r.json()

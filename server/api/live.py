@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import select
 import socket
@@ -63,6 +64,8 @@ def open_request(hub, principal: Principal | None, office: str, last_event_id: s
         beat = float(heartbeat) if heartbeat not in (None, "") else HEARTBEAT
     except ValueError:
         raise ApiError(400, "invalid", "Неверные данные: «heartbeat» должно быть числом")
+    if not math.isfinite(beat):  # "nan" and "inf" parse as floats but are not an interval
+        raise ApiError(400, "invalid", "Неверные данные: «heartbeat» должно быть конечным числом секунд")
     return cursor, min(max(beat, 0.05), HEARTBEAT), known_log
 
 

@@ -41,7 +41,8 @@ WINDOW = obj({"id": INT, "number": INT, "state": {"enum": ["closed", "open", "pa
 
 STATE = obj({"office": {"type": "object"}, "services": {"type": "array"}, "windows": {"type": "array"},
              "waiting": {"type": "array", "items": TICKET}, "calls": {"type": "array", "items": TICKET},
-             "seq": INT}, ["office", "services", "windows", "waiting", "calls", "seq"], extra=True)
+             "seq": INT, "log": {"type": "string", "description": "the identity of the hub's event log (a restore gives a new one)"}},
+            ["office", "services", "windows", "waiting", "calls", "seq", "log"], extra=True)
 
 LOGIN = {
     "type": "object",
