@@ -132,6 +132,7 @@ def create_app(url: str, *, pool_size: int = 20, project_interval: float | None 
     if project_interval is not None:
         app.config["CENTRAL_PROJECTOR"] = Projector(store, project_interval).start()
     app.register_blueprint(bp)
+    app.register_blueprint(__import__("server.central.access", fromlist=["bp"]).bp)  # staff sign-in (issue 11)
 
     @app.errorhandler(Refused)
     def refused(exc: Refused):

@@ -141,3 +141,50 @@ def rebuild(url: str, office: str, day: str | None) -> None:
         store.close()
     for d in done:
         click.echo(f"{d['office']} {d['day']}: событий {d['events']}, талонов {d['tickets']}")
+
+
+@central.command("add-user")
+@db_option
+@click.option("--login", required=True, help="The staff member's sign-in name.")
+@click.option("--name", required=True, help="Full name, for people.")
+@click.option("--role", required=True, type=click.Choice(["company_admin", "regional_head", "office_head"]))
+@click.option("--region", "regions", multiple=True, help="A regional head's region (repeat for several).")
+@click.option("--office", "offices", multiple=True, help="An office head's office id (repeat for several).")
+@click.option("--password", prompt="Пароль", hide_input=True, confirmation_prompt="Пароль ещё раз",
+              help="Without it the password is asked for (keeps it out of the process list).")
+def add_user(url: str, login: str, name: str, role: str, regions: tuple[str, ...], offices: tuple[str, ...],
+             password: str) -> None:
+    """Create (or replace) a company staff account at the centre: company administrator,
+    regional head (--region) or office head (--office)."""
+    from .staff_store import ROLE_NAMES, StaffError, StaffStore
+    from .store import CentralStore
+
+    _migrate(url)
+    store = CentralStore(url, min_size=1, max_size=2)
+    try:
+        row = StaffStore(store).add_staff(login, name, password, role, regions, offices)
+    except StaffError as exc:
+        raise click.ClickException(str(exc))
+    finally:
+        store.close()
+    scope = {"regional_head": f": регионы {', '.join(row['regions'])}",
+             "office_head": f": офисы {', '.join(row['offices'])}"}.get(role, "")
+    click.echo(f"Учётная запись «{row['login']}» ({ROLE_NAMES[role]}{scope}) сохранена")
+
+
+@central.command("set-region")
+@db_option
+@click.option("--office", required=True, help="The office id.")
+@click.option("--region", required=True, help="The region's name, e.g. «Свердловская область».")
+def set_region(url: str, office: str, region: str) -> None:
+    """Put an office in a region (regional heads see the offices of their regions)."""
+    from .staff_store import StaffStore
+    from .store import CentralStore
+
+    _migrate(url)
+    store = CentralStore(url, min_size=1, max_size=2)
+    try:
+        StaffStore(store).set_office_region(office, region)
+    finally:
+        store.close()
+    click.echo(f"Офис «{office}»: регион «{region.strip()}»")

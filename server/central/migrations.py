@@ -90,6 +90,26 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         PRIMARY KEY (office, day)
     );
     """),
+    (4, "the company's staff, their sessions, and each office's region", """
+    ALTER TABLE offices ADD COLUMN IF NOT EXISTS region text;
+    CREATE TABLE staff (
+        login          text PRIMARY KEY,
+        name           text NOT NULL,
+        password_hash  text NOT NULL,               -- the hub's scheme (server/auth.py)
+        role           text NOT NULL CHECK (role IN ('company_admin', 'regional_head', 'office_head')),
+        regions        text[] NOT NULL DEFAULT '{}', -- a regional head's regions
+        offices        text[] NOT NULL DEFAULT '{}', -- an office head's offices
+        active         boolean NOT NULL DEFAULT true,
+        created_at     timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE staff_sessions (
+        token_hash  text PRIMARY KEY,               -- sha256 of the session token
+        login       text NOT NULL REFERENCES staff(login) ON DELETE CASCADE,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        expires_at  timestamptz NOT NULL
+    );
+    CREATE INDEX staff_sessions_login ON staff_sessions (login);
+    """),
 ]
 
 
