@@ -17,6 +17,7 @@ from . import dispatch, estimate
 from .model import (LEVELS, PAUSE_REASONS, PHASES, CLIENT_TYPES, Conflict, Forbidden, Invalid, NotFound,
                     Segment, Service, Ticket, TicketState, Window, WindowState, ticket_code)
 from .norms import ROSATOM_2026, NormProfile
+from .rota import Rota
 from .schedule import Schedule, always_open
 
 RECENT = 100  # service times remembered per service for the wait estimate
@@ -38,6 +39,8 @@ class Hall:
     windows: dict[int, Window] = field(default_factory=dict)
     profile: NormProfile = ROSATOM_2026
     schedule: Schedule = field(default_factory=always_open)
+    #: the planned lunches and breaks per window number (server/domain/rota.py), office data
+    rota: Rota = field(default_factory=Rota)
     settings: Settings = field(default_factory=Settings)
     day: str | None = None
     counters: dict[str, int] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from werkzeug.security import generate_password_hash
 from ..domain.hall import Hall, Settings
 from ..domain.model import Service, Window, WindowState
 from ..domain.norms import PRESETS, profile as norm_profile
+from ..domain.rota import Rota
 from ..domain.schedule import Schedule, parse_hhmm
 from .db import Store
 
@@ -45,7 +46,8 @@ def load_hall(store: Store, office: str) -> Hall:
     settings = Settings(**{k: v for k, v in row["settings"].items() if k in Settings.__dataclass_fields__})
     return Hall(office=office, services=services, windows=windows,
                 profile=norm_profile(row["profile"], row["profile_overrides"]),
-                schedule=Schedule.from_json(row["schedule"]), settings=settings)
+                schedule=Schedule.from_json(row["schedule"]), settings=settings,
+                rota=load_rota(store, office))
 
 
 def refresh_config(store: Store, hall: Hall) -> None:
@@ -59,6 +61,21 @@ def refresh_config(store: Store, hall: Hall) -> None:
             w.state_since = old.state_since
     hall.services, hall.windows = fresh.services, fresh.windows
     hall.profile, hall.schedule, hall.settings = fresh.profile, fresh.schedule, fresh.settings
+    hall.rota = fresh.rota
+
+
+def load_rota(store: Store, office: str) -> Rota:
+    """The office's break rota (an empty one when none was set)."""
+    row = store.one("SELECT rota FROM rotas WHERE office = ?", (office,))
+    return Rota.from_json(json.loads(row["rota"])) if row else Rota()
+
+
+def save_rota(conn, office: str, rota: Rota, by: str | None, at: float) -> None:
+    conn.execute(
+        """INSERT INTO rotas (office, rota, updated, by) VALUES (?, ?, ?, ?)
+           ON CONFLICT (office) DO UPDATE SET rota = excluded.rota, updated = excluded.updated,
+             by = excluded.by""",
+        (office, json.dumps(rota.to_json(), ensure_ascii=False), at, by))
 
 
 # ---------------------------------------------------------------------- writing

@@ -96,3 +96,11 @@ def m004_log_identity(db):
         key TEXT PRIMARY KEY, value TEXT NOT NULL, updated REAL NOT NULL)""")
     db.execute("INSERT OR IGNORE INTO meta (key, value, updated) VALUES ('log', ?, ?)",
                (secrets.token_hex(16), time.time()))
+
+
+@migrations()
+def m005_break_rota(db):
+    """``rotas``: the office's planned lunches and breaks per window (server/domain/rota.py JSON),
+    set on the stand (001:353: breaks are never taken all at once); ``by`` who set it last."""
+    db.execute("""CREATE TABLE IF NOT EXISTS rotas (
+        office TEXT PRIMARY KEY, rota TEXT NOT NULL, updated REAL NOT NULL, by TEXT)""")
