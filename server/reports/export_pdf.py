@@ -68,25 +68,16 @@ class _Pdf(FPDF):
         heading = t.heading_rows()
         size, widths = self.fit(t, rows, heading, total_width, size)
         self.set_font("DejaVu", "", size)
-        with super().table(col_widths=widths, width=total_width, line_height=size * 0.5, text_align="LEFT",
-                           headings_style=FontFace(emphasis="BOLD", fill_color=(232, 238, 244)),
-                           num_heading_rows=len(heading), padding=0.8, repeat_headings=1, align="LEFT") as pt:
-            for hrow in heading:
-                head = pt.row()
-                for text, colspan, rowspan, kind in hrow:
-                    head.cell(text, colspan=colspan, rowspan=rowspan,
-                              align="CENTER" if kind == "group" else None)
-            for i, values in enumerate(rows):
-                bold = t.total is not None and i == len(rows) - 1
-                r = pt.row(style=FontFace(emphasis="BOLD") if bold else None)
-                for c, v in zip(t.columns, values):
-                    if c.kind == "mixed":
-                        text = display(*v)
-                        align = "RIGHT"
-                    else:
-                        text = display(v, c.kind)
-                        align = "LEFT" if c.kind == "text" else "RIGHT"
-                    r.cell(text, align=align)
+        cells = []
+        for values in rows:
+            line = []
+            for c, v in zip(t.columns, values):
+                if c.kind == "mixed":
+                    line.append((display(*v), "R"))
+                else:
+                    line.append((display(v, c.kind), "L" if c.kind == "text" else "R"))
+            cells.append(line)
+        _GridTable(self, widths, size, heading).draw(cells, bold_last=t.total is not None)
         self.set_stretching(100)
         self.ln(4)
 
@@ -152,6 +143,130 @@ class _Pdf(FPDF):
             self.multi_cell(0, 4, "• " + rule, new_x="LMARGIN", new_y="NEXT")
             self.ln(1)
         return bytes(self.output())
+
+
+class _GridTable:
+    """A table drawn with the page's plain text and rectangle operators.
+
+    fpdf2's ``table()`` lays out every cell with ``multi_cell`` and its line breaker, which made
+    the daily PDF of a 3,000-ticket day take 2-4 s (9,000 cells; issue 17). Here a cell's text is
+    broken into lines only when it is wider than its column (``fit`` makes every number fit, so
+    only long names ever wrap); the heading is repeated on every page; the total row is bold."""
+
+    PAD = 0.8
+    HEAD_FILL = (232, 238, 244)
+
+    def __init__(self, pdf: FPDF, widths: list[float], size: float, heading: list):
+        self.pdf, self.widths, self.size, self.heading = pdf, widths, size, heading
+        self.lh = size * 0.5
+        self.x0 = pdf.l_margin
+
+    def _width(self, text: str) -> float:
+        """``get_string_width`` without fpdf2's per-call text preparation (a third of the time
+        of a big table): the font's advance widths, its size and the stretching; no shaping or
+        character spacing are used in the reports. tests/test_reports_pdf_speed.py checks that
+        both agree."""
+        pdf = self.pdf
+        cw = pdf.current_font.cw
+        return sum(cw[ord(c)] for c in text) * pdf.font_size_pt * 0.001 / pdf.k * pdf.font_stretching / 100
+
+    def _lines(self, text: str, width: float) -> list[str]:
+        """The text broken at spaces into lines that fit ``width`` (a word longer than the
+        column, which ``fit`` prevents, is cut where it must be)."""
+        room = width - 2 * self.PAD
+        if "\n" not in text and self._width(text) <= room:
+            return [text]
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line = ""
+            for word in paragraph.split(" "):
+                candidate = f"{line} {word}" if line else word
+                if self._width(candidate) <= room or not line:
+                    line = candidate
+                else:
+                    lines.append(line)
+                    line = word
+                while self._width(line) > room and len(line) > 1:  # one word wider than the column
+                    cut = len(line) - 1
+                    while cut > 1 and self._width(line[:cut]) > room:
+                        cut -= 1
+                    lines.append(line[:cut])
+                    line = line[cut:]
+            lines.append(line)
+        return lines or [""]
+
+    def _text(self, lines: list[str], x: float, y: float, w: float, align: str) -> None:
+        pdf = self.pdf
+        base = y + self.PAD + self.lh * 0.75
+        for i, line in enumerate(lines):
+            if align == "R":
+                tx = x + w - self.PAD - self._width(line)
+            elif align == "C":
+                tx = x + (w - self._width(line)) / 2
+            else:
+                tx = x + self.PAD
+            pdf.text(tx, base + i * self.lh, line)
+
+    def _draw_heading(self) -> None:
+        pdf = self.pdf
+        pdf.set_font("DejaVu", "B", self.size)
+        lefts = [self.x0 + sum(self.widths[:i]) for i in range(len(self.widths) + 1)]
+        # the cells of each heading row, placed on the grid of columns (rowspan 2 cells sit in row 0)
+        placed, taken = [], [set() for _ in self.heading]
+        for r, hrow in enumerate(self.heading):
+            col = 0
+            for text, colspan, rowspan, kind in hrow:
+                while col in taken[r]:
+                    col += 1
+                for rr in range(r, r + rowspan):
+                    taken[rr].update(range(col, col + colspan))
+                w = lefts[col + colspan] - lefts[col]
+                placed.append((r, rowspan, lefts[col], w, self._lines(text, w), "C" if kind == "group" else "L"))
+                col += colspan
+        heights = [0.0] * len(self.heading)
+        for r, rowspan, _x, _w, lines, _a in placed:
+            if rowspan == 1:
+                heights[r] = max(heights[r], len(lines) * self.lh + 2 * self.PAD)
+        for r, rowspan, _x, _w, lines, _a in placed:  # a tall rowspan cell stretches the last row
+            if rowspan > 1:
+                need = len(lines) * self.lh + 2 * self.PAD - sum(heights[r:r + rowspan])
+                if need > 0:
+                    heights[r + rowspan - 1] += need
+        y0 = pdf.get_y()
+        pdf.set_fill_color(*self.HEAD_FILL)
+        for r, rowspan, x, w, lines, align in placed:
+            y = y0 + sum(heights[:r])
+            h = sum(heights[r:r + rowspan])
+            pdf.rect(x, y, w, h, style="DF")
+            self._text(lines, x, y, w, align)
+        pdf.set_y(y0 + sum(heights))
+        pdf.set_font("DejaVu", "", self.size)
+
+    def draw(self, rows: list[list[tuple[str, str]]], bold_last: bool) -> None:
+        pdf = self.pdf
+        pdf.set_draw_color(0)
+        self._draw_heading()
+        for i, row in enumerate(rows):
+            bold = bold_last and i == len(rows) - 1
+            if bold:
+                pdf.set_font("DejaVu", "B", self.size)
+            laid = [self._lines(text, w) for (text, _), w in zip(row, self.widths)]
+            h = max(len(lines) for lines in laid) * self.lh + 2 * self.PAD
+            if pdf.get_y() + h > pdf.page_break_trigger:
+                pdf.add_page()
+                pdf.set_font("DejaVu", "B" if bold else "", self.size)
+                self._draw_heading()
+                if bold:
+                    pdf.set_font("DejaVu", "B", self.size)
+            y, x = pdf.get_y(), self.x0
+            for (text, align), w, lines in zip(row, self.widths, laid):
+                pdf.rect(x, y, w, h)
+                self._text(lines, x, y, w, align)
+                x += w
+            pdf.set_y(y + h)
+            if bold:
+                pdf.set_font("DejaVu", "", self.size)
+        pdf.set_x(self.x0)
 
 
 def _quiet_font_subsetting() -> None:
