@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from ..domain.hall import Hall, Settings
 from ..domain.model import Service, Window
 from ..domain.norms import PRESETS, profile as norm_profile
+from ..domain.rota import EVERY, Break, Entry, Rota, RotaError
 from ..domain.schedule import WEEKDAYS, DayHours, Schedule, parse_hhmm
 
 MINUTE = 60.0
@@ -107,6 +108,7 @@ class Scenario:
     tz: str = "Europe/Moscow"
     profile_overrides: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    family: dict = field(default_factory=dict)  # how a member of a family of days was drawn (family.py)
 
     # ------------------------------------------------------------------ the hall
 
@@ -122,7 +124,22 @@ class Scenario:
                     windows={w.id: Window(id=w.id, number=w.number, services=dict(w.services), zone=w.zone,
                                           level=w.level) for w in self.windows},
                     profile=norm_profile(self.profile, self.profile_overrides or None),
-                    schedule=self.schedule(), settings=settings)
+                    schedule=self.schedule(), rota=self.rota(), settings=settings)
+
+    def rota(self) -> Rota:
+        """The lunches of the staff as the office's break rota (window numbers, every day)."""
+        numbers = {w.id: w.number for w in self.windows}
+        entries = []
+        for s in self.shifts:
+            if s.lunch:
+                start = _sec(s.lunch[0])
+                end = min(start + s.lunch[1] * MINUTE, 23 * 3600.0 + 59 * 60.0)
+                entries.append(Entry(numbers.get(s.window, s.window), EVERY,
+                                     Break(s.lunch[0], time(int(end // 3600), int(end % 3600 // 60)), "lunch")))
+        try:
+            return Rota(tuple(entries))
+        except RotaError:
+            return Rota()  # overlapping lunches of one window: the simulator still plays them
 
     def day_start(self, index: int) -> float:
         """Epoch seconds of midnight (office time) of the ``index``-th simulated day."""
