@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import psycopg
 from flask import Blueprint, Flask, current_app, jsonify, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from .access import current_staff, staff_required
 from .protocol import BadBatch, check_batch, loads
 from .store import CentralStore, Refused
 
@@ -32,13 +34,13 @@ def _store() -> CentralStore:
     return current_app.config["CENTRAL_STORE"]
 
 
-def _hub_office(office: str) -> None:
+def _hub_office(office: str, conn=None) -> None:
     """The hub's key (``Authorization: Bearer``) must be valid and of this very office."""
     auth = request.headers.get("Authorization", "")
     key = auth[7:].strip() if auth.startswith("Bearer ") else ""
     if not key:
         raise Refused(401, "unauthorized", "Нужен ключ офиса: выдайте его при подключении офиса к центру")
-    owner = _store().office_of_key(key)
+    owner = _store().office_of_key(key, conn)
     if owner is None:
         raise Refused(401, "unauthorized", "Ключ офиса не действует: он неверен или отозван")
     if owner != office:
@@ -72,20 +74,39 @@ def high_water_mark(office: str):
 
 @bp.post("/offices/<office>/events")
 def ingest(office: str):
-    _hub_office(office)
-    try:
-        body = loads(request.get_data(cache=False))
-    except ValueError:  # orjson's JSONDecodeError is a ValueError too
-        raise Refused(400, "invalid", "Тело запроса должно быть JSON")
-    try:
-        identity, _after, events = check_batch(office, body)
-    except BadBatch as exc:
-        raise Refused(400, exc.code, exc.message, **exc.details)
-    answer = _store().ingest(office, identity, events)
+    with _store().connection() as conn:  # one pooled connection for the key and the batch
+        _hub_office(office, conn)
+        try:
+            body = loads(request.get_data(cache=False))
+        except ValueError:  # orjson's JSONDecodeError is a ValueError too
+            raise Refused(400, "invalid", "Тело запроса должно быть JSON")
+        try:
+            identity, _after, events = check_batch(office, body)
+        except BadBatch as exc:
+            raise Refused(400, exc.code, exc.message, **exc.details)
+        answer = _store().ingest(office, identity, events, conn)
     projector = current_app.config.get("CENTRAL_PROJECTOR")
     if projector is not None and answer["stored"]:
         projector.poke()
     return jsonify({"high_water_mark": answer["high_water_mark"], "stored": answer["stored"]})
+
+
+@bp.post("/offices/<office>/accept-log")
+@staff_required("company_admin")
+def accept_log(office: str):
+    """A company administrator accepts the office's log from another database (a hub restored
+    from a backup, moved to a new machine): nothing stored is lost (docs/decisions.md)."""
+    body = request.get_json(silent=True)
+    ident = body.get("log") if isinstance(body, dict) else None
+    if not isinstance(ident, str) or not ident.strip() or len(ident) > 200 or "\x00" in ident:
+        raise Refused(400, "invalid", "Неверные данные: укажите идентификатор нового журнала офиса (log)")
+    if len(office) > 200:
+        raise Refused(404, "office_not_found", "Офис не зарегистрирован в центре")
+    answer = _store().accept_log(office, ident.strip(), by=current_staff().login)
+    projector = current_app.config.get("CENTRAL_PROJECTOR")
+    if projector is not None:
+        projector.poke()
+    return jsonify(answer)
 
 
 class Projector:
@@ -115,11 +136,14 @@ class Projector:
             self._wake.clear()
             if self._stop.is_set():
                 return
+            began = time.monotonic()
             try:
                 self.store.project_pending()
             except Exception:
                 log.exception("projection failed; retried on the next batch")
-            self._stop.wait(self.interval)
+            # yield to the ingest: a pass holds the GIL most of its time (replay in Python), so
+            # the next one waits at least twice as long as this one took (docs/bench/central.md)
+            self._stop.wait(max(self.interval, 2 * (time.monotonic() - began)))
 
 
 def create_app(url: str, *, pool_size: int = 20, project_interval: float | None = 2.0) -> Flask:
@@ -133,6 +157,9 @@ def create_app(url: str, *, pool_size: int = 20, project_interval: float | None 
         app.config["CENTRAL_PROJECTOR"] = Projector(store, project_interval).start()
     app.register_blueprint(bp)
     app.register_blueprint(__import__("server.central.access", fromlist=["bp"]).bp)  # staff sign-in (issue 11)
+    app.register_blueprint(__import__("server.central.reports_routes", fromlist=["bp"]).bp)  # reports, office configs
+    app.register_blueprint(__import__("server.central.dashboard_web", fromlist=["bp"]).bp)  # /company (issue 11)
+    app.register_blueprint(__import__("server.central.catalogue_routes", fromlist=["bp"]).bp)  # the company catalogue
 
     @app.errorhandler(Refused)
     def refused(exc: Refused):

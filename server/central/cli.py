@@ -126,6 +126,31 @@ def join(central_url: str, code: str, central_ca: str | None) -> None:
     click.echo(f"Запуск: talon hub --central {central_url} --central-key {answer['key']}")
 
 
+@central.command("accept-log")
+@db_option
+@click.option("--office", required=True, help="The office id.")
+@click.option("--log", "identity", required=True,
+              help="The new log identity (the hub's «log», shown in the centre's refusal on the stand).")
+def accept_log(url: str, office: str, identity: str) -> None:
+    """Accept the office's log from another database (a hub restored from a backup or moved to a
+    new machine); the events already stored stay, under the old log."""
+    from .store import CentralStore, Refused
+
+    _migrate(url)
+    store = CentralStore(url, min_size=1, max_size=2)
+    try:
+        answer = store.accept_log(office, identity.strip(), by="cli")
+    except Refused as exc:
+        raise click.ClickException(exc.message)
+    finally:
+        store.close()
+    if not answer["changed"]:
+        click.echo(f"Офис «{office}» уже ведёт журнал {identity.strip()}: изменений нет")
+    else:
+        click.echo(f"Офис «{office}»: принят журнал {answer['log']} (эпоха {answer['epoch']}); события прежнего "
+                   f"журнала {answer['previous_log'] or '—'} сохранены")
+
+
 @central.command()
 @db_option
 @click.option("--office", required=True)
@@ -188,3 +213,76 @@ def set_region(url: str, office: str, region: str) -> None:
     finally:
         store.close()
     click.echo(f"Офис «{office}»: регион «{region.strip()}»")
+
+
+# ---------------------------------------------------------------------- the company catalogue (issue 11, point 5)
+
+@central.group()
+def catalogue() -> None:
+    """The company catalogue: services, norms, hall texts and office heads for every office."""
+
+
+@catalogue.command("show")
+@db_option
+@click.option("--version", "number", type=int, default=None, help="A version (default: the latest).")
+def catalogue_show(url: str, number: int | None) -> None:
+    """Print a version of the catalogue as JSON (the heads' code hashes left out)."""
+    import json
+
+    from .catalogue import public
+    from .catalogue_store import CatalogueStore
+    from .store import CentralStore
+
+    _migrate(url)
+    store = CentralStore(url, min_size=1, max_size=2)
+    try:
+        cs = CatalogueStore(store)
+        row = cs.latest() if number is None else cs.version(number)
+    finally:
+        store.close()
+    if row is None:
+        raise click.ClickException("Каталог компании ещё не опубликован" if number is None
+                                   else f"Версии {number} каталога нет")
+    click.echo(json.dumps({"version": row["version"], "hash": row["hash"],
+                           "published_at": row["published_at"].isoformat(), "published_by": row["published_by"],
+                           "catalogue": public(row["content"])}, ensure_ascii=False, indent=2))
+
+
+@catalogue.command("publish")
+@db_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--expect", type=int, default=None,
+              help="The version the file was edited from (default: the latest; a newer one then is refused).")
+@click.option("--by", default="cli", show_default=True, help="Who publishes (kept with the version).")
+def catalogue_publish(url: str, file: str, expect: int | None, by: str) -> None:
+    """Check FILE.json and publish it as the next version of the catalogue."""
+    import json
+    from pathlib import Path
+
+    from .catalogue import CatalogueError, check_catalogue
+    from .catalogue_store import CatalogueStore
+    from .store import CentralStore, Refused
+
+    try:
+        body = json.loads(Path(file).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeError) as exc:
+        raise click.ClickException(f"Файл {file} - не JSON: {exc}")
+    try:
+        content = check_catalogue(body)
+    except CatalogueError as exc:
+        raise click.ClickException(f"Каталог не опубликован: {exc.message}" + (f" ({exc.field})" if exc.field else ""))
+    _migrate(url)
+    store = CentralStore(url, min_size=1, max_size=2)
+    try:
+        cs = CatalogueStore(store)
+        if expect is None:
+            latest = cs.latest()
+            expect = latest["version"] if latest else 0
+        answer = cs.publish(content, expect, by=by)
+    except Refused as exc:
+        raise click.ClickException(exc.message)
+    finally:
+        store.close()
+    click.echo(f"Опубликована версия {answer['version']} каталога компании ({answer['hash'][:12]})")
+    for login, code in sorted(answer["codes"].items()):
+        click.echo(f"Одноразовый код первого входа для «{login}»: {code} (передайте его лично; больше он не показывается)")

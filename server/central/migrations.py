@@ -110,6 +110,69 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     );
     CREATE INDEX staff_sessions_login ON staff_sessions (login);
     """),
+    (10, "log epochs: an office's log continued from another database, accepted by an administrator", """
+    ALTER TABLE offices ADD COLUMN IF NOT EXISTS epoch integer NOT NULL DEFAULT 1;
+    ALTER TABLE offices ADD COLUMN IF NOT EXISTS fork_check_upto bigint NOT NULL DEFAULT 0;
+    ALTER TABLE events ADD COLUMN IF NOT EXISTS epoch integer NOT NULL DEFAULT 1;
+    ALTER TABLE events DROP CONSTRAINT events_pkey;
+    ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (office, epoch, seq);
+    CREATE TABLE office_logs (
+        office       text NOT NULL REFERENCES offices(id),
+        epoch        integer NOT NULL,
+        log_identity text NOT NULL,
+        base_seq     bigint,            -- seqs 1..base_seq of this log are the previous log's (NULL: not known yet)
+        accepted_at  timestamptz NOT NULL DEFAULT now(),
+        accepted_by  text NOT NULL DEFAULT '',
+        PRIMARY KEY (office, epoch)
+    );
+    INSERT INTO office_logs (office, epoch, log_identity, base_seq, accepted_at)
+        SELECT id, 1, log_identity, 0, coalesce(last_batch_at, created_at) FROM offices WHERE log_identity IS NOT NULL;
+    """),
+    (5, "offices' configuration history and the day roll-up the consolidated reports read", """
+    CREATE TABLE office_configs (
+        office      text NOT NULL REFERENCES offices(id),
+        valid_from  double precision NOT NULL,     -- the office's clock when the settings took effect
+        hash        text NOT NULL,                 -- sha256 of the settings' canonical JSON
+        tz          text NOT NULL,                 -- the office's time zone (its report day)
+        settings    jsonb NOT NULL,                -- what the office's reports read of its settings
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (office, valid_from)
+    );
+    CREATE TABLE day_figures (
+        office text NOT NULL, day date NOT NULL,
+        segments integer NOT NULL, served integer NOT NULL,
+        wait_count integer NOT NULL, wait_sum double precision NOT NULL, wait_max double precision,
+        wait_normed integer NOT NULL, wait_within integer NOT NULL,
+        service_count integer NOT NULL, service_sum double precision NOT NULL, service_max double precision,
+        service_normed integer NOT NULL, service_within integer NOT NULL,
+        no_show integer NOT NULL, cancelled integer NOT NULL, transferred integer NOT NULL,
+        escalated integer NOT NULL, postponed integer NOT NULL, resolved integer NOT NULL,
+        unfinished integer NOT NULL, recalls integer NOT NULL,
+        v_issued integer NOT NULL, v_served integer NOT NULL, v_time_sum double precision NOT NULL,
+        v_time_max double precision, v_over_norm integer NOT NULL, v_resolved integer NOT NULL,
+        v_no_show integer NOT NULL, v_cancelled integer NOT NULL, v_unfinished integer NOT NULL,
+        r_count integer NOT NULL, r_sum integer NOT NULL, r_s1 integer NOT NULL, r_s2 integer NOT NULL,
+        r_s3 integer NOT NULL, r_s4 integer NOT NULL, r_s5 integer NOT NULL, r_with_comment integer NOT NULL,
+        pauses integer NOT NULL, pause_seconds double precision NOT NULL,
+        config_hash text,                          -- the settings the norms were taken from (NULL: none yet)
+        rebuilt_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (office, day)
+    );
+    """),
+    (6, "the company catalogue: published versions and what each office pulled", """
+    CREATE TABLE catalogue_versions (
+        version       integer PRIMARY KEY CHECK (version > 0),  -- 1, 2, 3 …: each publish is the next
+        content       jsonb NOT NULL,                          -- server/central/catalogue.py, checked
+        hash          text NOT NULL,                           -- sha256 of the canonical JSON
+        published_at  timestamptz NOT NULL DEFAULT now(),
+        published_by  text NOT NULL DEFAULT ''
+    );
+    CREATE TABLE catalogue_pulls (
+        office     text PRIMARY KEY REFERENCES offices(id),
+        version    integer NOT NULL,                           -- the version last handed to the office's hub
+        pulled_at  timestamptz NOT NULL DEFAULT now()
+    );
+    """),
 ]
 
 

@@ -1,0 +1,236 @@
+"""The company catalogue (issue 11, point 5) on a real PostgreSQL and a real ``talon central serve``:
+publishing versions (If-Match, 409 on a stale one, 400 and nothing stored for a malformed one),
+the office's view pulled with the hub's key (own office only, 304 when nothing is new), and a
+real office hub pulling and applying it: local changes the company allows survive a new
+version, locked settings are replaced and refused on the hub with 403 ``locked_by_company``,
+the centre down keeps the office on its last good version."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from pg_support import ROOT, CentralProcess, fresh_database
+from server.central.catalogue import CatalogueError, check_catalogue, content_hash
+from server.central.catalogue_store import CatalogueStore
+from server.central.staff_store import StaffStore
+from server.central.store import CentralStore, Refused
+
+API = "/api/v1/central"
+
+
+def catalogue(**changes) -> dict:
+    base = {
+        "services": [
+            {"id": "consult", "letter": "А", "name": "Консультация по договору", "kind": "consultation",
+             "order": 1, "hint": "Вопросы по договору и счетам", "local": "local_allowed"},
+            {"id": "cash", "letter": "Б", "name": "Оплата в кассе", "kind": "cash", "order": 2, "hint": "",
+             "local": "locked"},
+            {"id": "meter", "letter": "М", "name": "Передача показаний счётчика", "kind": "consultation",
+             "order": 3, "hint": "", "local": "locked"},
+        ],
+        "norms": {"profile": "rosatom-2026", "overrides": {"cash": {"wait": 5}}, "local": "locked"},
+        "texts": {"greeting": {"text": "Здравствуйте! Компания рада вам.", "local": "local_allowed"},
+                  "phone": {"text": "8 800 000-00-00", "local": "locked"}},
+        "heads": [{"login": "ivanova", "name": "Иванова Мария Петровна", "office": "demo"},
+                  {"login": "petrov", "name": "Петров Пётр", "office": "other"}],
+        "exceptions": {"other": {"without_services": ["cash"]}},
+    }
+    base.update(changes)
+    return base
+
+
+def talon(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def centre(pg_cluster, tmp_path_factory):
+    url = fresh_database(pg_cluster)
+    store = CentralStore(url)
+    store.migrate()
+    staff = StaffStore(store)
+    staff.add_staff("boss", "Анна Петрова", "boss-password", "company_admin")
+    staff.add_staff("lenina", "Ольга Ленина", "lenina-password", "office_head", offices=["demo"])
+    keys = {office: store.pair(store.issue_pairing_code(office))["key"] for office in ("demo", "other")}
+    proc = CentralProcess(url, tmp_path_factory.mktemp("central"), project_every=0).start()
+    yield {"proc": proc, "store": store, "url": url, "keys": keys, "cat": CatalogueStore(store)}
+    proc.stop()
+    store.close()
+
+
+def bearer(centre, login: str, password: str) -> dict:
+    r = requests.post(centre["proc"].url + API + "/session", json={"login": login, "password": password}, timeout=30)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def put(centre, body, version, headers) -> requests.Response:
+    h = dict(headers)
+    if version is not None:
+        h["If-Match"] = f'"{version}"'
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body, ensure_ascii=False).encode()
+    return requests.put(centre["proc"].url + API + "/catalogue", data=data,
+                        headers={**h, "Content-Type": "application/json"}, timeout=60)
+
+
+def latest_version(centre) -> int:
+    row = centre["cat"].latest()
+    return row["version"] if row else 0
+
+
+def russian(body: dict) -> bool:
+    return any("а" <= ch <= "я" for ch in body["message"].lower())
+
+
+# ---------------------------------------------------------------------- the rules (no database)
+
+def test_the_rules_refuse_what_the_hub_refuses_and_fill_in_defaults():
+    content = check_catalogue({"services": [{"id": "consult", "letter": "А", "name": "Консультация",
+                                             "kind": "consultation"}],
+                               "norms": {"profile": "kuzbass-2020"}})
+    assert content["services"][0]["local"] == "locked" and content["services"][0]["order"] == 1
+    assert content["norms"] == {"profile": "kuzbass-2020", "overrides": {}, "local": "locked"}
+    assert content_hash(content) == content_hash(json.loads(json.dumps(content)))
+    bad = [
+        ({"services": [], "norms": {"profile": "nope"}}, "norms.profile"),
+        ({"services": [], "norms": {"profile": "rosatom-2026", "overrides": {"cash": {"wait": [9, 3]}}}},
+         "norms.overrides.cash.wait"),
+        ({"services": [], "norms": {"profile": "rosatom-2026", "overrides": {"cash": {"wait": -1}}}},
+         "norms.overrides.cash.wait"),
+        ({"services": [], "norms": {"profile": "rosatom-2026", "overrides": {"teleport": 3}}}, "norms.overrides"),
+        (catalogue(services=[catalogue()["services"][0], {**catalogue()["services"][1], "letter": "А"}]),
+         "services.1.letter"),
+        (catalogue(services=[catalogue()["services"][0], catalogue()["services"][0]]), "services.1.id"),
+        (catalogue(exceptions={"other": {"without_services": ["ghost"]}}), "exceptions.other.without_services"),
+        (catalogue(texts={"greeting": {"text": "x", "local": "sometimes"}}), "texts.greeting.local"),
+        (catalogue(heads=[{"login": "x y", "name": "Имя", "office": "demo"}]), "heads.0.login"),
+        (catalogue(heads=[{"login": "ivanova", "name": "И", "office": "demo", "code_hash": "pbkdf2:sha256:1$" + "a" * 30}]),
+         "heads.0"),
+    ]
+    for body, field in bad:
+        with pytest.raises(CatalogueError) as err:
+            check_catalogue(body)
+        assert err.value.field == field, (body, err.value.field, err.value.message)
+        assert any("а" <= ch <= "я" for ch in err.value.message.lower())
+
+
+# ---------------------------------------------------------------------- the store
+
+def test_publish_makes_monotonic_versions_keeps_head_codes_and_refuses_a_stale_one(centre):
+    cat = centre["cat"]
+    start = latest_version(centre)
+    first = cat.publish(check_catalogue(catalogue()), start, by="test")
+    assert first["version"] == start + 1 and len(first["hash"]) == 64
+    assert set(first["codes"]) == {"ivanova", "petrov"}
+    row = cat.latest()
+    stored = {h["login"]: h["code_hash"] for h in row["content"]["heads"]}
+    from werkzeug.security import check_password_hash
+    assert check_password_hash(stored["ivanova"], first["codes"]["ivanova"])
+    assert first["codes"]["ivanova"] not in json.dumps(row["content"])
+    assert row["hash"] == content_hash(row["content"])
+    # the next version keeps the known heads' codes and makes one only for a new head
+    heads = catalogue()["heads"] + [{"login": "sidorova", "name": "Сидорова Анна", "office": "demo"}]
+    second = cat.publish(check_catalogue(catalogue(heads=heads)), first["version"], by="test")
+    assert second["version"] == first["version"] + 1 and set(second["codes"]) == {"sidorova"}
+    assert {h["login"]: h["code_hash"] for h in cat.latest()["content"]["heads"]}["ivanova"] == stored["ivanova"]
+    # a publish made to an older version is refused and stores nothing
+    with pytest.raises(Refused) as err:
+        cat.publish(check_catalogue(catalogue()), first["version"], by="test")
+    assert err.value.status == 409 and err.value.code == "stale_version"
+    assert err.value.details["version"] == second["version"]
+    assert latest_version(centre) == second["version"]
+
+
+def test_the_office_view_leaves_out_its_exceptions_and_other_offices_heads(centre):
+    cat = centre["cat"]
+    published = cat.publish(check_catalogue(catalogue()), latest_version(centre), by="test")
+    view = cat.for_office("other", 0)
+    assert view["version"] == published["version"] and view["hash"] == published["hash"]
+    assert [s["id"] for s in view["services"]] == ["consult", "meter"]
+    assert [h["login"] for h in view["heads"]] == ["petrov"]
+    demo = cat.for_office("demo", 0)
+    assert [s["id"] for s in demo["services"]] == ["consult", "cash", "meter"]
+    assert cat.for_office("demo", published["version"]) is None
+    assert cat.pulls()["demo"] == published["version"]
+
+
+# ---------------------------------------------------------------------- over HTTP
+
+def test_http_reading_needs_staff_and_publishing_a_company_administrator(centre):
+    base = centre["proc"].url + API
+    r = requests.get(base + "/catalogue", timeout=30)
+    assert r.status_code == 401 and russian(r.json())
+    head = bearer(centre, "lenina", "lenina-password")
+    r = requests.get(base + "/catalogue", headers=head, timeout=30)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["version"] == latest_version(centre) and r.headers["ETag"] == f'"{body["version"]}"'
+    assert all("code_hash" not in h for h in body["catalogue"]["heads"])
+    r = put(centre, catalogue(), body["version"], head)
+    assert r.status_code == 403 and r.json()["error"] == "forbidden"
+    assert latest_version(centre) == body["version"]
+
+
+def test_http_publish_if_match_stale_and_malformed(centre):
+    admin = bearer(centre, "boss", "boss-password")
+    now = latest_version(centre)
+    r = put(centre, catalogue(), None, admin)
+    assert r.status_code == 428 and r.json()["error"] == "version_required" and russian(r.json())
+    r = put(centre, catalogue(), now, admin)
+    assert r.status_code == 201, r.text
+    assert r.json()["version"] == now + 1 and r.headers["ETag"] == f'"{now + 1}"'
+    stale = put(centre, catalogue(), now, admin)
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["error"] == "stale_version" and stale.json()["version"] == now + 1 and russian(stale.json())
+    for body, code in ((b"{not json", "invalid"), (b'{"services": [], "norms": {"profile": NaN}}', "invalid"),
+                       (catalogue(norms={"profile": "rosatom-2026", "overrides": {"cash": {"wait": [10, 2]}}}),
+                        "invalid_catalogue"),
+                       (catalogue(services="all"), "invalid_catalogue"), ([], "invalid_catalogue")):
+        r = put(centre, body, now + 1, admin)
+        assert r.status_code == 400, (body, r.text)
+        assert r.json()["error"] == code and russian(r.json()), r.text
+    r = put(centre, catalogue(), "x1", admin)
+    assert r.status_code == 400 and r.json()["error"] == "invalid"
+    assert latest_version(centre) == now + 1
+
+
+def test_http_the_hub_reads_only_its_own_office(centre):
+    base = centre["proc"].url + API
+    now = latest_version(centre)
+    mine = {"Authorization": f"Bearer {centre['keys']['demo']}"}
+    r = requests.get(base + "/offices/demo/catalogue?since=0", headers=mine, timeout=30)
+    assert r.status_code == 200 and r.json()["version"] == now and r.json()["office"] == "demo"
+    r = requests.get(base + f"/offices/demo/catalogue?since={now}", headers=mine, timeout=30)
+    assert r.status_code == 304
+    r = requests.get(base + "/offices/other/catalogue?since=0", headers=mine, timeout=30)
+    assert r.status_code == 403 and r.json()["error"] == "forbidden" and russian(r.json())
+    r = requests.get(base + "/offices/demo/catalogue?since=0", timeout=30)
+    assert r.status_code == 401
+    r = requests.get(base + "/offices/demo/catalogue?since=-1", headers=mine, timeout=30)
+    assert r.status_code == 400 and russian(r.json())
+
+
+def test_cli_show_and_publish(centre, tmp_path):
+    now = latest_version(centre)
+    path = tmp_path / "catalogue.json"
+    path.write_text(json.dumps(catalogue(heads=[{"login": "novak", "name": "Новак Ян", "office": "demo"}]),
+                               ensure_ascii=False), encoding="utf-8")
+    done = talon("central", "catalogue", "publish", str(path), "--db", centre["url"])
+    assert done.returncode == 0, done.stderr
+    assert f"Опубликована версия {now + 1}" in done.stdout and "«novak»" in done.stdout
+    stale = talon("central", "catalogue", "publish", str(path), "--db", centre["url"], "--expect", str(now))
+    assert stale.returncode != 0 and "Каталог уже изменён" in stale.stderr
+    path.write_text('{"services": [], "norms": {"profile": "nope"}}', encoding="utf-8")
+    bad = talon("central", "catalogue", "publish", str(path), "--db", centre["url"])
+    assert bad.returncode != 0 and "Каталог не опубликован" in bad.stderr
+    shown = talon("central", "catalogue", "show", "--db", centre["url"])
+    assert shown.returncode == 0, shown.stderr
+    body = json.loads(shown.stdout)
+    assert body["version"] == now + 1 and body["catalogue"]["heads"] == [
+        {"login": "novak", "name": "Новак Ян", "office": "demo"}]
+    assert latest_version(centre) == now + 1
