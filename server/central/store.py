@@ -19,12 +19,14 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 
 import psycopg
+import psycopg.types.json
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from ..domain.hall import Hall
 from ..reports import figures
 from . import migrations
+from .protocol import orjson
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,29 @@ ROLLUP_COLUMNS = ("office", "day", "service", "visits", "segments", "served", "w
                   "transferred", "escalated", "postponed", "resolved", "unfinished", "recalls", "events")
 
 
+#: A pooled connection returned less than this many seconds ago is handed out without the check
+#: query (one round trip per request saved on the ingest path); an older one is checked first, so
+#: a connection broken by a PostgreSQL restart is still replaced before a request gets it.
+CHECK_IDLE_AFTER = 2.0
+_returned_at: "dict[int, float]" = {}
+
+
+def _configure(conn) -> None:
+    """jsonb read back with orjson when it is there (the projector reads whole days of events:
+    the standard library's decoder was a third of its time)."""
+    if orjson is not None:
+        psycopg.types.json.set_json_loads(orjson.loads, conn)
+
+
+def _stamp_returned(conn) -> None:
+    _returned_at[id(conn)] = time.monotonic()
+
+
+def _check_if_idle(conn) -> None:
+    if conn.closed or time.monotonic() - _returned_at.get(id(conn), 0.0) > CHECK_IDLE_AFTER:
+        ConnectionPool.check_connection(conn)
+
+
 def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     cols = ", ".join(f'"{c}"' for c in columns)
     return f"INSERT INTO {table} ({cols}) VALUES ({', '.join('%s' for _ in columns)})"
@@ -83,7 +108,8 @@ class CentralStore:
         self.url = url
         self.pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=False,
                                    kwargs={"autocommit": True, "row_factory": dict_row},
-                                   check=ConnectionPool.check_connection, name="talon-central")
+                                   check=_check_if_idle, reset=_stamp_returned, configure=_configure,
+                                   name="talon-central")
         self.pool.open(wait=False)
         self.open_timeout = open_timeout
 
@@ -167,10 +193,14 @@ class CentralStore:
                                (office,))
             return cur.rowcount
 
-    def office_of_key(self, key: str) -> str | None:
-        with self.connection() as conn:
-            row = conn.execute("SELECT office FROM hub_keys WHERE key_hash = %s AND revoked_at IS NULL",
-                               (key_hash(key),)).fetchone()
+    def office_of_key(self, key: str, conn: psycopg.Connection | None = None) -> str | None:
+        """The office of a valid hub key. ``conn``: a connection the caller holds (the ingest
+        route takes one pooled connection for the key check and the batch)."""
+        if conn is None:
+            with self.connection() as conn:
+                return self.office_of_key(key, conn)
+        row = conn.execute("SELECT office FROM hub_keys WHERE key_hash = %s AND revoked_at IS NULL",
+                           (key_hash(key),)).fetchone()
         return row["office"] if row else None
 
     # ------------------------------------------------------------------ ingest
@@ -179,22 +209,32 @@ class CentralStore:
         row = self.office(office)
         return row["high_water_mark"] if row else 0
 
-    def ingest(self, office: str, identity: str, events: list[dict]) -> dict:
+    def ingest(self, office: str, identity: str, events: list[dict], conn: psycopg.Connection | None = None) -> dict:
         """Store a checked batch (see :mod:`.protocol`) in one transaction; answers the office's
         high-water mark. Events at or under the mark are skipped (a retried batch); a batch that
-        would leave a gap is refused (409 with the mark); so is another log identity."""
-        with self.transaction() as conn:
-            row = conn.execute("SELECT log_identity, high_water_mark FROM offices WHERE id = %s FOR UPDATE",
-                               (office,)).fetchone()
+        would leave a gap is refused (409 with the mark); so is another log identity. ``conn``:
+        a pooled connection the caller holds (autocommit; the transaction is opened here)."""
+        if conn is None:
+            with self.connection() as conn:
+                return self.ingest(office, identity, events, conn)
+        with conn.transaction():
+            row = conn.execute("SELECT log_identity, high_water_mark, epoch, fork_check_upto FROM offices "
+                               "WHERE id = %s FOR UPDATE", (office,)).fetchone()
             if row is None:
                 raise Refused(404, "office_not_found", "Офис не зарегистрирован в центре")
-            hwm = row["high_water_mark"]
+            hwm, epoch = row["high_water_mark"], row["epoch"]
             if row["log_identity"] is None:
                 conn.execute("UPDATE offices SET log_identity = %s WHERE id = %s", (identity, office))
+                conn.execute("INSERT INTO office_logs (office, epoch, log_identity, base_seq) VALUES (%s, %s, %s, 0) "
+                             "ON CONFLICT (office, epoch) DO UPDATE SET log_identity = excluded.log_identity",
+                             (office, epoch, identity))
             elif row["log_identity"] != identity:
+                log.warning("office %s: a batch of log %r refused (the centre keeps log %r)", office, identity,
+                            row["log_identity"])
                 raise Refused(409, "log_mismatch",
                               "Журнал этого офиса в центре ведётся из другой базы данных. Если базу офиса "
-                              "восстановили из копии, обратитесь к администратору центра",
+                              "восстановили из копии или перенесли на другой компьютер, администратор компании "
+                              f"может принять новый журнал в центре (журнал офиса: {identity})",
                               high_water_mark=hwm)
             if not events:
                 return {"high_water_mark": hwm, "stored": 0}
@@ -202,24 +242,115 @@ class CentralStore:
                 raise Refused(409, "gap", f"Пропуск в журнале: центр хранит события по № {hwm}, "
                                           f"пачка начинается с № {events[0]['seq']}", high_water_mark=hwm)
             new = [e for e in events if e["seq"] > hwm]
+            if new and row["fork_check_upto"]:
+                new, hwm = self._inherited(conn, office, epoch, new, hwm, row["fork_check_upto"])
             if not new:
+                if hwm != row["high_water_mark"]:
+                    conn.execute("UPDATE offices SET high_water_mark = %s, last_batch_at = now() WHERE id = %s",
+                                 (hwm, office))
                 return {"high_water_mark": hwm, "stored": 0}
             # Every seq above the mark is new (the office's row is locked and the mark moves in the
             # same transaction), so COPY - several times faster than INSERT - can not meet a copy
             # already stored; the primary key would refuse one (and roll the batch back) anyway.
             with conn.cursor() as cur:
-                with cur.copy("COPY events (office, seq, log_identity, type, at, day, data, view) FROM STDIN") as copy:
-                    copy.write(_copy_rows(office, identity, new))
+                with cur.copy("COPY events (office, epoch, seq, log_identity, type, at, day, data, view) "
+                              "FROM STDIN") as copy:
+                    copy.write(_copy_rows(office, identity, new, epoch))
             stored = len(new)
             hwm = new[-1]["seq"]
             conn.execute("UPDATE offices SET high_water_mark = %s, last_batch_at = now() WHERE id = %s", (hwm, office))
         return {"high_water_mark": hwm, "stored": stored}
 
-    def events(self, office: str, after: int = 0, limit: int = 1_000_000) -> list[dict]:
+    def _inherited(self, conn, office: str, epoch: int, new: list[dict], hwm: int, upto: int) -> tuple[list[dict], int]:
+        """A log accepted in place of another (:meth:`accept_log`) begins as a copy of it (a hub
+        restored from a backup): its first events equal to the previous log's are that log's,
+        stored once under it, and only move the mark. The first that differs - or the end of
+        what the previous log holds - is where the logs part (``office_logs.base_seq``); from there
+        on the events are the new log's own. Answers the batch's events still to store and the mark."""
+        first, last = new[0]["seq"], min(new[-1]["seq"], upto)
+        old = {r["seq"]: r for r in conn.execute(
+            "SELECT DISTINCT ON (seq) seq, type, at, data FROM events WHERE office = %s AND epoch < %s "
+            "AND seq BETWEEN %s AND %s ORDER BY seq, epoch DESC", (office, epoch, first, last)).fetchall()}
+        k = 0
+        while k < len(new) and new[k]["seq"] <= upto:
+            e, o = new[k], old.get(new[k]["seq"])
+            if o is None or o["type"] != e["type"] or o["at"] != e["at"] or o["data"] != e["data"]:
+                break
+            k += 1
+        if k:
+            hwm = new[k - 1]["seq"]
+        if k < len(new) or hwm >= upto:  # the logs part here
+            conn.execute("UPDATE offices SET fork_check_upto = 0 WHERE id = %s", (office,))
+            conn.execute("UPDATE office_logs SET base_seq = %s WHERE office = %s AND epoch = %s", (hwm, office, epoch))
+            log.info("office %s: log %d continues the previous one up to seq %d", office, epoch, hwm)
+        return new[k:], hwm
+
+    def accept_log(self, office: str, identity: str, by: str = "") -> dict:
+        """An administrator's act: the office's log continues from another database (a hub restored
+        from a backup, moved to a new machine). Nothing stored is lost: the events of the log kept
+        so far stay under their identity and epoch; the new log is a new epoch whose seqs start
+        again at 1 (its first events, when equal to the old log's, are recognised and not stored
+        twice: :meth:`_inherited`). Answers ``{office, epoch, log, previous_log, changed}``."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT log_identity, high_water_mark, projected_seq, epoch FROM offices "
+                               "WHERE id = %s FOR UPDATE", (office,)).fetchone()
+            if row is None:
+                raise Refused(404, "office_not_found", "Офис не зарегистрирован в центре")
+            previous, epoch = row["log_identity"], row["epoch"]
+            answer = {"office": office, "log": identity, "previous_log": previous}
+            if previous == identity:
+                return {**answer, "epoch": epoch, "changed": False}
+            if previous is None:  # nothing shipped yet: the first log is simply this one
+                conn.execute("UPDATE offices SET log_identity = %s WHERE id = %s", (identity, office))
+                conn.execute("INSERT INTO office_logs (office, epoch, log_identity, base_seq, accepted_by) "
+                             "VALUES (%s, %s, %s, 0, %s) ON CONFLICT (office, epoch) DO UPDATE SET "
+                             "log_identity = excluded.log_identity, accepted_by = excluded.accepted_by",
+                             (office, epoch, identity, by))
+                return {**answer, "epoch": epoch, "changed": True}
+            conn.execute("INSERT INTO office_logs (office, epoch, log_identity, base_seq) VALUES (%s, %s, %s, 0) "
+                         "ON CONFLICT (office, epoch) DO NOTHING", (office, epoch, previous))
+            hwm = row["high_water_mark"]
+            conn.execute("UPDATE offices SET log_identity = %s, epoch = %s, high_water_mark = 0, projected_seq = 0, "
+                         "fork_check_upto = %s WHERE id = %s", (identity, epoch + 1, hwm, office))
+            conn.execute("INSERT INTO office_logs (office, epoch, log_identity, base_seq, accepted_by) "
+                         "VALUES (%s, %s, %s, %s, %s)", (office, epoch + 1, identity, None if hwm else 0, by))
+            # the previous log's days not projected yet are rebuilt below, after the commit
+            days = [r["day"] for r in conn.execute(
+                "SELECT DISTINCT day::text AS day FROM events WHERE office = %s AND epoch = %s AND seq > %s "
+                "AND day IS NOT NULL ORDER BY 1", (office, epoch, row["projected_seq"])).fetchall()]
+        log.warning("office %s: log %r accepted in place of %r (epoch %d) by %s", office, identity, previous,
+                    epoch + 1, by or "?")
+        for day in days:
+            self.rebuild_day(office, day)
+        return {**answer, "epoch": epoch + 1, "changed": True}
+
+    def office_logs(self, office: str) -> list[dict]:
+        """The office's logs, oldest first: epoch, identity, where it parts from the previous one."""
         with self.connection() as conn:
-            return conn.execute("SELECT seq, log_identity, type, at, day::text AS day, data, view FROM events "
-                                "WHERE office = %s AND seq > %s ORDER BY seq LIMIT %s",
-                                (office, after, limit)).fetchall()
+            return conn.execute("SELECT epoch, log_identity, base_seq, accepted_at, accepted_by FROM office_logs "
+                                "WHERE office = %s ORDER BY epoch", (office,)).fetchall()
+
+    def log_of(self, office: str, epoch: int | None = None) -> list[dict]:
+        """The whole log of one epoch (default: the current), as the office's hub has it: the
+        events inherited from earlier logs up to where they part, then its own."""
+        with self.connection() as conn:
+            if epoch is None:
+                epoch = conn.execute("SELECT epoch FROM offices WHERE id = %s", (office,)).fetchone()["epoch"]
+            bases = {r["epoch"]: r["base_seq"] for r in conn.execute(
+                "SELECT epoch, base_seq FROM office_logs WHERE office = %s", (office,)).fetchall()}
+            rows = conn.execute("SELECT epoch, seq, log_identity, type, at, day::text AS day, data, view FROM events "
+                                "WHERE office = %s AND epoch <= %s ORDER BY seq, epoch", (office, epoch)).fetchall()
+        return [r for r in rows if _in_log(r["epoch"], r["seq"], epoch, bases)]
+    def events(self, office: str, after: int = 0, limit: int = 1_000_000) -> list[dict]:
+        """The office's current log after ``after`` (with a log accepted in place of another, the
+        events it inherited from it too: :meth:`log_of`)."""
+        with self.connection() as conn:
+            row = conn.execute("SELECT epoch FROM offices WHERE id = %s", (office,)).fetchone()
+            if row is None or row["epoch"] == 1:
+                return conn.execute("SELECT seq, log_identity, type, at, day::text AS day, data, view FROM events "
+                                    "WHERE office = %s AND epoch = 1 AND seq > %s ORDER BY seq LIMIT %s",
+                                    (office, after, limit)).fetchall()
+        return [{k: v for k, v in e.items() if k != "epoch"} for e in self.log_of(office) if e["seq"] > after][:limit]
 
     def event_count(self, office: str | None = None) -> int:
         with self.connection() as conn:
@@ -234,9 +365,15 @@ class CentralStore:
         through the hub's core; one transaction (readers see the old day or the new, never half)."""
         with self.transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{office}/{day}",))
-            events = conn.execute("SELECT seq, type, at, day::text AS day, data FROM events "
-                                  "WHERE office = %s AND day = %s ORDER BY seq", (office, day)).fetchall()
-            tickets = replay(office, events)
+            events = conn.execute("SELECT epoch, seq, type, at, day::text AS day, data FROM events "
+                                  "WHERE office = %s AND day = %s ORDER BY epoch, seq", (office, day)).fetchall()
+            if events and events[-1]["epoch"] != events[0]["epoch"]:
+                bases = {r["epoch"]: r["base_seq"] for r in conn.execute(
+                    "SELECT epoch, base_seq FROM office_logs WHERE office = %s", (office,)).fetchall()}
+                tickets = replay_logs(office, events, bases)
+                events.sort(key=lambda e: (e["seq"], e["epoch"]))
+            else:
+                tickets = replay(office, events)
             tickets = [t for t in tickets if t.day == day]
             upto = events[-1]["seq"] if events else 0
             conn.execute("DELETE FROM segments WHERE office = %s AND day = %s", (office, day))
@@ -248,6 +385,8 @@ class CentralStore:
                 cur.executemany(_insert_sql("segments", SEGMENT_COLUMNS), segs)
                 rollups = day_rollups(office, day, tickets, upto)
                 cur.executemany(_insert_sql("day_services", ROLLUP_COLUMNS), rollups)
+            from .report_source import rebuild_day_figures  # the consolidated reports' day roll-up
+            rebuild_day_figures(conn, office, day, tickets, events)
             conn.execute("INSERT INTO projected_days (office, day, upto_seq, events) VALUES (%s, %s, %s, %s) "
                          "ON CONFLICT (office, day) DO UPDATE SET upto_seq = excluded.upto_seq, "
                          "events = excluded.events, rebuilt_at = now()", (office, day, upto, len(events)))
@@ -257,15 +396,16 @@ class CentralStore:
         """Rebuild every office-day that received events since the last projection."""
         done = []
         with self.connection() as conn:
-            rows = conn.execute("SELECT id, projected_seq, high_water_mark FROM offices "
+            rows = conn.execute("SELECT id, projected_seq, high_water_mark, epoch FROM offices "
                                 "WHERE high_water_mark > projected_seq" + (" AND id = %s" if office else ""),
                                 (office,) if office else ()).fetchall()
         for r in rows:
             upto = r["high_water_mark"]
             with self.connection() as conn:
                 days = [d["day"] for d in conn.execute(
-                    "SELECT DISTINCT day::text AS day FROM events WHERE office = %s AND seq > %s AND seq <= %s "
-                    "AND day IS NOT NULL ORDER BY 1", (r["id"], r["projected_seq"], upto)).fetchall()]
+                    "SELECT DISTINCT day::text AS day FROM events WHERE office = %s AND epoch = %s AND seq > %s "
+                    "AND seq <= %s AND day IS NOT NULL ORDER BY 1",
+                    (r["id"], r["epoch"], r["projected_seq"], upto)).fetchall()]
             for day in days:
                 done.append(self.rebuild_day(r["id"], day))
             with self.connection() as conn:
@@ -321,8 +461,18 @@ def _copy_text(value: str) -> str:
     return value
 
 
-def _copy_rows(office: str, identity: str, events: list[dict]) -> str:
-    head = f"{_copy_text(office)}\t"
+def _in_log(ep: int, seq: int, epoch: int, bases: dict) -> bool:
+    """Whether the event (``ep``, ``seq``) belongs to the log of ``epoch``: its own, or an earlier
+    log's up to where every log after that one parted from its predecessor (``base_seq``)."""
+    if ep == epoch:
+        return True
+    if ep > epoch:
+        return False
+    return all(bases.get(k) is not None and seq <= bases[k] for k in range(ep + 1, epoch + 1))
+
+
+def _copy_rows(office: str, identity: str, events: list[dict], epoch: int = 1) -> str:
+    head = f"{_copy_text(office)}\t{epoch}\t"
     ident = _copy_text(identity)
     null = "\\N"
     return "".join(
@@ -346,6 +496,37 @@ def replay(office: str, events: list[dict]) -> list:
             log.warning("office %s: event %s (%s) does not replay: %r", office, e.get("seq"), e["type"], exc)
     seen.update(hall.tickets)
     return list(seen.values())
+
+
+#: A ticket of a superseded log that was issued after the logs parted, whose id the newer log
+#: gave to another ticket, is kept under ``id + epoch * SUPERSEDED_ID`` (both visitors were real).
+SUPERSEDED_ID = 10 ** 12
+
+
+def replay_logs(office: str, events: list[dict], bases: dict) -> list:
+    """The tickets of an office-day whose events come from several logs (:meth:`CentralStore.accept_log`):
+    each log is replayed as the hub had it (the events it inherited, then its own), oldest first;
+    a ticket both logs have is the newer log's; a ticket only an older log has - issued there
+    after the logs parted - is kept, under another id if the newer log reused its id."""
+    epochs = sorted({e["epoch"] for e in events} | {k for k, b in bases.items() if b is not None})
+    final: dict[int, object] = {}
+    for epoch in epochs:
+        run = sorted((e for e in events if _in_log(e["epoch"], e["seq"], epoch, bases)),
+                     key=lambda e: e["seq"])
+        if not any(e["epoch"] == epoch for e in run):
+            continue
+        for t in replay(office, run):
+            old = final.get(t.id)
+            if old is not None and (old.issued_at, old.code) != (t.issued_at, t.code):
+                old.id = t.id + old_epoch_of(old) * SUPERSEDED_ID
+                final[old.id] = old
+            t._talon_epoch = epoch
+            final[t.id] = t
+    return list(final.values())
+
+
+def old_epoch_of(t) -> int:
+    return getattr(t, "_talon_epoch", 1)
 
 
 def ticket_row(t) -> tuple:
