@@ -54,8 +54,10 @@ def clean_comment(value: Any) -> str:
         return ""
     if not isinstance(value, str):
         raise Invalid("Комментарий должен быть текстом", code="bad_comment")
-    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in value)
-    text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    # line ends first: «\r» is a control character too, and would otherwise become a space
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
     text = text.strip()
     if len(text) > COMMENT_MAX:
         raise Invalid(f"Комментарий слишком длинный: не больше {COMMENT_MAX} знаков", code="bad_comment")
