@@ -1,6 +1,10 @@
 """Reading what the reports need from the hub's store: the office, the projection tables
 (``tickets``, ``segments``), the pause events of the log and the ``ratings`` table.
 
+:class:`SqliteSource` is the hub's *report source*: the interface :mod:`.build` reads through.
+The company centre has the same interface over PostgreSQL (server/central/report_source.py
+``CentralSource``), so one report code makes both the office's and the centre's reports.
+
 Only reads; one SQL statement per kind of row. The month and the year are aggregated in SQL
 (:func:`segment_aggregates`, :func:`visit_aggregates`) so a year of 600,000 tickets never
 becomes 600,000 Python objects.
@@ -190,3 +194,86 @@ def rating_aggregates(store: Store, office: str, group: str, first_day: str, las
               total(comment <> '') AS with_comment
             FROM ratings WHERE office = ? AND day BETWEEN ? AND ? AND score BETWEEN 1 AND 5
             GROUP BY k ORDER BY k""", (office, first_day, last_day))
+
+
+# ---------------------------------------------------------------------- the report source
+
+def config_snapshot(store: Store, office: str) -> dict:
+    """What :func:`context` reads, as one JSON-ready dict (the hub ships it to the centre)."""
+    row = store.one("SELECT * FROM offices WHERE id = ?", (office,))
+    if row is None:
+        raise UnknownOffice(office)
+    schedule = json.loads(row["schedule"])
+    return {
+        "office": {k: row[k] or "" for k in ("id", "name", "company", "address")},
+        "tz": Schedule.from_json(schedule).tz,
+        "profile": row["profile"],
+        "profile_overrides": json.loads(row["profile_overrides"] or "{}"),
+        "schedule": schedule,
+        "services": [{"id": r["id"], "letter": r["letter"], "name": r["name"], "kind": r["kind"], "order": r["ord"]}
+                     for r in store.query("SELECT id, letter, name, kind, ord FROM services WHERE office = ? "
+                                          "ORDER BY id", (office,))],
+        "windows": [{"id": r["id"], "number": r["number"], "level": r["level"]}
+                    for r in store.query("SELECT id, number, level FROM windows WHERE office = ? ORDER BY id",
+                                         (office,))],
+        "users": [{"login": r["login"], "name": r["name"]}
+                  for r in store.query("SELECT login, name FROM users ORDER BY login")],
+    }
+
+
+def settings_hash(settings: dict) -> str:
+    """The version of a settings snapshot: sha256 of its canonical JSON (the centre keeps a new
+    version only when this differs from the latest)."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, ensure_ascii=False,
+                                     separators=(",", ":")).encode()).hexdigest()
+
+
+class SqliteSource:
+    """The hub's SQLite store as a report source (what :mod:`.build` reads). The methods call
+    this module's functions (one SQL statement each)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def context(self, office: str, day: date, now: float) -> DayContext:
+        return context(self.store, office, day, now)
+
+    def offices(self) -> list[str]:
+        return offices(self.store)
+
+    def segments_of_day(self, office: str, day: str) -> list[dict]:
+        return segments_of_day(self.store, office, day)
+
+    def tickets_of_day(self, office: str, day: str) -> list[dict]:
+        return tickets_of_day(self.store, office, day)
+
+    def window_events(self, office: str, first_day: str, last_day: str) -> list[dict]:
+        return window_events(self.store, office, first_day, last_day)
+
+    def ratings(self, office: str, first_day: str, last_day: str) -> list[dict]:
+        return ratings(self.store, office, first_day, last_day)
+
+    def segment_aggregates(self, ctx: DayContext, group: str, first_day: str, last_day: str) -> list[dict]:
+        return segment_aggregates(self.store, ctx, group, first_day, last_day)
+
+    def visit_aggregates(self, ctx: DayContext, group: str, first_day: str, last_day: str) -> list[dict]:
+        return visit_aggregates(self.store, ctx, group, first_day, last_day)
+
+    def rating_aggregates(self, office: str, group: str, first_day: str, last_day: str) -> list[dict]:
+        return rating_aggregates(self.store, office, group, first_day, last_day)
+
+    def year_months(self, ctx: DayContext, year: int, now: float) -> dict[str, dict]:
+        """The year's sums by month (closed months kept in ``report_months``: :mod:`.cache`)."""
+        from . import cache
+
+        return cache.year_months(self.store, ctx, year, now)
+
+    def config_snapshot(self, office: str) -> dict:
+        return config_snapshot(self.store, office)
+
+
+def as_source(store_or_source):
+    """A report source: a hub :class:`Store` is wrapped in :class:`SqliteSource`."""
+    return SqliteSource(store_or_source) if isinstance(store_or_source, Store) else store_or_source
