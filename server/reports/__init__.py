@@ -7,7 +7,7 @@
 * :mod:`.cache` — the yearly pack's closed months, kept in ``report_months``.
 * :mod:`.tables` — a report as titled tables and charts, shared by every format.
 * :mod:`.export` — HTML, CSV (UTF-8 with BOM, ``;``), XLSX (native charts), PDF (DejaVuSans);
-  :mod:`.charts` draws the charts (SVG for HTML, matplotlib PNG for PDF).
+  :mod:`.charts` draws the charts as SVG (inline in HTML, drawn as vectors into the PDF).
 * :mod:`.routes` — ``/api/v1/offices/<office>/reports/...`` and the pages under ``/reports``.
 * :mod:`.cli` — ``talon report daily|month|year``.
 * :mod:`.sample` — a generated office day through the real Hub, a bulk-written year (tests, bench).

@@ -19,7 +19,7 @@ import click
 
 from ..paths import default_db_path
 
-# the report modules (pandas-free but heavy: fpdf2, XlsxWriter, matplotlib) are imported where
+# the report modules (pandas-free but heavy: fpdf2, XlsxWriter) are imported where
 # used, so that every ``talon`` command starts quickly
 
 FORMAT_CHOICE = click.Choice(["json", "html", "csv", "xlsx", "pdf", "text"])

@@ -128,7 +128,7 @@ class _Pdf(FPDF):
         self.ln(3)
         self.table(doc.summary, width=150)
         for ch in doc.charts:
-            image = charts.png(ch)
+            image = charts.svg_for_pdf(ch)
             if self.will_page_break(95):
                 self.add_page()
             self.image(io.BytesIO(image), w=self.epw * 0.85)
