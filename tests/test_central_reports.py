@@ -19,7 +19,6 @@ import requests
 
 from pg_support import CentralProcess, OfficeHub, fresh_database, wait_until
 from server.central import config_store
-from server.central.company_demo import office_database
 from server.central.staff_store import StaffStore
 from server.central.store import CentralStore
 from server.store import Store
@@ -28,6 +27,23 @@ API = "/api/v1/central"
 MSK, VL = "msk", "vl"
 OFFICES = {MSK: ("Центр обслуживания на Ленина (Москва)", "Europe/Moscow", "Москва"),
            VL: ("Центр обслуживания во Владивостоке", "Asia/Vladivostok", "Приморский край")}
+
+
+def office_database(path, office: str, name: str, tz: str) -> None:
+    """The demo office under another id, name and time zone, open round the clock, with only the
+    admin's account (each password costs seconds of hashing; the operators are not needed here)."""
+    from server.demo import demo_definition
+    from server.store.config import import_office
+
+    d = demo_definition(round_the_clock=True)
+    d["office"].update(id=office, name=name)
+    d["office"]["schedule"]["tz"] = tz
+    d["users"] = [u for u in d["users"] if u["login"] == "admin"]
+    store = Store(path)
+    try:
+        import_office(store, d)
+    finally:
+        store.close()
 
 
 def work_day() -> date:
@@ -344,3 +360,27 @@ def test_bad_queries_are_400_in_russian(company):
         assert any("а" <= ch <= "я" for ch in r.json()["message"].lower())
     assert central(company, "/reports/offices/nowhere/daily").status_code == 404
     assert central(company, f"/reports/offices/{MSK}/weekly").status_code == 404
+
+
+# ---------------------------------------------------------------------- settings history (last: it renames an office)
+
+def test_a_past_day_keeps_the_settings_in_force_that_day(company):
+    """The office is renamed (the hub records config.changed and ships a new snapshot): the centre
+    keeps both versions; DAY's report keeps the old name, a day after the change has the new one,
+    and the days from the change on are projected again with the new version."""
+    store, m = company["store"], company["offices"][MSK]
+    old = OFFICES[MSK][0]
+    m.c.request("PUT", f"/api/v1/offices/{MSK}/settings", json={"name": "Центр обслуживания «Новый»"})
+    versions = wait_until(lambda: (lambda h: h if len(h) == 2 else None)(config_store.history(store, MSK)),
+                          timeout=30, what="the new settings at the centre")
+    assert versions[0]["valid_from"] < versions[1]["valid_from"]
+    later = (DAY + timedelta(days=3)).isoformat()
+    with store.connection() as conn:
+        wait_until(lambda: conn.execute("SELECT config_hash FROM day_figures WHERE office = %s AND day = %s",
+                                        (MSK, later)).fetchone()["config_hash"] == versions[1]["hash"],
+                   timeout=30, what="the day after the change projected with the new settings")
+        assert conn.execute("SELECT config_hash FROM day_figures WHERE office = %s AND day = %s",
+                            (MSK, DAY.isoformat())).fetchone()["config_hash"] == versions[0]["hash"]
+    assert central_json(company, f"/reports/offices/{MSK}/daily", date=DAY.isoformat())["office"]["name"] == old
+    assert central_json(company, f"/reports/offices/{MSK}/daily", date=later)["office"]["name"] == \
+        "Центр обслуживания «Новый»"

@@ -91,6 +91,16 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({cols}) VALUES ({', '.join('%s' for _ in columns)})"
 
 
+def _copy_into(cur, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Rows into ``table`` by COPY (the projector's rebuild of a day; its rows were just deleted)."""
+    if not rows:
+        return
+    cols = ", ".join(f'"{c}"' for c in columns)
+    with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def migrate_database(url: str, connect_timeout: int = 10) -> tuple[list[int], int]:
     """Create or migrate the schema over one direct connection (``talon central init``): answers
     the versions applied now and the schema's version. Raises ``psycopg.OperationalError`` at once
@@ -379,12 +389,12 @@ class CentralStore:
             conn.execute("DELETE FROM segments WHERE office = %s AND day = %s", (office, day))
             conn.execute("DELETE FROM tickets WHERE office = %s AND day = %s", (office, day))
             conn.execute("DELETE FROM day_services WHERE office = %s AND day = %s", (office, day))
-            with conn.cursor() as cur:
-                cur.executemany(_insert_sql("tickets", TICKET_COLUMNS), [ticket_row(t) for t in tickets])
+            with conn.cursor() as cur:  # COPY: a peak day's rows several times faster than executemany
+                _copy_into(cur, "tickets", TICKET_COLUMNS, [ticket_row(t) for t in tickets])
                 segs = [r for t in tickets for r in segment_rows(t)]
-                cur.executemany(_insert_sql("segments", SEGMENT_COLUMNS), segs)
+                _copy_into(cur, "segments", SEGMENT_COLUMNS, segs)
                 rollups = day_rollups(office, day, tickets, upto)
-                cur.executemany(_insert_sql("day_services", ROLLUP_COLUMNS), rollups)
+                _copy_into(cur, "day_services", ROLLUP_COLUMNS, rollups)
             from .report_source import rebuild_day_figures  # the consolidated reports' day roll-up
             rebuild_day_figures(conn, office, day, tickets, events)
             conn.execute("INSERT INTO projected_days (office, day, upto_seq, events) VALUES (%s, %s, %s, %s) "
