@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import shipping
+from . import catalogue_pull, shipping
 from .api import alerts, auth_routes, device_printer, devices, health, live, operator_day, queue, setup
 from .api.framework import ApiError, error_response, queue_error_response
 from .api.openapi import document
@@ -17,6 +17,7 @@ from .auth import Auth
 from .domain.model import QueueError
 from .hub import Clock, Hub
 from .paths import default_db_path
+from .planning import routes as planning_routes
 from .reports import routes as report_routes
 from .store import Store
 from .web import landing, stand, visitor
@@ -35,7 +36,9 @@ BLUEPRINTS = (
     operator_day.bp,
     device_printer.bp,
     shipping.bp,  # GET /api/v1/offices/{office}/central-link: the link to the company centre
+    catalogue_pull.bp,  # GET /api/v1/offices/{office}/catalogue: the company catalogue applied here
     health.bp,
+    planning_routes.bp,  # the day's staffing plan and the rota proposal (issue 13 point 5)
 )
 
 

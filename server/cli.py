@@ -93,6 +93,8 @@ def create_demo(store, round_the_clock: bool = False) -> list[str]:
 @click.option("--central-key", default=None, envvar="TALON_CENTRAL_KEY", help="This hub's key (talon central join).")
 @click.option("--central-ca", default=None, type=click.Path(exists=True, dir_okay=False), help="Company CA bundle.")
 @click.option("--central-office", default=None, help="The office to ship (default: the hub's only office).")
+@click.option("--central-keys", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Several offices in the file: a file of OFFICE=KEY lines, each office shipped under its own key.")
 @click.option("--central-retry-max", default=30.0, type=float, hidden=True)
 def hub(db: Path | None, host: str, port: int, threads: int, announce: bool, testing_clock: bool,
         busy_timeout: float = 30.0, backup_dir: Path | None = None, backup_keep_days: int = 14, **central) -> None:
@@ -111,6 +113,7 @@ def hub(db: Path | None, host: str, port: int, threads: int, announce: bool, tes
         sys.exit(2)
     if central.get("central_url"):  # ship the office's log to the company centre in the background
         __import__("server.shipping", fromlist=["x"]).start_from_options(app, **central)
+        __import__("server.catalogue_pull", fromlist=["x"]).start_from_options(app, **central)  # and pull the catalogue
     handle = zeroconf_announce(host, port) if announce and not testing_clock else None
     try:
         from .service import watchdog_for  # under systemd: READY=1, then WATCHDOG=1 while the hub answers
@@ -198,8 +201,9 @@ from . import backup, demo_cli, service  # noqa: E402
 from .central import cli as central_cli  # noqa: E402  (talon central …)
 from .reports import cli as reports_cli  # noqa: E402
 from .simulation import cli as simulation_cli  # noqa: E402
+from .planning import cli as planning_cli  # noqa: E402  (talon plan)
 
-for _commands in (reports_cli, simulation_cli, demo_cli, backup, service, central_cli):
+for _commands in (reports_cli, simulation_cli, demo_cli, backup, service, central_cli, planning_cli):
     _commands.register(main)
 
 

@@ -133,7 +133,7 @@ class OfficeHub:
     process; ``batch`` events per batch (TALON_CENTRAL_BATCH), retries at most ``retry_max`` s apart."""
 
     def __init__(self, db: Path, central: str, key: str, batch: int = 25, retry_max: float = 1.0,
-                 port: int | None = None):
+                 port: int | None = None, catalogue_every: float | None = None):
         from support import HubProcess
 
         db = Path(db)
@@ -142,10 +142,13 @@ class OfficeHub:
         self.base = HubProcess(db, port=port)
         self.db, self.port, self.url = self.base.db, self.base.port, self.base.url
         self.central, self.key, self.batch, self.retry_max = central, key, batch, retry_max
+        self.catalogue_every = catalogue_every  # seconds between pulls of the company catalogue (TALON_CATALOGUE_EVERY)
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> "OfficeHub":
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TALON_CENTRAL_BATCH": str(self.batch)}
+        if self.catalogue_every is not None:
+            env["TALON_CATALOGUE_EVERY"] = str(self.catalogue_every)
         self._log = open(self.db.with_suffix(".log"), "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "hub", "--db", str(self.db), "--host", "127.0.0.1",

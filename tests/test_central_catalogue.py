@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -201,7 +202,7 @@ def test_http_publish_if_match_stale_and_malformed(centre):
 
 def test_http_the_hub_reads_only_its_own_office(centre):
     base = centre["proc"].url + API
-    now = latest_version(centre)
+    now = centre["cat"].publish(check_catalogue(catalogue()), latest_version(centre), by="test")["version"]
     mine = {"Authorization": f"Bearer {centre['keys']['demo']}"}
     r = requests.get(base + "/offices/demo/catalogue?since=0", headers=mine, timeout=30)
     assert r.status_code == 200 and r.json()["version"] == now and r.json()["office"] == "demo"
@@ -234,3 +235,212 @@ def test_cli_show_and_publish(centre, tmp_path):
     assert body["version"] == now + 1 and body["catalogue"]["heads"] == [
         {"login": "novak", "name": "Новак Ян", "office": "demo"}]
     assert latest_version(centre) == now + 1
+
+
+# ---------------------------------------------------------------------- a real office hub pulling it
+
+from pg_support import OfficeHub, wait_until  # noqa: E402
+
+from hub_client import HubError  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def office(centre, tmp_path_factory):
+    hub = OfficeHub(tmp_path_factory.mktemp("office") / "office.sqlite", centre["proc"].url, centre["keys"]["demo"],
+                    catalogue_every=0.3).start()
+    yield hub
+    hub.stop()
+
+
+def publish(centre, body: dict) -> dict:
+    return centre["cat"].publish(check_catalogue(body), latest_version(centre), by="test")
+
+
+def hub_catalogue(client) -> dict:
+    return client.get("/api/v1/offices/demo/catalogue")
+
+
+def applied_version(client, version: int, timeout: float = 60.0) -> dict:
+    return wait_until(lambda: (lambda s: s if s["version"] == version else None)(hub_catalogue(client)),
+                      timeout=timeout, what=f"the hub applying catalogue version {version}")
+
+
+def services_of(client) -> dict:
+    return {s["id"]: s for s in client.get("/api/v1/offices/demo/services")}
+
+
+def catalogue_events(office_hub) -> list[dict]:
+    import sqlite3
+    conn = sqlite3.connect(f"file:{office_hub.db}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT data FROM events WHERE type = 'config.changed' ORDER BY seq").fetchall()
+    finally:
+        conn.close()
+    return [d for d in (json.loads(r[0]) for r in rows) if d.get("what") == "catalogue"]
+
+
+def refused_with(call, status: int, code: str) -> HubError:
+    with pytest.raises(HubError) as err:
+        call()
+    assert err.value.status == status and err.value.code == code, (err.value.status, err.value.code)
+    assert any("а" <= ch <= "я" for ch in err.value.message.lower())
+    return err.value
+
+
+def test_the_hub_applies_a_published_version(centre, office):
+    heads = catalogue()["heads"] + [{"login": "smirnova", "name": "Смирнова Елена", "office": "demo"}]
+    answer = publish(centre, catalogue(heads=heads))
+    assert "smirnova" in answer["codes"]
+    c = office.client("admin")
+    status = applied_version(c, answer["version"])
+    assert status["hash"] == answer["hash"] and status["link"]["state"] == "ok"
+    services = services_of(c)
+    assert services["consult"]["name"] == "Консультация по договору"
+    assert services["consult"]["hint"] == "Вопросы по договору и счетам"
+    assert services["meter"]["letter"] == "М" and services["meter"]["active"]
+    assert "business" in services  # the office's own service stays
+    settings = c.get("/api/v1/offices/demo/settings")
+    assert settings["profile"] == "rosatom-2026" and settings["profile_overrides"] == {"cash": {"wait": 5}}
+    assert settings["texts"]["greeting"] == "Здравствуйте! Компания рада вам."
+    assert settings["texts"]["phone"] == "8 800 000-00-00"
+    state = c.state("demo")
+    assert "meter" in {s["id"] for s in state["services"]}
+    events = catalogue_events(office)
+    assert events[-1] == {"what": "catalogue", "version": answer["version"]}
+    assert [e["version"] for e in events].count(answer["version"]) == 1
+    # the head of this office (not the other office's) can sign in with the one-time code
+    users = {u["login"]: u for u in c.get("/api/v1/users")}
+    assert users["ivanova"]["roles"] == ["head"] and users["ivanova"]["office"] == "demo"
+    assert users["smirnova"]["roles"] == ["head"] and "petrov" not in users
+    r = requests.post(office.url + "/api/v1/auth/login", json={"login": "smirnova", "password": "wrong-code"},
+                      timeout=30)
+    assert r.status_code == 401
+    r = requests.post(office.url + "/api/v1/auth/login",
+                      json={"login": "smirnova", "password": answer["codes"]["smirnova"]}, timeout=30)
+    assert r.status_code == 200 and r.json()["roles"] == ["head"], r.text
+    prov = status["provenance"]
+    assert prov["services"]["consult"] == {"source": "company", "locked": False}
+    assert prov["services"]["cash"] == {"source": "company", "locked": True}
+    assert prov["services"]["business"] == {"source": "local", "locked": False}
+    assert prov["norms"] == {"source": "company", "locked": True}
+    assert prov["texts"]["phone"] == {"source": "company", "locked": True}
+    # applying is idempotent: more pulls of the same version record nothing more
+    time.sleep(1.0)
+    assert [e["version"] for e in catalogue_events(office)].count(answer["version"]) == 1
+
+
+
+def test_a_local_change_allowed_survives_the_next_version_and_a_locked_one_is_refused(centre, office):
+    c = office.client("admin")
+    base = applied_version(c, latest_version(centre))["version"]
+    consult = services_of(c)["consult"]
+    cash = services_of(c)["cash"]
+    # allowed: the office renames its consultation and changes its greeting
+    c.request("PUT", "/api/v1/offices/demo/services/consult", json={**consult, "name": "Консультация в нашем офисе"})
+    c.request("PUT", "/api/v1/offices/demo/texts", json={"greeting": "Добро пожаловать в наш офис!"})
+    # locked: the cash desk, the phone and the norms belong to the company
+    refused_with(lambda: c.request("PUT", "/api/v1/offices/demo/services/cash", json={**cash, "name": "Касса"}),
+                 403, "locked_by_company")
+    refused_with(lambda: c.request("DELETE", "/api/v1/offices/demo/services/cash"), 403, "locked_by_company")
+    refused_with(lambda: c.request("PUT", "/api/v1/offices/demo/texts", json={"phone": "8 999 111-11-11"}),
+                 403, "locked_by_company")
+    refused_with(lambda: c.request("PUT", "/api/v1/offices/demo/settings", json={"profile": "kuzbass-2020"}),
+                 403, "locked_by_company")
+    refused_with(lambda: c.request("PUT", "/api/v1/offices/demo/settings",
+                                   json={"profile_overrides": {"cash": {"wait": 9}}}), 403, "locked_by_company")
+    # sending a locked setting unchanged (the stand sends whole forms) is fine; a local field of it too
+    settings = c.get("/api/v1/offices/demo/settings")
+    c.request("PUT", "/api/v1/offices/demo/texts", json={**settings["texts"], "ticker": "Касса работает до 19:00"})
+    c.request("PUT", "/api/v1/offices/demo/services/cash", json={**cash, "checklist": ["Квитанция"]})
+    assert services_of(c)["cash"]["name"] == "Оплата в кассе"
+    prov = hub_catalogue(c)["provenance"]
+    assert prov["services"]["consult"]["source"] == "changed" and prov["texts"]["greeting"]["source"] == "changed"
+    assert prov["texts"]["ticker"]["source"] == "local"
+    # the company's next version changes all four: the office's allowed changes stay, locked ones follow
+    body = catalogue()
+    body["services"][0]["name"] = "Консультация (новое название компании)"
+    body["services"][1]["name"] = "Касса: оплата счетов"
+    body["texts"]["greeting"]["text"] = "Здравствуйте! Новая версия приветствия."
+    body["texts"]["phone"]["text"] = "8 800 111-22-33"
+    body["norms"]["overrides"] = {"cash": {"wait": 6}}
+    answer = publish(centre, body)
+    assert answer["version"] > base
+    status = applied_version(c, answer["version"])
+    services = services_of(c)
+    assert services["consult"]["name"] == "Консультация в нашем офисе"
+    assert services["cash"]["name"] == "Касса: оплата счетов" and services["cash"]["checklist"] == ["Квитанция"]
+    settings = c.get("/api/v1/offices/demo/settings")
+    assert settings["texts"]["greeting"] == "Добро пожаловать в наш офис!"
+    assert settings["texts"]["phone"] == "8 800 111-22-33"
+    assert settings["texts"]["ticker"] == "Касса работает до 19:00"
+    assert settings["profile_overrides"] == {"cash": {"wait": 6}}
+    prov = status["provenance"]
+    assert prov["services"]["consult"] == {"source": "changed", "locked": False}
+    assert prov["services"]["cash"] == {"source": "company", "locked": True}
+    assert prov["norms"]["source"] == "company"
+    refused_with(lambda: c.request("PUT", "/api/v1/offices/demo/services/cash",
+                                   json={**services["cash"], "letter": "Ц"}), 403, "locked_by_company")
+
+
+def test_a_version_that_does_not_fit_the_office_is_refused_whole_and_the_next_one_applied(centre, office):
+    c = office.client("admin")
+    good = applied_version(c, latest_version(centre))["version"]
+    before = services_of(c)
+    # the letter К is the office's own «business» service: the hub refuses the whole version
+    body = catalogue()
+    body["services"].append({"id": "pension", "letter": "К", "name": "Льготы пенсионерам", "kind": "consultation",
+                             "order": 4, "hint": "", "local": "locked"})
+    body["services"][1]["name"] = "Касса (не должна примениться)"
+    bad = publish(centre, body)
+    status = wait_until(lambda: (lambda s: s if s["refused"] else None)(hub_catalogue(c)), timeout=60,
+                        what="the hub refusing the version")
+    assert status["version"] == good and status["refused"]["version"] == bad["version"]
+    assert "Буква «К»" in status["refused"]["error"] and status["link"]["state"] == "invalid"
+    assert f"Версия {bad['version']} не принята" in status["line"]
+    after = services_of(c)
+    assert after == before and "pension" not in after
+    assert bad["version"] not in [e["version"] for e in catalogue_events(office)]
+    # fixed at the centre: the next version is applied and the refusal is cleared
+    body["services"][-1]["letter"] = "П"
+    fixed = publish(centre, body)
+    status = applied_version(c, fixed["version"])
+    assert status["refused"] is None and status["link"]["state"] == "ok"
+    assert services_of(c)["pension"]["letter"] == "П"
+    assert services_of(c)["cash"]["name"] == "Касса (не должна примениться)"  # the fixed version's own name
+
+
+def test_a_malformed_office_view_is_refused_by_the_hubs_own_checks():
+    from server.central.catalogue import check_office_view, office_view
+    content = check_catalogue(catalogue())
+    view = office_view(content, 3, "a" * 64, "demo")
+    assert check_office_view(json.loads(json.dumps(view)), "demo")["version"] == 3
+    for broken, field in (({**view, "office": "other"}, "office"),
+                          ({**view, "norms": {**view["norms"], "overrides": {"cash": {"wait": [7, 1]}}}},
+                           "norms.overrides.cash.wait"),
+                          ({**view, "services": view["services"] + [view["services"][0]]}, "services.3.id"),
+                          ({**view, "heads": [{"login": "x", "name": "Икс", "office": "other"}]}, "heads.0.login"),
+                          ({**view, "version": "3"}, "version")):
+        with pytest.raises(CatalogueError) as err:
+            check_office_view(broken, "demo")
+        assert err.value.field == field, (field, err.value.field, err.value.message)
+
+
+def test_the_centre_down_keeps_the_office_on_its_version_and_the_next_one_comes_when_it_is_back(centre, office):
+    c = office.client("admin")
+    kept = applied_version(c, latest_version(centre))["version"]
+    centre["proc"].stop()
+    try:
+        status = wait_until(lambda: (lambda s: s if s["link"]["state"] == "offline" else None)(hub_catalogue(c)),
+                            timeout=60, what="the hub seeing the centre down")
+        assert status["version"] == kept and "Нет связи с центром" in status["line"]
+        assert c.issue("demo", "consult")["code"].startswith("А")  # the office keeps working
+        body = catalogue()
+        body["services"][2]["name"] = "Показания счётчика: передача"
+        answer = publish(centre, body)  # PostgreSQL is up, only the centre's server is down
+        time.sleep(1.0)
+        assert hub_catalogue(c)["version"] == kept
+    finally:
+        centre["proc"].start()
+    applied_version(c, answer["version"])
+    assert services_of(c)["meter"]["name"] == "Показания счётчика: передача"
+    assert hub_catalogue(c)["link"]["state"] == "ok"

@@ -30,6 +30,33 @@ def _office(office: str) -> dict:
     return _hub().office(office)
 
 
+def _refuse_locked(office: str, row: dict | None = None, body: dict | None = None, service: str | None = None,
+                   deleting: bool = False) -> None:
+    """403 ``locked_by_company`` when the change touches a setting the company catalogue locked
+    (server/store/catalogue.py); sending a locked setting unchanged is fine (the stand sends whole forms)."""
+    from ..store import catalogue as company
+    locked = company.locks(_hub().store, office)
+    words = None
+    if row is not None and body is not None:
+        if locked["norms"] and (body.get("profile", row["profile"]) != row["profile"] or
+                                body.get("profile_overrides", row["profile_overrides"]) != row["profile_overrides"]):
+            words = "Нормативы офиса"
+        for key in sorted(locked["texts"]):
+            if key in (body.get("texts") or {}) and body["texts"][key] != row["texts"].get(key, ""):
+                words = f"Текст «{company.TEXT_NAMES.get(key, key)}»"
+    if service is not None and service in locked["services"]:
+        current = _hub().store.one("SELECT * FROM services WHERE office = ? AND id = ?", (office, service))
+        changed = deleting or current is None or any(
+            body.get(k, d) != v for k, d, v in (("letter", None, current["letter"]), ("name", None, current["name"]),
+                                                ("kind", "consultation", current["kind"]),
+                                                ("hint", "", current["hint"]), ("order", 0, current["ord"])))
+        if changed:
+            words = f"Услуга «{current['name'] if current else service}»"
+    if words:
+        raise ApiError(403, "locked_by_company", f"{words}: эту настройку задаёт компания в своём каталоге, "
+                                                 "в офисе её изменить нельзя. Обратитесь к администратору компании.")
+
+
 @api(bp, "/offices/<office>/settings", summary="Office settings: name, norms, hours, texts, policy",
      tag="setup", roles=READERS)
 def get_settings(office):
@@ -42,6 +69,7 @@ def get_settings(office):
      body=S.OFFICE_SETTINGS)
 def put_settings(office, body):
     row = _office(office)
+    _refuse_locked(office, row, body)
     reversed_ranges = S.norm_range_errors(body.get("profile_overrides"))
     if reversed_ranges:
         raise ApiError(400, "invalid", "Неверные данные: в нормативе «" + reversed_ranges[0]
@@ -76,6 +104,7 @@ def put_settings(office, body):
      tag="setup", roles=("administrator", "admin"), body=S.TEXTS)
 def put_texts(office, body):
     row = _office(office)
+    _refuse_locked(office, row, {"texts": body})
     row["texts"] = {**row["texts"], **body}
     with _hub().store.write() as conn:
         cfg.save_office(conn, row)
@@ -121,6 +150,8 @@ def create_service(office, body):
 def update_service(office, service, body):
     if body["id"] != service:
         raise ApiError(400, "invalid", "Код услуги в адресе и в теле не совпадает")
+    _office(office)
+    _refuse_locked(office, body=body, service=service)
     return _save_service(office, body, False)
 
 
@@ -128,6 +159,7 @@ def update_service(office, service, body):
      tag="setup", roles=ADMIN, status=204)
 def delete_service(office, service):
     _office(office)
+    _refuse_locked(office, service=service, deleting=True)
     hub = _hub()
     with hub.lock(office):
         hall = hub.hall(office)
@@ -249,3 +281,36 @@ def update_user(login, body):
     with _hub().store.write() as conn:
         cfg.save_user(conn, body)
     return jsonify(_user_json(_hub().store.one("SELECT * FROM users WHERE login = ?", (login,))))
+
+
+# ---------------------------------------------------------------------- the break rota (001:353)
+
+ROTA_EDITORS = ("admin", "administrator", "head")
+
+
+def _rota_answer(office: str) -> dict:
+    return cfg.rota_info(_hub().store, office)
+
+
+@api(bp, "/offices/<office>/rota", summary="The break rota: planned lunches and breaks per window",
+     tag="setup", roles=READERS, response=S.ROTA)
+def get_rota(office):
+    _office(office)
+    return jsonify(_rota_answer(office))
+
+
+@api(bp, "/offices/<office>/rota", "PUT", summary="Set the break rota (never every window at once: 001:353)",
+     tag="setup", roles=ROTA_EDITORS, body=S.ROTA, response=S.ROTA)
+def put_rota(office, body):
+    from ..domain.rota import Rota, RotaError
+    _office(office)
+    hall = cfg.load_hall(_hub().store, office)
+    try:
+        rota = Rota.from_json({"breaks": body["breaks"]})
+        rota.check(hall.schedule, [w.number for w in hall.windows.values()])
+    except RotaError as exc:
+        raise ApiError(400, exc.code, f"График перерывов не сохранён: {exc}", **exc.details)
+    with _hub().store.write() as conn:
+        cfg.save_rota(conn, office, rota, current_principal().login, _hub().clock.now())
+    _changed(office, "rota")
+    return jsonify(_rota_answer(office))

@@ -104,3 +104,13 @@ def m005_break_rota(db):
     set on the stand (001:353: breaks are never taken all at once); ``by`` who set it last."""
     db.execute("""CREATE TABLE IF NOT EXISTS rotas (
         office TEXT PRIMARY KEY, rota TEXT NOT NULL, updated REAL NOT NULL, by TEXT)""")
+
+
+@migrations()
+def m006_company_catalogue(db):
+    """``catalogue_state``: the company catalogue's version this office applied last (its office view
+    as JSON, what the stand's provenance labels compare with) and the last version refused (the
+    reason shown on the stand). server/store/catalogue.py, server/catalogue_pull.py."""
+    db.execute("""CREATE TABLE IF NOT EXISTS catalogue_state (
+        office TEXT PRIMARY KEY, version INTEGER, hash TEXT, content TEXT, applied_at REAL,
+        refused_version INTEGER, refused_hash TEXT, refused_error TEXT, refused_at REAL)""")
