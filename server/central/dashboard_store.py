@@ -1,0 +1,47 @@
+"""The SQL the company dashboard reads (server/central/dashboard.py keeps the figures in memory).
+
+Read only: the offices' marks and names, an office's current day of events, the recent device
+and incident events, and the events after a seq. Nothing here writes.
+"""
+from __future__ import annotations
+
+from .store import CentralStore
+
+EVENT_COLUMNS = "seq, type, at, day::text AS day, data, view"
+DEVICE_TYPES = ("device.status", "incident.opened", "incident.closed")
+
+
+class DashboardStore:
+    def __init__(self, store: CentralStore):
+        self.store = store
+
+    def offices(self) -> list[dict]:
+        """Every office with its mark (each seq up to it is stored), name, region, time zone."""
+        with self.store.connection() as conn:
+            return conn.execute("SELECT * FROM offices ORDER BY id").fetchall()
+
+    def last_day(self, office: str, upto: int) -> str | None:
+        """The office day of the office's latest event that has one (its current day)."""
+        with self.store.connection() as conn:
+            row = conn.execute("SELECT day::text AS day FROM events WHERE office = %s AND seq <= %s "
+                               "AND day IS NOT NULL ORDER BY seq DESC LIMIT 1", (office, upto)).fetchone()
+        return row["day"] if row else None
+
+    def day_events(self, office: str, day: str, upto: int) -> list[dict]:
+        with self.store.connection() as conn:
+            return conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND day = %s AND seq <= %s "
+                                "ORDER BY seq", (office, day, upto)).fetchall()
+
+    def device_events(self, office: str, since_day: str | None, before_seq: int) -> list[dict]:
+        """Device statuses and incidents of the last days before ``before_seq`` (a device's state
+        and an incident outlive the office day they began in)."""
+        with self.store.connection() as conn:
+            return conn.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND seq < %s AND type = ANY(%s) "
+                "AND (day IS NULL OR day >= %s::date) ORDER BY seq",
+                (office, before_seq, list(DEVICE_TYPES), since_day or "2000-01-01")).fetchall()
+
+    def events_after(self, office: str, after: int, upto: int, limit: int = 5000) -> list[dict]:
+        with self.store.connection() as conn:
+            return conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND seq > %s AND seq <= %s "
+                                "ORDER BY seq LIMIT %s", (office, after, upto, limit)).fetchall()

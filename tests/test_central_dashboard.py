@@ -1,0 +1,382 @@
+"""The company dashboard (issue 11, point 3) on a real centre, real PostgreSQL and two real office
+hubs shipping to it: the figures equal the hubs' own ``/state`` after actions on the hubs, the
+SSE stream delivers a change (and resumes with Last-Event-ID), a regional head sees only their
+region and gets 403 elsewhere (API and page), and the pages work in headless Chromium (sort by a
+column, the drill-down into one office's hall live, usable at 390 px)."""
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from browser_support import browser, shots_dir  # noqa: F401 - a fixture
+from pg_support import CentralProcess, OfficeHub, fresh_database, wait_until
+from server.central.staff_store import StaffStore
+from server.central.store import CentralStore
+
+API = "/api/v1/central"
+OFFICES = {"msk": ("ЦОК «Центральный» (Москва)", "Europe/Moscow", "Москва"),
+           "ekb": ("ЦОК в Екатеринбурге", "Asia/Yekaterinburg", "Свердловская область")}
+
+
+def office_database(path: Path, office: str, name: str, tz: str) -> None:
+    """The demo office under another id and time zone, with only the accounts the test uses
+    (each password hash costs about a second on the shared machine)."""
+    from server.demo import demo_definition
+    from server.store import Store
+    from server.store.config import import_office
+
+    d = demo_definition(round_the_clock=True)
+    d["office"].update(id=office, name=name)
+    d["office"]["schedule"]["tz"] = tz
+    d["users"] = [dict(u, office=office) if u.get("office") == "demo" else u
+                  for u in d.get("users", []) if u["login"] == "admin"]
+    store = Store(path)
+    import_office(store, d)
+    store.close()
+
+
+class Company:
+    def __init__(self, centre, store, hubs):
+        self.centre, self.store, self.hubs = centre, store, hubs
+        self.admins = {o: h.client("admin") for o, h in hubs.items()}
+        self.sessions: dict[str, requests.Session] = {}
+
+    def session(self, login: str) -> requests.Session:
+        if login not in self.sessions:
+            s = requests.Session()
+            r = s.post(self.centre.url + API + "/session", json={"login": login, "password": f"{login}-password"},
+                       timeout=30)
+            assert r.status_code == 200, r.text
+            self.sessions[login] = s
+        return self.sessions[login]
+
+    def rows(self, login: str = "boss") -> dict[str, dict]:
+        r = self.session(login).get(self.centre.url + API + "/company/offices", timeout=30)
+        assert r.status_code == 200, r.text
+        return {row["id"]: row for row in r.json()["offices"]}
+
+    def hub_figures(self, office: str) -> dict:
+        state = self.admins[office].state(office)
+        return {"waiting": len(state["waiting"]), "windows_open": sum(w["state"] == "open" for w in state["windows"]),
+                "seq": state["seq"]}
+
+
+@pytest.fixture(scope="module")
+def company(pg_cluster, tmp_path_factory):
+    work = tmp_path_factory.mktemp("company")
+    url = fresh_database(pg_cluster)
+    store = CentralStore(url)
+    store.migrate()
+    staff = StaffStore(store)
+    staff.add_staff("boss", "Анна Петрова", "boss-password", "company_admin")
+    staff.add_staff("ural", "Иван Уральский", "ural-password", "regional_head", regions=["Свердловская область"])
+    centre = CentralProcess(url, work, project_every=0).start()
+    hubs = {}
+    threads = []
+    for office, (name, tz, _region) in OFFICES.items():  # the two databases at once (password hashing)
+        t = threading.Thread(target=office_database, args=(work / f"{office}.sqlite", office, name, tz))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    try:
+        for office, (name, tz, region) in OFFICES.items():
+            store.add_office(office, name)
+            staff.set_office_region(office, region)
+            key = store.pair(store.issue_pairing_code(office))["key"]
+            hubs[office] = OfficeHub(work / f"{office}.sqlite", centre.url, key, batch=50, retry_max=0.5).start()
+        yield Company(centre, store, hubs)
+    finally:
+        for h in hubs.values():
+            h.stop()
+        centre.stop()
+        store.close()
+
+
+def windows_of(company, office: str) -> list[int]:
+    return [w["id"] for w in sorted(company.admins[office].state(office)["windows"], key=lambda w: w["number"])]
+
+
+def same_as_hubs(company, login: str = "boss"):
+    """The dashboard's rows once every office's figures equal its hub's own (or None yet)."""
+    rows = company.rows(login)
+    for office in company.hubs:
+        hub = company.hub_figures(office)
+        row = rows.get(office)
+        if row is None or row["seq"] != hub["seq"] or row["waiting"] != hub["waiting"] \
+                or row["windows_open"] != hub["windows_open"]:
+            return None
+    return rows
+
+
+def test_figures_equal_the_hubs_own_state_after_actions(company):
+    msk, ekb = company.admins["msk"], company.admins["ekb"]
+    wm, we = windows_of(company, "msk"), windows_of(company, "ekb")
+    msk.window(wm[0], "open")
+    msk.window(wm[1], "open")
+    ekb.window(we[0], "open")
+    for service in ("consult", "cash", "consult", "consult_cash"):
+        msk.issue("msk", service)
+    ekb.issue("ekb", "cash")
+    ekb.issue("ekb", "consult")
+    called = msk.call_next(wm[0])
+    assert called is not None
+    rows = wait_until(lambda: same_as_hubs(company), timeout=30, what="the dashboard to equal the hubs")
+    assert rows["msk"]["waiting"] == 3 and rows["msk"]["windows_open"] == 2
+    assert rows["ekb"]["waiting"] == 2 and rows["ekb"]["windows_open"] == 1
+    assert rows["msk"]["open"] and rows["msk"]["name"] == OFFICES["msk"][0]
+    assert rows["msk"]["region"] == "Москва" and rows["ekb"]["region"] == "Свердловская область"
+    assert rows["msk"]["oldest_norm_min"] in (4.0, 8.0, 12.0)  # the norm each ticket carries (rosatom-2026)
+    assert rows["msk"]["behind"] == 0 and rows["msk"]["last_event_at"]
+
+    # the drill-down: windows with whom they call, the queue per service, as the hub's own state
+    hall = company.session("boss").get(company.centre.url + API + "/company/offices/msk", timeout=30).json()
+    state = msk.state("msk")
+    assert [(w["number"], w["state"]) for w in hall["windows"]] == \
+        [(w["number"], w["state"]) for w in sorted(state["windows"], key=lambda w: w["number"]) if w["id"] in wm[:2]]
+    first = next(w for w in hall["windows"] if w["number"] == 1)
+    assert first["ticket"] == called["code"] and first["ticket_state"] == "вызван"
+    by_service: dict[str, list[str]] = {}
+    for t in state["waiting"]:
+        by_service.setdefault(t["service_name"], []).append(t["code"])
+    assert {q["name"]: sorted(t["code"] for t in q["tickets"]) for q in hall["queues"]} == \
+        {k: sorted(v) for k, v in by_service.items()}
+
+    # finishing, a pause and a close move the figures too
+    msk.act(called["id"], "start")
+    msk.act(called["id"], "finish")
+    msk.window(wm[1], "pause", reason="lunch")
+    ekb.window(we[0], "close", force=True)
+    rows = wait_until(lambda: same_as_hubs(company), timeout=30, what="the dashboard after more actions")
+    assert rows["msk"]["windows_open"] == 1 and rows["msk"]["windows_paused"] == 1
+    assert rows["ekb"]["windows_open"] == 0 and not rows["ekb"]["open"]
+    assert rows["msk"]["within_norm_share"] == 1.0 and rows["msk"]["calls_with_norm"] == 1
+
+
+def test_waits_over_their_norm_and_the_share_within_it(company):
+    msk = company.admins["msk"]
+    wm = windows_of(company, "msk")
+    before = company.rows()["msk"]
+    msk.post("/api/v1/testing/clock", {"advance": 20 * 60})  # everyone waiting is now beyond the norm
+    called = msk.call_next(wm[0])
+    assert called is not None
+    row = wait_until(lambda: (r := company.rows()["msk"]) and r["calls_with_norm"] == before["calls_with_norm"] + 1
+                     and r, timeout=30, what="the late call on the dashboard")
+    assert row["within_norm_share"] == round(1 / 2, 3)  # one call within its norm, one beyond
+    assert row["over_norm"] == row["waiting"] >= 1
+    assert row["oldest_wait_min"] >= 20
+
+
+class Stream:
+    """An SSE client of the dashboard's stream in a thread: frames as dicts in a queue."""
+
+    def __init__(self, session: requests.Session, url: str, headers: dict | None = None):
+        self.frames: queue.Queue = queue.Queue()
+        self.resp = session.get(url, stream=True, timeout=60, headers=headers or {})
+        self.status = self.resp.status_code
+        if self.status == 200:
+            threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        frame: dict = {}
+        try:
+            for line in self.resp.iter_lines(decode_unicode=True):
+                if line == "":
+                    if "data" in frame:
+                        self.frames.put(frame)
+                    frame = {}
+                elif line.startswith(":"):
+                    continue
+                else:
+                    k, _, v = line.partition(": ")
+                    frame[k] = json.loads(v) if k == "data" else v
+        except (requests.RequestException, ValueError, AttributeError):
+            pass
+
+    def next(self, accept=lambda f: True, timeout: float = 30.0) -> dict:
+        import time
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                f = self.frames.get(timeout=max(0.01, deadline - time.time()))
+            except queue.Empty:
+                break
+            if accept(f):
+                return f
+        raise AssertionError(f"no matching frame within {timeout} s")
+
+    def close(self):
+        self.resp.close()
+
+
+def test_the_stream_delivers_a_change_and_resumes_after_last_event_id(company):
+    boss = company.session("boss")
+    url = company.centre.url + API + "/company/stream?heartbeat=1"
+    s = Stream(boss, url)
+    try:
+        snap = s.next()
+        assert snap["event"] == "snapshot" and {r["id"] for r in snap["data"]["offices"]} == {"msk", "ekb"}
+        ekb_before = next(r for r in snap["data"]["offices"] if r["id"] == "ekb")["waiting"]
+        company.admins["ekb"].issue("ekb", "consult")
+        f = s.next(lambda f: f["event"] == "office" and f["data"]["id"] == "ekb"
+                   and f["data"]["waiting"] == ekb_before + 1, timeout=30)
+        last = f["id"]
+    finally:
+        s.close()
+    # resumed: no snapshot, only what changed after the version it knew
+    company.admins["ekb"].issue("ekb", "cash")
+    r = Stream(boss, url, headers={"Last-Event-ID": last})
+    try:
+        f = r.next(timeout=30)
+        assert f["event"] == "office" and int(f["id"]) > int(last)
+        assert f["data"]["id"] == "ekb" and f["data"]["waiting"] == ekb_before + 2
+    finally:
+        r.close()
+    base = company.centre.url + API + "/company/stream"
+    for headers, query in (({"Last-Event-ID": "nonsense"}, ""), ({}, "?heartbeat=0"), ({}, "?heartbeat=nan"),
+                           ({}, "?heartbeat=100")):
+        bad = boss.get(base + query, headers=headers, timeout=30)
+        assert bad.status_code == 400 and bad.json()["error"] == "invalid", bad.text
+
+
+def test_a_regional_head_sees_only_their_region_and_gets_403_elsewhere(company):
+    ural = company.session("ural")
+    assert set(company.rows("ural")) == {"ekb"}
+    body = ural.get(company.centre.url + API + "/company/offices", timeout=30).json()
+    assert [g["region"] for g in body["regions"]] == ["Свердловская область"]
+    for path in ("/company/offices/msk", "/company/stream?office=msk", "/staff/offices/msk"):
+        r = ural.get(company.centre.url + API + path, timeout=30)
+        assert r.status_code == 403, (path, r.text)
+        assert r.json()["error"] == "forbidden" and "Нет доступа" in r.json()["message"]
+    page = ural.get(company.centre.url + "/company/offices/msk", timeout=30)
+    assert page.status_code == 403 and "Нет доступа к этому офису" in page.text and "<h1>" in page.text
+    assert "ЦОК «Центральный»" not in ural.get(company.centre.url + "/company", timeout=30).text
+    assert ural.get(company.centre.url + "/company/offices/ekb", timeout=30).status_code == 200
+
+    # the stream: only ekb, also when msk changes
+    s = Stream(ural, company.centre.url + API + "/company/stream?heartbeat=1")
+    try:
+        snap = s.next()
+        assert [r["id"] for r in snap["data"]["offices"]] == ["ekb"]
+        company.admins["msk"].issue("msk", "consult")
+        company.admins["ekb"].issue("ekb", "consult")
+        f = s.next(lambda f: f["event"] == "office", timeout=30)
+        assert f["data"]["id"] == "ekb"
+        wait_until(lambda: same_as_hubs(company), timeout=30, what="both offices shipped")
+        while not s.frames.empty():
+            assert s.frames.get()["data"].get("id") in ("ekb", None)
+    finally:
+        s.close()
+
+
+def test_without_a_session_401_and_the_pages_send_to_sign_in(company):
+    for path in ("/company/offices", "/company/offices/msk", "/company/stream"):
+        r = requests.get(company.centre.url + API + path, timeout=30)
+        assert r.status_code == 401 and r.json()["error"] == "unauthorized", r.text
+    r = requests.get(company.centre.url + "/company", timeout=30, allow_redirects=False)
+    assert r.status_code == 302 and "/company/login" in r.headers["Location"]
+    r = requests.get(company.centre.url + "/company/login?next=//evil.example", timeout=30)
+    assert 'data-next="/company"' in r.text
+
+
+def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU", timezone_id="Europe/Moscow")
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(20000)
+    try:
+        wait_until(lambda: same_as_hubs(company), timeout=30, what="the dashboard to settle")
+        rows = company.rows()
+        page.goto(company.centre.url + "/company")
+        page.wait_for_url("**/company/login**")
+        page.fill("#login-name", "boss")
+        page.fill("#login-password", "wrong-password")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#login-error:not([hidden])")
+        assert "Неверное имя входа или пароль" in page.inner_text("#login-error")
+        page.fill("#login-password", "boss-password")
+        page.click("button[type=submit]")
+        page.wait_for_selector("table#offices")
+        page.wait_for_function("document.getElementById('status').textContent.startsWith('Обновлено')")
+        assert page.locator("h1").count() == 1
+        assert page.locator("a.skip[href='#main']").count() == 1
+        groups = page.locator("tbody.region tr.subtotal th").all_inner_texts()
+        assert groups == ["Москва — офисов: 1", "Свердловская область — офисов: 1"]
+        msk_row = page.locator("tr.office[data-id=msk]")
+        assert msk_row.locator("td").nth(1).inner_text() == str(rows["msk"]["waiting"])
+        if rows["msk"]["over_norm"]:
+            assert "сверх норматива" in msk_row.inner_text() and "over" in msk_row.get_attribute("class")
+
+        # sort by «Ожидают»: a button in the header, aria-sort follows
+        header = page.locator("th[data-key=waiting]")
+        header.locator("button").focus()
+        page.keyboard.press("Enter")
+        assert header.get_attribute("aria-sort") == "descending"
+        assert page.locator("th[data-key=name]").get_attribute("aria-sort") == "none"
+        page.keyboard.press("Enter")
+        assert header.get_attribute("aria-sort") == "ascending"
+        page.screenshot(path=str(shots_dir(tmp_path) / "company-dashboard.png"), full_page=True)
+
+        # live: a ticket issued in Yekaterinburg shows in its row
+        before = int(page.locator("tr.office[data-id=ekb] td").nth(1).inner_text())
+        company.admins["ekb"].issue("ekb", "cash")
+        page.wait_for_function(
+            f"document.querySelector('tr.office[data-id=ekb] td:nth-of-type(2)').textContent === '{before + 1}'",
+            timeout=30000)
+
+        # drill-down into Moscow's hall, live
+        page.click("tr.office[data-id=msk] a")
+        page.wait_for_url("**/company/offices/msk")
+        assert page.locator("h1").inner_text() == OFFICES["msk"][0]
+        page.wait_for_function("document.getElementById('status').textContent.startsWith('Обновлено')")
+        windows = page.locator("#windows tr").all_inner_texts()
+        assert windows and any("ведёт приём" in w for w in windows), windows
+        consult_before = company.admins["msk"].state("msk")
+        waiting_codes = {t["code"] for t in consult_before["waiting"]}
+        text = page.inner_text("#queues")
+        assert all(code in text for code in waiting_codes), (waiting_codes, text)
+        new = company.admins["msk"].issue("msk", "certificate")
+        page.wait_for_function(f"document.getElementById('queues').textContent.includes('{new['code']}')",
+                               timeout=30000)
+        page.screenshot(path=str(shots_dir(tmp_path) / "company-office.png"), full_page=True)
+
+        # a phone's width: no sideways scrolling, the table still there
+        page.set_viewport_size({"width": 390, "height": 800})
+        page.goto(company.centre.url + "/company")
+        page.wait_for_function("document.getElementById('status').textContent.startsWith('Обновлено')")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        assert page.locator("tr.office[data-id=msk]").is_visible()
+        page.screenshot(path=str(shots_dir(tmp_path) / "company-dashboard-390.png"), full_page=True)
+
+        # the stream lost: said in words
+        page.click("#sign-out")
+        page.wait_for_url("**/company/login**")
+        assert errors == [], errors
+    finally:
+        ctx.close()
+
+
+def test_a_regional_head_in_chromium_sees_one_region_and_a_403_page(company, browser):  # noqa: F811
+    ctx = browser.new_context(viewport={"width": 1200, "height": 800}, locale="ru-RU")
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    try:
+        page.goto(company.centre.url + "/company/login")
+        page.fill("#login-name", "ural")
+        page.fill("#login-password", "ural-password")
+        page.click("button[type=submit]")
+        page.wait_for_selector("table#offices")
+        page.wait_for_function("document.getElementById('status').textContent.startsWith('Обновлено')")
+        assert page.locator("tr.office").count() == 1
+        assert page.locator("tr.office").get_attribute("data-id") == "ekb"
+        resp = page.goto(company.centre.url + "/company/offices/msk")
+        assert resp.status == 403
+        assert "Нет доступа к этому офису" in page.inner_text("main")
+    finally:
+        ctx.close()
