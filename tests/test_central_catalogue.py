@@ -444,3 +444,50 @@ def test_the_centre_down_keeps_the_office_on_its_version_and_the_next_one_comes_
     applied_version(c, answer["version"])
     assert services_of(c)["meter"]["name"] == "Показания счётчика: передача"
     assert hub_catalogue(c)["link"]["state"] == "ok"
+
+
+# ---------------------------------------------------------------------- the stand shows where settings come from
+
+from browser_support import browser, shots_dir  # noqa: E402,F401 - a fixture
+
+
+def test_the_stand_labels_each_setting_with_its_origin_and_locks_the_companys(centre, office, browser,  # noqa: F811
+                                                                               tmp_path):
+    c = office.client("admin")
+    version = applied_version(c, latest_version(centre))["version"]
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ru-RU", timezone_id="Europe/Moscow")
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(30000)
+    try:
+        page.goto(office.url + "/stand/login")
+        page.fill("#login", "admin")
+        page.fill("#password", "admin-demo")
+        page.click("#login-submit")
+        page.wait_for_url("**/stand/")
+        page.goto(office.url + "/stand/setup#services")
+        cash = page.locator("#svc-list li[data-service=cash] .origin")
+        cash.wait_for()
+        assert cash.inner_text() == f"из каталога компании (версия {version}) · изменяет только компания"
+        assert page.locator("#svc-list li[data-service=consult] .origin").inner_text() == "изменено в офисе"
+        assert page.locator("#svc-list li[data-service=business] .origin").inner_text() == "только в этом офисе"
+        assert f"версия {version}" in page.locator("#pane-services .catalogue-line").inner_text()
+        page.click("#svc-list li[data-service=cash] button")
+        page.wait_for_function("document.getElementById('svc-name').readOnly === true")
+        assert page.locator("#svc-origin").inner_text().startswith("из каталога компании")
+        page.click("#svc-list li[data-service=consult] button")
+        page.wait_for_function("document.getElementById('svc-name').readOnly === false")
+        page.screenshot(path=str(shots_dir(tmp_path) / "stand-catalogue-services.png"))
+        page.click("#tab-texts")
+        page.wait_for_selector("#text-origin-phone")
+        assert page.locator("#texts-phone").evaluate("el => el.readOnly") is True
+        assert page.locator("#texts-greeting").evaluate("el => el.readOnly") is False
+        assert page.locator("#text-origin-greeting").inner_text() == "изменено в офисе"
+        page.click("#tab-norms")
+        assert page.locator("#norms-origin").inner_text().startswith(f"из каталога компании (версия {version})")
+        assert page.locator("#norms-profile").evaluate("el => el.disabled") is True
+        page.screenshot(path=str(shots_dir(tmp_path) / "stand-catalogue-norms.png"))
+        assert errors == [], errors
+    finally:
+        ctx.close()
