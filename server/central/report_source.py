@@ -317,18 +317,31 @@ def day_figures_row(ctx: DayContext | None, office: str, day: str, tickets: list
     s["wait_sum"] = s["service_sum"] = 0.0
     s["wait_max"] = s["service_max"] = None
     waits, services = [], []
+    wait_limits: dict = {}
+    service_limits: dict = {}
+
+    def wait_limit(service):
+        if service not in wait_limits:
+            wait_limits[service] = ctx.wait_limit(service) if ctx is not None and service in ctx.services else None
+        return wait_limits[service]
+
+    def service_limit(service, level):
+        if (service, level) not in service_limits:
+            service_limits[service, level] = (ctx.service_limit(service, level) if ctx is not None
+                                              and service in ctx.services and level in LEVELS else None)
+        return service_limits[service, level]
+
     for t in tickets:
         for seg in t.segments:
             row = {"called_at": seg.called_at, "started_at": seg.started_at, "ended_at": seg.ended_at,
                    "queued_at": seg.queued_at, "outcome": seg.outcome}
             s["segments"] += 1
             s["served"] += seg.outcome == "finished"
-            known = ctx is not None and seg.service in ctx.services
             w = figures.waited(row)
             if w is not None:
                 s["wait_count"] += 1
                 waits.append(w)
-                wl = ctx.wait_limit(seg.service) if known else None
+                wl = wait_limit(seg.service)
                 if wl is not None:
                     s["wait_normed"] += 1
                     s["wait_within"] += w <= wl
@@ -336,7 +349,7 @@ def day_figures_row(ctx: DayContext | None, office: str, day: str, tickets: list
             if v is not None:
                 s["service_count"] += 1
                 services.append(v)
-                vl = ctx.service_limit(seg.service, seg.level) if known and seg.level in LEVELS else None
+                vl = service_limit(seg.service, seg.level)
                 if vl is not None:
                     s["service_normed"] += 1
                     s["service_within"] += v <= vl
@@ -382,8 +395,13 @@ def rebuild_day_figures(conn, office: str, day: str, tickets: list, events: list
     cfg = config_store.config_for_day(conn, office, day)
     ctx = context_from(cfg["settings"], date.fromisoformat(day), math.inf) if cfg else None
     row = day_figures_row(ctx, office, day, tickets, events, cfg["hash"] if cfg else None)
-    conn.execute("DELETE FROM day_figures WHERE office = %s AND day = %s", (office, day))
     if tickets or any(e["type"] in WINDOW_EVENTS or e["type"] == "rating.given" for e in events):
-        cols = ", ".join(f'"{c}"' for c in DAY_FIGURES_COLUMNS)
-        conn.execute(f"INSERT INTO day_figures ({cols}) VALUES ({', '.join('%s' for _ in DAY_FIGURES_COLUMNS)})",
-                     row)
+        conn.execute(UPSERT_DAY_FIGURES, row)
+    else:
+        conn.execute("DELETE FROM day_figures WHERE office = %s AND day = %s", (office, day))
+
+
+UPSERT_DAY_FIGURES = (
+    f"INSERT INTO day_figures ({', '.join(chr(34) + c + chr(34) for c in DAY_FIGURES_COLUMNS)}) "
+    f"VALUES ({', '.join('%s' for _ in DAY_FIGURES_COLUMNS)}) ON CONFLICT (office, day) DO UPDATE SET "
+    + ", ".join(f'"{c}" = excluded."{c}"' for c in DAY_FIGURES_COLUMNS[2:]) + ", rebuilt_at = now()")
