@@ -220,3 +220,25 @@ def test_store_refuses_bad_accounts(centre):
         staff.add_staff("y", "Y", "long-password", "office_head")
     with pytest.raises(StaffError):
         staff.add_staff("", "Y", "long-password", "company_admin")
+
+
+def test_the_company_demo_staff_and_regions(pg_cluster):
+    """server/central/company_demo.py's accounts (printed by scripts/run-company.sh) sign in and see
+    what their roles allow; a second run changes nothing."""
+    from server.central.company_demo import REGIONS, demo_staff
+
+    store = CentralStore(fresh_database(pg_cluster))
+    try:
+        store.migrate()
+        for office in REGIONS:
+            store.add_office(office)
+        demo_staff(store)
+        demo_staff(store)
+        staff = StaffStore(store)
+        seen = {}
+        for login, password in (("company", "company-demo"), ("ural", "ural-demo")):
+            who = Staff.from_row(staff.check_password(login, password))
+            seen[login] = sorted(r["id"] for r in staff.offices() if who.can_see(r["id"], r["region"]))
+        assert seen == {"company": ["ekb", "msk-centr", "msk-sever"], "ural": ["ekb"]}
+    finally:
+        store.close()

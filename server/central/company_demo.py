@@ -52,6 +52,25 @@ def office_database(path: Path, office: str, name: str, tz: str) -> str:
     return key
 
 
+#: each demo office's region (the regional head «ural» sees the Yekaterinburg one)
+REGIONS = {"msk-centr": "Москва", "msk-sever": "Москва", "ekb": "Свердловская область"}
+#: the company's demo staff at the centre: (login, name, password, role, regions)
+STAFF = [("company", "Администратор компании (демо)", "company-demo", "company_admin", ()),
+         ("ural", "Руководитель Свердловского региона (демо)", "ural-demo", "regional_head", (REGIONS["ekb"],))]
+
+
+def demo_staff(store) -> None:
+    """The demo offices' regions and the staff accounts of the company dashboard (server/central/access.py)."""
+    from .staff_store import StaffStore
+
+    staff = StaffStore(store)
+    for office, region in REGIONS.items():
+        staff.set_office_region(office, region)
+    for login, name, password, role, regions in STAFF:
+        if staff.staff_by_login(login) is None:
+            staff.add_staff(login, name, password, role, regions=regions)
+
+
 def wait_for(url: str, timeout: float = 60.0) -> bool:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -154,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                  "--central", central, "--central-key", keyfile.read_text().strip()],
                 cwd=ROOT, env=env, stdout=hub_log, stderr=subprocess.STDOUT))
             hubs.append((office, name, tz, hub_url, kioskfile.read_text().strip()))
+        demo_staff(store)
         store.close()
         rng = random.Random(2026)
         threads = []
@@ -169,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
             t.start()
         print(f"Талон: центр компании работает: {central}/api/v1/central/health")
         print(f"  PostgreSQL центра: {url} (папка {work / 'pg'})")
-        print("  Панель компании (/company) появится со следующей частью задачи; пока центр принимает журналы офисов.")
+        print(f"  Панель компании: {central}/company (вход company / company-demo - администратор компании; "
+              f"ural / ural-demo - руководитель региона «{REGIONS['ekb']}»)")
         for office, name, tz, hub_url, _ in hubs:
             print(f"  {name} [{tz}]: стойка {hub_url}/stand (вход hall / hall-demo)")
         print("Остановить: Ctrl+C")
