@@ -114,6 +114,37 @@ def sender(args) -> list[tuple]:
     return out
 
 
+def wal_lsn(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
+
+
+def wal_bytes_since(url: str, lsn: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return int(conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", (lsn,)).fetchone()[0])
+
+
+def print_sizes(url: str) -> None:
+    """Bytes on disk per stored row (table, its indexes and TOAST: pg_total_relation_size), for
+    docs/scale.md's extrapolation."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        data, view, row = conn.execute("SELECT avg(pg_column_size(data)), avg(pg_column_size(view)), "
+                                       "avg(pg_column_size(e.*)) FROM events e").fetchone()
+        print(f"events columns: data {data:.0f} bytes, view {view:.0f} bytes, whole row {row:.0f} bytes (jsonb)")
+        for table in ("events", "tickets", "segments", "day_services", "projected_days"):
+            rows, size = conn.execute(f"SELECT count(*), pg_total_relation_size('{table}') FROM {table}").fetchone()
+            heap = conn.execute(f"SELECT pg_relation_size('{table}')").fetchone()[0]
+            print(f"size {table}: {rows} rows, {size / 1e6:.1f} MB with indexes and TOAST "
+                  f"({size / max(rows, 1):.0f} bytes/row; heap alone {heap / max(rows, 1):.0f})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--offices", type=int, default=50)
@@ -162,6 +193,7 @@ def main() -> None:
             per_office = [(o, k, b, phase * interval) for o, k, b, phase in per_office]
         groups = [per_office[i::args.procs] for i in range(args.procs)]
         load_before = os.getloadavg()
+        wal0 = wal_lsn(url)
         cpu0, pg0 = cpu_seconds(centre.proc.pid), postgres_cpu(cluster.data)
         start_at = time.time() + 1.5
         with mp.get_context("fork").Pool(args.procs) as pool:
@@ -191,11 +223,15 @@ def main() -> None:
         print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f}, after {load_after[0]:.2f} "
               f"{load_after[1]:.2f}; cores: {os.cpu_count()}")
         print(f"stored exactly once: {exact} ({stored} rows)")
+        wal = wal_bytes_since(url, wal0)
+        print(f"WAL written while sending: {wal / 1e6:.1f} MB ({wal / max(total, 1):.0f} bytes/event, "
+              f"projection included)")
         if args.project_every:
             t = time.time()
             while time.time() - t < 120 and any(o["projected_seq"] < o["high_water_mark"] for o in store.offices()):
                 time.sleep(0.5)
             print(f"projections caught up {time.time() - last:.1f} s after the last batch")
+            print_sizes(url)
         store.close()
     finally:
         if centre:

@@ -20,6 +20,7 @@ import random
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
@@ -31,6 +32,9 @@ from .api.framework import api, check_office, current_principal
 log = logging.getLogger(__name__)
 
 FALLBACK_LOG_IDENTITY = "talon-office-log"  # a store without log identities (older files)
+LOG_MISMATCH = ("Журнал этого офиса в центре ведётся из другой базы данных. Если базу офиса восстановили из "
+                "копии или перенесли на другой компьютер, администратор компании может принять новый журнал "
+                "в центре (журнал офиса: {log})")
 
 
 def _plural(n: int, one: str, few: str, many: str) -> str:
@@ -69,7 +73,12 @@ class Shipper:
         self.down_since: float | None = None  # wall time the link went down
         self.last_ok: float | None = None
         self.failures = 0
+        self._cursor: tuple[int, int] | None = None  # (the office's n-th event, its seq in the file)
         self.thread = threading.Thread(target=self._run, name=f"shipping-{office}", daemon=True)
+        # the office's settings shipped to the centre (reports there): on start and on every change
+        self.clock = time.time  # the hub's clock (its testing clock in tests): the snapshot's valid_from
+        self.config_sent: str | None = None  # the hash of the snapshot the centre holds
+        self._config_checked = -1e9
 
     # ------------------------------------------------------------------ life
 
@@ -93,11 +102,13 @@ class Shipper:
             sent, state = self.sent_seq, self.state
             out = {"state": state, "central": self.central, "sent_seq": sent, "sent_at": self.sent_at,
                    "last_error": self.last_error, "down_since": self.down_since, "last_ok": self.last_ok}
-        last = self.store.last_seq(self.office)
-        out["last_seq"] = last
         # not yet confirmed by the centre; before the first answer (the centre down since the hub
         # started) that is the whole log: the mark is not remembered across restarts of the hub
-        out["waiting"] = max(0, last - (sent or 0))
+        base = self._file_seq(sent or 0)
+        waiting = 0 if base is None else self.store.one(
+            "SELECT count(*) AS n FROM events WHERE office = ? AND seq > ?", (self.office, base))["n"]
+        out["last_seq"] = (sent or 0) + waiting  # in the centre's numbering of the office's events
+        out["waiting"] = waiting
         return out
 
     def _set(self, **fields) -> None:
@@ -147,30 +158,92 @@ class Shipper:
             resp = self._request("GET", f"/api/v1/central/offices/{self.office}/events/high-water-mark")
             if isinstance(resp, float):
                 return resp
+            theirs, ours = resp.get("log"), self._identity()
+            if theirs is not None and theirs != ours:  # a restored or moved hub: a person must accept it
+                log.error("office %s: the centre keeps log %r, this hub's is %r", self.office, theirs, ours)
+                return self._failed("refused", LOG_MISMATCH.format(log=ours))
             hwm = int(resp["high_water_mark"])
             self._ok(hwm, self._event_time(hwm))
             log.info("office %s: the centre holds its log up to %d", self.office, hwm)
-        events = self.store.events_after(self.office, self.sent_seq, limit=self.batch)
+        self._push_config()
+        after = self.sent_seq
+        base = self._file_seq(after)  # None: the centre holds more of this office's log than the file
+        events = [] if base is None else self.store.events_after(self.office, base, limit=self.batch)
         if not events:
             with self._lock:
                 if self.state != "ok":
                     self.state = "ok"
             return self.idle
-        body = {"log": self._identity(), "after": self.sent_seq,
-                "events": [{k: e[k] for k in ("seq", "type", "at", "day", "data", "view")} for e in events]}
+        # the centre numbers the office's own events 1, 2, 3, …; the file's seqs are shared by its
+        # offices, so they are renumbered (the same numbers for a file of one office)
+        body = {"log": self._identity(), "after": after,
+                "events": [{"seq": after + i, **{k: e[k] for k in ("type", "at", "day", "data", "view")}}
+                           for i, e in enumerate(events, 1)]}
         resp = self._request("POST", f"/api/v1/central/offices/{self.office}/events", body)
         if isinstance(resp, float):
             return resp
         hwm = int(resp["high_water_mark"])
-        at = next((e["at"] for e in events if e["seq"] == hwm), None)
+        at = None
+        if after < hwm <= after + len(events):
+            mine = events[hwm - after - 1]
+            self._cursor = (hwm, mine["seq"])
+            at = mine["at"]
         self._ok(hwm, at if at is not None else self._event_time(hwm))
         return 0.0 if len(events) == self.batch else self.idle
 
-    def _event_time(self, seq: int) -> float | None:
-        if seq <= 0:
+    def _file_seq(self, n: int) -> int | None:
+        """The file's seq of the office's ``n``-th event (0 for none; None when the file has fewer)."""
+        if n <= 0:
+            return 0
+        cursor = self._cursor
+        if cursor is not None and cursor[0] == n:
+            return cursor[1]
+        row = self.store.one("SELECT seq FROM events WHERE office = ? ORDER BY seq LIMIT 1 OFFSET ?",
+                             (self.office, n - 1))
+        if row is None:
             return None
-        got = self.store.events_after(self.office, seq - 1, limit=1)
-        return got[0]["at"] if got and got[0]["seq"] == seq else None
+        self._cursor = (n, row["seq"])
+        return row["seq"]
+
+    def _push_config(self, every: float = 1.0) -> None:
+        """Ship the office's settings (what its reports read, server/reports/source.py) when they
+        differ from what the centre last acknowledged; checked at most every ``every`` seconds.
+        A failure is retried at the next check; the log's shipping goes on regardless."""
+        if time.monotonic() - self._config_checked < every:
+            return
+        self._config_checked = time.monotonic()
+        from .reports.source import config_snapshot, settings_hash
+
+        try:
+            settings = config_snapshot(self.store, self.office)
+        except Exception:
+            log.exception("office %s: its settings could not be read for the centre", self.office)
+            return
+        digest = settings_hash(settings)
+        if digest == self.config_sent:
+            return
+        try:
+            resp = self.session.put(f"{self.central}/api/v1/central/offices/{self.office}/config",
+                                    json={"valid_from": self.clock(), "settings": settings}, timeout=(5, self.timeout))
+        except requests.RequestException as exc:
+            log.info("office %s: settings not sent to the centre: %s", self.office, exc)
+            self._config_checked += 4 * every  # the link's own retries show the outage
+            return
+        if resp.status_code == 200:
+            self.config_sent = digest
+            log.info("office %s: settings %s sent to the centre", self.office, digest[:12])
+        else:
+            log.warning("office %s: the centre refused the settings: %s %s", self.office, resp.status_code,
+                        resp.text[:300])
+            self._config_checked += 30.0
+
+    def _event_time(self, seq: int) -> float | None:
+        """The time of the office's ``seq``-th event (the centre's numbering)."""
+        fs = self._file_seq(seq) if seq > 0 else None
+        if not fs:
+            return None
+        row = self.store.one("SELECT at FROM events WHERE seq = ?", (fs,))
+        return row["at"] if row else None
 
     def _request(self, method: str, path: str, body: dict | None = None):
         """The centre's JSON answer, or the seconds to wait after a failure (a float)."""
@@ -198,6 +271,9 @@ class Shipper:
         if resp.status_code == 413:
             self.batch = max(1, self.batch // 2)
             return self._failed("offline", "Пачка событий слишком велика для центра; отправка меньшими пачками")
+        if resp.status_code == 409 and code == "log_mismatch":
+            with self._lock:
+                self.sent_seq = None  # ask the centre's mark again: once the log is accepted it is the new log's
         if resp.status_code in (400, 401, 403, 404, 409):
             log.error("the centre refuses office %s's events: %s %s", self.office, resp.status_code, message)
             return self._failed("refused", message or f"Центр отказал ({resp.status_code})")
@@ -218,15 +294,72 @@ def start_shipping(app, central: str, key: str, *, office: str | None = None, ca
             raise ValueError("На этом сервере не один офис: укажите, какой отправлять в центр (--central-office)")
         office = offices[0]
     shipper = Shipper(store, office, central, key, ca=ca, **options)
+    hub = app.config.get("TALON_HUB")
+    if hub is not None:
+        shipper.clock = hub.clock.now  # the settings' valid_from on the office's own clock
     app.config["TALON_SHIPPER"] = shipper
+    app.config.setdefault("TALON_SHIPPERS", {})[office] = shipper
     return shipper.start()
 
 
-def start_from_options(app, central_url: str, central_key: str | None = None, central_ca: str | None = None,
-                       central_office: str | None = None, central_retry_max: float = 30.0) -> Shipper:
-    """``talon hub --central URL --central-key KEY [--central-ca FILE] [--central-office ID]``."""
+def read_keys(items, key_file: str | None = None) -> dict[str, str]:
+    """``office=KEY`` pairs (repeated ``--central-key``, or lines of a key file: ``#`` comments
+    and blank lines skipped) as {office: key}. Raises ``ValueError`` with a Russian message."""
+    lines = [(f"--central-key", x) for x in items or ()]
+    if key_file:
+        try:
+            text = Path(key_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"Не удалось прочитать файл ключей «{key_file}»: {exc}")
+        lines += [(f"{key_file}:{n}", x.strip()) for n, x in enumerate(text.splitlines(), 1)
+                  if x.strip() and not x.strip().startswith("#")]
+    keys: dict[str, str] = {}
+    for where, item in lines:
+        office, sep, key = item.partition("=")
+        if not sep or not office.strip() or not key.strip():
+            raise ValueError(f"{where}: ожидалось «офис=КЛЮЧ»")
+        if office.strip() in keys:
+            raise ValueError(f"{where}: ключ офиса «{office.strip()}» указан дважды")
+        keys[office.strip()] = key.strip()
+    return keys
+
+
+def start_offices(app, central: str, keys: dict[str, str], *, ca: str | None = None, **options) -> list[Shipper]:
+    """Ship each office of the hub's file named in ``keys`` under its own key (the centre
+    numbers each office's own events: :meth:`Shipper.step`)."""
+    store = app.config["TALON_STORE"]
+    offices = {r["id"] for r in store.query("SELECT id FROM offices")}
+    unknown = sorted(set(keys) - offices)
+    if unknown:
+        raise ValueError(f"На этом сервере нет офиса «{unknown[0]}»: проверьте ключи офисов")
+    shippers = [start_shipping(app, central, key, office=office, ca=ca, **options)
+                for office, key in sorted(keys.items())]
+    app.config["TALON_SHIPPER"] = shippers[0]
+    return shippers
+
+
+def start_from_options(app, central_url: str, central_key=None, central_ca: str | None = None,
+                       central_office: str | None = None, central_retry_max: float = 30.0,
+                       central_keys: str | None = None, **_others) -> Shipper:
+    """``talon hub --central URL --central-key KEY [--central-ca FILE] [--central-office ID]``;
+    several offices in the file: ``--central-key OFFICE=KEY`` (repeated) or ``--central-keys FILE``
+    (lines ``OFFICE=KEY``), each office shipped under its own key."""
     import click
 
+    plain = [central_key] if isinstance(central_key, str) else list(central_key or ())
+    paired = [k for k in plain if "=" in k]
+    if central_keys or paired:
+        if len(paired) != len(plain):
+            raise click.UsageError("Укажите ключи всех офисов в виде --central-key ОФИС=КЛЮЧ")
+        if not central_url.startswith(("https://", "http://")):
+            raise click.UsageError("Адрес центра должен начинаться с https://")
+        try:
+            keys = read_keys(paired, central_keys)
+            return start_offices(app, central_url, keys, ca=central_ca, retry_max=central_retry_max,
+                                 batch=int(os.environ.get("TALON_CENTRAL_BATCH", "500")))[0]
+        except ValueError as exc:
+            raise click.UsageError(str(exc))
+    central_key = plain[-1] if plain else None
     if not central_key:
         raise click.UsageError("Укажите ключ офиса: --central-key (его выдаёт talon central join)")
     if not central_url.startswith(("https://", "http://")):
@@ -274,7 +407,7 @@ def central_link(office: str):
     check_office(current_principal(), office)
     hub = current_app.config["TALON_HUB"]
     info = hub.office(office)
-    shipper = current_app.config.get("TALON_SHIPPER")
+    shipper = current_app.config.get("TALON_SHIPPERS", {}).get(office) or current_app.config.get("TALON_SHIPPER")
     if shipper is None or shipper.office != office:
         status = {"state": "off", "sent_seq": None, "sent_at": None, "waiting": None, "last_error": None}
     else:

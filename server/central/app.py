@@ -7,6 +7,7 @@ log, 503 the database unreachable - the hub retries later). Nothing of a refused
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -74,16 +75,20 @@ def high_water_mark(office: str):
 
 @bp.post("/offices/<office>/events")
 def ingest(office: str):
+    # The body is parsed and checked before a pooled connection is taken (under CPU contention
+    # that Python work is slow, and the pool's connections must not wait on it); its refusal is
+    # answered after the key's, as before: the key is checked first for the client.
+    bad = None
+    try:
+        identity, _after, events = check_batch(office, loads(request.get_data(cache=False)))
+    except BadBatch as exc:
+        bad = Refused(400, exc.code, exc.message, **exc.details)
+    except ValueError:  # orjson's JSONDecodeError is a ValueError too
+        bad = Refused(400, "invalid", "Тело запроса должно быть JSON")
     with _store().connection() as conn:  # one pooled connection for the key and the batch
         _hub_office(office, conn)
-        try:
-            body = loads(request.get_data(cache=False))
-        except ValueError:  # orjson's JSONDecodeError is a ValueError too
-            raise Refused(400, "invalid", "Тело запроса должно быть JSON")
-        try:
-            identity, _after, events = check_batch(office, body)
-        except BadBatch as exc:
-            raise Refused(400, exc.code, exc.message, **exc.details)
+        if bad is not None:
+            raise bad
         answer = _store().ingest(office, identity, events, conn)
     projector = current_app.config.get("CENTRAL_PROJECTOR")
     if projector is not None and answer["stored"]:
@@ -146,15 +151,59 @@ class Projector:
             self._stop.wait(max(self.interval, 2 * (time.monotonic() - began)))
 
 
-def create_app(url: str, *, pool_size: int = 20, project_interval: float | None = 2.0) -> Flask:
-    """The centre. ``project_interval`` None: no background projection (``rebuild_day`` on demand)."""
+class ProjectorProcess:
+    """The projector in a process of its own (``talon central serve``): its replay in Python no
+    longer holds the GIL the ingest's threads need, and it runs at a lower CPU priority (nice
+    5), so on a busy machine the batches' acknowledgements go first (docs/bench/central.md).
+    It looks for offices with events not yet projected every ``interval`` s (one cheap query);
+    a pass that took d seconds is followed by at least 2d of rest. It ends with the centre."""
+
+    def __init__(self, url: str, interval: float = 2.0):
+        import multiprocessing
+
+        self.proc = multiprocessing.get_context("spawn").Process(
+            target=project_forever, args=(url, interval, os.getpid()), name="central-projector", daemon=True)
+
+    def start(self) -> "ProjectorProcess":
+        self.proc.start()
+        return self
+
+    def poke(self) -> None:
+        pass  # it polls
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.join(5)
+
+
+def project_forever(url: str, interval: float, parent: int) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        os.nice(5)
+    except (AttributeError, OSError):
+        pass
+    store = CentralStore(url, min_size=1, max_size=2)
+    while os.getppid() == parent:  # the centre gone (even killed): this ends too
+        began = time.monotonic()
+        try:
+            store.project_pending()
+        except Exception:
+            log.exception("projection failed; retried on the next pass")
+        time.sleep(max(interval, 2 * (time.monotonic() - began)))
+
+
+def create_app(url: str, *, pool_size: int = 20, project_interval: float | None = 2.0,
+               project_process: bool = False) -> Flask:
+    """The centre. ``project_interval`` None: no background projection (``rebuild_day`` on demand);
+    ``project_process``: the projector in a process of its own (:class:`ProjectorProcess`)."""
     app = Flask(__name__)
     store = CentralStore(url, max_size=pool_size)
     app.config.update(CENTRAL_STORE=store, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=16 * 1024 * 1024)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     if project_interval is not None:
-        app.config["CENTRAL_PROJECTOR"] = Projector(store, project_interval).start()
+        app.config["CENTRAL_PROJECTOR"] = (ProjectorProcess(url, project_interval) if project_process
+                                           else Projector(store, project_interval)).start()
     app.register_blueprint(bp)
     app.register_blueprint(__import__("server.central.access", fromlist=["bp"]).bp)  # staff sign-in (issue 11)
     app.register_blueprint(__import__("server.central.reports_routes", fromlist=["bp"]).bp)  # reports, office configs

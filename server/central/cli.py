@@ -61,7 +61,7 @@ def serve(url: str, host: str, port: int, threads: int, pool_size: int, project_
     from .app import create_app
 
     _migrate(url)
-    app = create_app(url, pool_size=pool_size, project_interval=project_every or None)
+    app = create_app(url, pool_size=pool_size, project_interval=project_every or None, project_process=True)
     log.info("Talon central on http://%s:%d (%d threads)", host, port, threads)
     waitress_serve(app, host=host, port=port, threads=threads, connection_limit=1000, backlog=2048,
                    channel_timeout=120, ident="talon-central", clear_untrusted_proxy_headers=True)

@@ -419,8 +419,8 @@ class CentralStore:
             for day in days:
                 done.append(self.rebuild_day(r["id"], day))
             with self.connection() as conn:
-                conn.execute("UPDATE offices SET projected_seq = greatest(projected_seq, %s) WHERE id = %s",
-                             (upto, r["id"]))
+                conn.execute("UPDATE offices SET projected_seq = greatest(projected_seq, %s) WHERE id = %s "
+                             "AND epoch = %s", (upto, r["id"], r["epoch"]))  # not if a log was accepted meanwhile
         return done
 
     def tickets_of_day(self, office: str, day: str) -> list[dict]:
