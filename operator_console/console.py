@@ -426,6 +426,8 @@ class ConsoleWindow(QWidget):
             n = m.waiting_for_me()
             self.card.show_idle("Свободно", f"F1 — вызвать следующего · по услугам вашего окна ждут: {M.people(n)}")
         self.hall.update_rows(m.hall_rows(now))
+        planned = w.get("next_break")  # from the hub's rota (issue 13 point 4)
+        self.day_panel.next_break.setText(f"Следующий перерыв: {planned['label']}" if planned else "")
         for key, (text, enabled, why, visible) in self.action_states().items():
             active = (key in ("digital", "upsell") and t is not None and t.get("phase") == key)
             self.action_bar.set_action(key, text, enabled, visible, active, "" if enabled else why)

@@ -292,6 +292,10 @@ class DayPanel(QFrame):
         col.addLayout(grid)
         self.norm = label("", 14, name="dim")
         col.addWidget(self.norm)
+        #: the window's next planned break from the office's rota, «Следующий перерыв: обед 13:00–13:45»
+        self.next_break = label("", 16, True, wrap=True)
+        self.next_break.setAccessibleName("Следующий перерыв по графику")
+        col.addWidget(self.next_break)
         set_level(self.values["avg"], M.NONE)
 
     def update_day(self, day: dict | None) -> None:

@@ -64,12 +64,13 @@ ISSUE = obj({
 
 FINISH = obj({"outcome": {"type": "string", "maxLength": 60}})
 PHASE = obj({"phase": {"enum": [*PHASES, None]}}, ["phase"])
-TRANSFER = obj({"service": ID, "window": ID_INT})
+TRANSFER = obj({"service": ID, "window": ID_INT, "hold": BOOL})
 ESCALATE = obj({"level": {"enum": list(LEVELS[1:])}})
 CANCEL = obj({"reason": {"type": "string", "maxLength": 200}})
 CALL = obj({"ticket": ID_INT}, ["ticket"])
 OPEN = obj({})
-PAUSE = obj({"reason": {"enum": list(PAUSE_REASONS)}, "comment": {"type": "string", "maxLength": 200}},
+PAUSE = obj({"reason": {"enum": list(PAUSE_REASONS)}, "comment": {"type": "string", "maxLength": 200},
+             "override": {"type": "boolean", "description": "an administrator allows a break the guard refuses (logged)"}},
             ["reason"])
 CLOSE = obj({"force": BOOL})
 
@@ -162,3 +163,9 @@ INCIDENT = obj({"kind": {"enum": ["printer", "kiosk", "board", "sound", "network
                 "state": {"enum": ["open", "closed"]},
                 "detail": {"type": "string", "maxLength": 500}}, ["kind", "state"])
 HELP = obj({"screen": {"type": "string", "maxLength": 60}, "comment": {"type": "string", "maxLength": 300}})
+ROTA_BREAK = obj({"window": {"type": "integer", "minimum": 1, "maximum": 999},
+                  "day": {"enum": ["every", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+                  "start": HHMM, "end": HHMM, "kind": {"enum": ["lunch", "break"]}},
+                 ["window", "start", "end"])
+ROTA = obj({"breaks": {"type": "array", "items": ROTA_BREAK, "maxItems": 1000},
+            "updated": {"type": ["number", "null"]}, "by": {"type": ["string", "null"]}}, ["breaks"])

@@ -204,8 +204,8 @@ class Rota:
                         raise RotaError(
                             f"Окно {n}, {DAY_WORDS[wd]}: {b.label()} — вне часов приёма ({where})",
                             code="outside_hours", window=n, day=wd)
-            if hours is None or not numbers:
-                continue
+            if hours is None or len(numbers) < 2:
+                continue  # a one-window office takes its lunch in the timetable (the hall's guard agrees)
             for a, z in hours.intervals():
                 for m in range(_minutes(a), _minutes(z)):
                     if all(any(_minutes(b.start) <= m < _minutes(b.end) for b in plans[n]) for n in numbers):

@@ -70,6 +70,13 @@ def load_rota(store: Store, office: str) -> Rota:
     return Rota.from_json(json.loads(row["rota"])) if row else Rota()
 
 
+def rota_info(store: Store, office: str) -> dict:
+    """The rota's JSON with when (``updated``) and by whom (``by``) it was last set."""
+    row = store.one("SELECT rota, updated, by FROM rotas WHERE office = ?", (office,))
+    rota = Rota.from_json(json.loads(row["rota"])) if row else Rota()
+    return {**rota.to_json(), "updated": row["updated"] if row else None, "by": row["by"] if row else None}
+
+
 def save_rota(conn, office: str, rota: Rota, by: str | None, at: float) -> None:
     conn.execute(
         """INSERT INTO rotas (office, rota, updated, by) VALUES (?, ?, ?, ?)
