@@ -34,4 +34,23 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   .venv/bin/python -m pip install -q --progress-bar off -e '.[all]'
   touch "$stamp"
 fi
+# axe-core (accessibility checks in the browser tests), pinned by version and sha512 from the
+# npm registry's metadata; unpacked into the git-ignored .venv/share/axe-core/.
+AXE_VERSION=4.14.1
+AXE_SHA512=FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+axe_dir=.venv/share/axe-core
+if [[ ! -f $axe_dir/axe.min.js || "$(cat "$axe_dir/VERSION" 2>/dev/null)" != "$AXE_VERSION" ]]; then
+  log "downloading axe-core $AXE_VERSION"
+  axe_tmp=$(mktemp -d)
+  curl -fsSL -o "$axe_tmp/axe.tgz" "https://registry.npmjs.org/axe-core/-/axe-core-$AXE_VERSION.tgz"
+  got=$(openssl dgst -sha512 -binary "$axe_tmp/axe.tgz" | openssl base64 -A)
+  if [[ "$got" != "$AXE_SHA512" ]]; then
+    log "axe-core tarball integrity mismatch (sha512-$got)"; rm -rf "$axe_tmp"; exit 1
+  fi
+  tar -xzf "$axe_tmp/axe.tgz" -C "$axe_tmp" package/axe.min.js
+  mkdir -p "$axe_dir"
+  mv "$axe_tmp/package/axe.min.js" "$axe_dir/axe.min.js"
+  echo "$AXE_VERSION" > "$axe_dir/VERSION"
+  rm -rf "$axe_tmp"
+fi
 log "ready"

@@ -51,7 +51,7 @@
     return ok;
   }
 
-  async function show() {
+  async function show(focusResult) {
     if (!valid()) return;
     slot.setAttribute("aria-busy", "true");
     say("Отчёт формируется…");
@@ -66,6 +66,8 @@
       while (slot.firstChild) slot.removeChild(slot.firstChild);
       if (report) slot.append(document.importNode(report, true));
       say("");
+      // after «Показать» the keyboard and the screen reader go on to the report just shown
+      if (focusResult && report) slot.focus();
     } catch (e) {
       say(e.message, "error");
     } finally {
@@ -89,7 +91,7 @@
 
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    show();
+    show(true);
   });
   for (const b of document.querySelectorAll("[data-format]")) {
     b.addEventListener("click", () => download(b.dataset.format, b));

@@ -69,7 +69,7 @@
   const refresh = reading.run;
 
   function follow() {
-    Stand.liveStream(office, session, EVENT_TYPES, () => scheduleRefresh(), () => {
+    Stand.liveStream(office, session, EVENT_TYPES, (e) => { announceCall(e); scheduleRefresh(); }, () => {
       streamOk = true;
       Stand.setLink(true);
       scheduleRefresh(0); // whatever happened while we were away
@@ -77,6 +77,28 @@
       streamOk = false;
       Stand.setLink(false);
     });
+  }
+
+  /** A call or a recall in words in the polite live region: «Талон А-012 — окно 3». The text
+      is cleared first, so a second call of the same ticket is announced again. */
+  function announceCall(e) {
+    if (e.type !== "ticket.called" && e.type !== "ticket.recalled") return;
+    let t = null;
+    try {
+      t = (JSON.parse(e.data).view || {}).ticket;
+    } catch (err) { return; }
+    if (!t || !t.code) return;
+    const where = t.window_number != null ? ` — окно ${t.window_number}` : "";
+    const text = (e.type === "ticket.recalled" ? "Повторный вызов: талон " : "Талон ") + t.code + where;
+    const el = document.getElementById("call-announcer");
+    el.textContent = "";
+    setTimeout(() => { el.textContent = text; }, 100);
+  }
+
+  /** After an action from a dialog the row acted on may be gone (the list is re-read): focus goes
+      to the waiting list's heading; the toast, a polite status, says what was done. */
+  function focusAfterAction() {
+    setTimeout(() => document.getElementById("waiting-title").focus(), 0);
   }
 
   // ------------------------------------------------------------------ keyed lists
@@ -156,7 +178,7 @@
       h("p", { class: "alert-text" }, a.text),
       h("p", { class: "alert-meta" }, meta)),
     a.acknowledged ? null : h("button", {
-      type: "button", class: "btn btn-ack", "aria-label": `Принять оповещение: ${a.title}`,
+      type: "button", class: "btn btn-ack", "aria-label": `Принято: ${a.title}`,
       onclick: (ev) => ack(a, ev.currentTarget),
     }, "Принято"));
   }
@@ -393,6 +415,7 @@
     try {
       const t = await api("POST", `/api/v1/tickets/${transferTicket.id}/transfer`, body);
       dlg.close();
+      focusAfterAction();
       Stand.toast(`Талон ${t.code} переведён: ${t.service_name}${t.target_window ? "" : ""}`, "ok");
       scheduleRefresh(0);
     } catch (e) {
@@ -422,6 +445,7 @@
     try {
       const message = await confirmAction(document.getElementById("confirm-reason").value.trim());
       dlg.close();
+      focusAfterAction();
       Stand.toast(message, "ok");
       scheduleRefresh(0);
     } catch (e) {
@@ -483,6 +507,7 @@
     try {
       Stand.toast(await printAt(printTicket.id, device), "ok");
       dlg.close();
+      focusAfterAction();
     } catch (e) {
       dialogError(dlg, e.message);
     } finally {
@@ -555,6 +580,7 @@
       !printed ? h("p", { class: "muted" }, "Назовите посетителю код талона или покажите этот экран.") : null,
     ].filter(Boolean));
     box.hidden = false;
+    box.focus();  // the result of the action: the keyboard and the screen reader go there
   }
 
   // ------------------------------------------------------------------ start

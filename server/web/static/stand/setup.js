@@ -101,6 +101,17 @@
   for (const t of tabs) {
     t.hidden = !allowed.includes(t);
     t.addEventListener("click", () => show(t.dataset.tab));
+    // the keyboard of a tab list (WAI-ARIA): arrows move and select, Home/End go to the ends
+    t.addEventListener("keydown", (ev) => {
+      const i = allowed.indexOf(t);
+      const to = { ArrowDown: i + 1, ArrowRight: i + 1, ArrowUp: i - 1, ArrowLeft: i - 1,
+                   Home: 0, End: allowed.length - 1 }[ev.key];
+      if (to === undefined || i < 0) return;
+      ev.preventDefault();
+      const next = allowed[(to + allowed.length) % allowed.length];
+      show(next.dataset.tab);
+      next.focus();
+    });
   }
 
   function show(name) {
@@ -108,7 +119,10 @@
     for (const t of tabs) {
       const on = t.dataset.tab === name;
       t.setAttribute("aria-selected", on ? "true" : "false");
-      document.getElementById("pane-" + t.dataset.tab).hidden = !on;
+      t.tabIndex = on ? 0 : -1;
+      const pane = document.getElementById("pane-" + t.dataset.tab);
+      pane.hidden = !on;
+      pane.tabIndex = 0;
     }
     if (location.hash !== "#" + name) history.replaceState(null, "", "#" + name);
   }

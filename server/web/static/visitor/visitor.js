@@ -46,6 +46,7 @@
     setText("ahead-text", say.ahead);
     setText("estimate-text", say.estimate);
     setText("call-text", say.call);
+    if (!v.recalls) { show("recall-text", false); }
     setText("call-hint", say.hint);
     setText("serving-text", say.serving);
     setText("serving-hint", say.hint);
@@ -64,10 +65,26 @@
     } catch (e) { /* a phone without vibration: the large text is enough */ }
   }
 
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  /** A recall says so, with the time it came: the live region's text changes, so a screen
+      reader announces the second call too (the invitation itself reads the same). */
+  function recallWords(v, now) {
+    if (!v.recalls) { return ""; }
+    var words = "Повторное приглашение" + (v.recalls > 1 ? " № " + v.recalls : "");
+    if (now) { words += " в " + pad(now.getHours()) + ":" + pad(now.getMinutes()); }
+    return words;
+  }
+
   function update(v) {
     var called = v.state === "called" && (lastState !== "called" || v.recalls > lastRecalls);
+    var recalled = v.state === "called" && v.recalls > lastRecalls;
     view = v;
     render(v);
+    if (recalled) {
+      setText("recall-text", recallWords(v, new Date()));
+      show("recall-text", true);
+    }
     if (called) { callAlert(); }
     lastState = v.state;
     lastRecalls = v.recalls;
@@ -161,6 +178,7 @@
         return resp.json().catch(function () { return {}; }).then(function (body) {
           if (resp.ok && body.view) {
             update(body.view);
+            $("thanks-text").focus();  // the form is gone: the thanks is the result, read it out
             return;
           }
           if (body.view) {
@@ -168,6 +186,8 @@
             if (!body.view.can_rate) {
               setText("rate-note", body.message);
               show("rate-note", true);
+              $("rate-note").tabIndex = -1;
+              $("rate-note").focus();
               return;
             }
           }
