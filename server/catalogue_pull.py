@@ -144,12 +144,12 @@ class CataloguePuller:
             return self._down("offline", message or f"Центр временно не отвечает ({resp.status_code})")
         version = data.get("version") if isinstance(data, dict) else None
         digest = data.get("hash") if isinstance(data, dict) else None
-        if row and row["refused_version"] == version and row["refused_hash"] == digest and version is not None:
-            self.state, self.last_error = "invalid", row["refused_error"]
-            return True  # the same refused version again: already logged and shown
         try:
             apply_view(self.hub, self.office, data)
         except CatalogueError as exc:
+            self.state, self.last_error, self.down_since = "invalid", exc.message, None
+            if row and row["refused_version"] == version and row["refused_error"] == exc.message:
+                return True  # the same version refused for the same reason: already logged and shown
             log.error("office %s refused company catalogue version %s: %s (%s)", self.office, version,
                       exc.message, exc.field)
             store_catalogue.record_refusal(self.hub.store, self.office, version if isinstance(version, int) else None,

@@ -261,8 +261,9 @@ def hub_catalogue(client) -> dict:
 
 
 def applied_version(client, version: int, timeout: float = 60.0) -> dict:
-    return wait_until(lambda: (lambda s: s if s["version"] == version else None)(hub_catalogue(client)),
-                      timeout=timeout, what=f"the hub applying catalogue version {version}")
+    """The hub's catalogue answer once ``version`` is applied and the puller has said so (ok)."""
+    return wait_until(lambda: (lambda s: s if s["version"] == version and s["link"]["state"] == "ok" else None)(
+        hub_catalogue(client)), timeout=timeout, what=f"the hub applying catalogue version {version}")
 
 
 def services_of(client) -> dict:
@@ -400,13 +401,29 @@ def test_a_version_that_does_not_fit_the_office_is_refused_whole_and_the_next_on
     after = services_of(c)
     assert after == before and "pension" not in after
     assert bad["version"] not in [e["version"] for e in catalogue_events(office)]
-    # fixed at the centre: the next version is applied and the refusal is cleared
-    body["services"][-1]["letter"] = "П"
-    fixed = publish(centre, body)
-    status = applied_version(c, fixed["version"])
+    # the office gives its own service another letter: the same version is applied on the next pull
+    c.request("PUT", "/api/v1/offices/demo/services/business", json={**before["business"], "letter": "Ю"})
+    status = applied_version(c, bad["version"])
     assert status["refused"] is None and status["link"]["state"] == "ok"
-    assert services_of(c)["pension"]["letter"] == "П"
-    assert services_of(c)["cash"]["name"] == "Касса (не должна примениться)"  # the fixed version's own name
+    assert services_of(c)["pension"]["letter"] == "К"
+    assert services_of(c)["cash"]["name"] == "Касса (не должна примениться)"  # now it does: the version is whole
+
+
+def test_a_service_replaced_in_the_catalogue_hands_its_letter_to_the_new_one(centre, office):
+    c = office.client("admin")
+    applied_version(c, latest_version(centre))
+    body = catalogue()
+    body["services"][2] = {"id": "readings", "letter": "М", "name": "Показания счётчиков", "kind": "consultation",
+                           "order": 3, "hint": "", "local": "locked"}
+    answer = publish(centre, body)
+    status = applied_version(c, answer["version"])
+    services = services_of(c)
+    assert services["readings"]["letter"] == "М" and services["readings"]["active"]
+    assert not services["meter"]["active"] and services["meter"]["letter"] not in ("М", "")
+    assert not services["pension"]["active"]  # dropped from the catalogue: switched off, its history kept
+    assert status["provenance"]["services"]["meter"] == {"source": "local", "locked": False}
+    ticket = c.issue("demo", "readings")
+    assert ticket["code"].startswith("М")
 
 
 def test_a_malformed_office_view_is_refused_by_the_hubs_own_checks():

@@ -86,18 +86,30 @@ def plan(conn, office: str, view: dict, previous: dict | None) -> dict:
         write.append(s)
     in_view = {s["id"] for s in view["services"]}
     switch_off = [sid for sid in prev_services if sid not in in_view and sid in current and current[sid]["active"]]
-    letters: dict[str, str] = {}
+    letters: dict[str, list[str]] = {}
     written = {s["id"]: s["letter"] for s in write}
-    for sid, row in current.items():
-        letters.setdefault(written.get(sid, row["letter"]), sid)
+    # a service leaving the catalogue gives its letter up to the one replacing it (its tickets keep
+    # their own codes; the switched-off service gets a spare Latin pair the stand asks to replace)
+    wanted = set(written.values())
+    used = {r["letter"] for r in current.values()} | wanted
+    spare = (a + b for a in "ZYXWVUTSRQPONMLKJIHGFEDCBA" for b in "ZYXWVUTSRQPONMLKJIHGFEDCBA")
+    released = {}
+    for sid in switch_off:
+        if current[sid]["letter"] in wanted:
+            letter = next(x for x in spare if x not in used)
+            used.add(letter)
+            released[sid] = written[sid] = letter
+    final = {sid: written.get(sid, row["letter"]) for sid, row in current.items()}
+    final.update(written)
+    for sid, letter in final.items():
+        letters.setdefault(letter, []).append(sid)
     for s in write:
-        holder = letters.get(s["letter"])
-        if holder is not None and holder != s["id"]:
-            name = current[holder]["name"] if holder in current else holder
+        others = [x for x in letters[s["letter"]] if x != s["id"]]
+        if others:
+            name = current[others[0]]["name"] if others[0] in current else others[0]
             raise CatalogueError(f"Буква «{s['letter']}» услуги «{s['name']}» из каталога уже занята услугой "
                                  f"«{name}» этого офиса: смените букву в офисе или в каталоге",
                                  f"services.{s['id']}.letter")
-        letters[s["letter"]] = s["id"]
 
     row = _office_row(conn, office)
     norms = None
@@ -126,8 +138,8 @@ def plan(conn, office: str, view: dict, previous: dict | None) -> dict:
         roles = json.loads(user["roles"])
         if user["name"] != h["name"] or user["office"] != office or "head" not in roles:
             heads.append({**h, "new": False, "roles": roles if "head" in roles else [*roles, "head"]})
-    return {"services": write, "switch_off": switch_off, "kept": kept, "norms": norms, "texts": texts,
-            "heads": heads}
+    return {"services": write, "switch_off": switch_off, "released": released, "kept": kept, "norms": norms,
+            "texts": texts, "heads": heads}
 
 
 def apply(conn, office: str, view: dict, previous: dict | None, at: float) -> dict:
@@ -140,6 +152,8 @@ def apply(conn, office: str, view: dict, previous: dict | None, at: float) -> di
     # two letters would otherwise collide half-way)
     for s in done["services"]:
         conn.execute("UPDATE services SET letter = ? WHERE office = ? AND id = ?", ("#" + s["id"], office, s["id"]))
+    for sid, letter in done["released"].items():
+        conn.execute("UPDATE services SET letter = ? WHERE office = ? AND id = ?", (letter, office, sid))
     for s in done["services"]:
         old = conn.execute("SELECT * FROM services WHERE office = ? AND id = ?", (office, s["id"])).fetchone()
         keep = dict(old) if old else {}
