@@ -228,6 +228,11 @@ def ticket_print(answer: dict, state: dict, base_url: str) -> TicketPrint:
     office = state.get("office") or {}
     texts = office.get("texts") or {}
     wait_min, wait_max = wait_bounds(answer.get("estimate_now") or answer.get("estimate"))
+    if answer.get("opens_at") and answer.get("estimate_after_opening"):  # no window open yet
+        wait_min, wait_max = wait_bounds(answer["estimate_after_opening"])
+        extra_opens = {"opens_at": str(answer["opens_at"])}
+    else:
+        extra_opens = {}
     extra = {}
     if texts.get("recording"):
         extra["recording_notice"] = texts["recording"]
@@ -247,13 +252,16 @@ def ticket_print(answer: dict, state: dict, base_url: str) -> TicketPrint:
         contact_phone=texts.get("phone") or "",
         checklist=list(answer.get("checklist") or []),
         individual=bool(answer.get("individual")),
-        **extra,
+        **extra, **extra_opens,
     )
 
 
 def ticket_lines(ticket: TicketPrint) -> tuple[str, str]:
     """The two sentences shown under the code: people ahead, and the wait as a range."""
     wait = wait_text(ticket.wait_min, ticket.wait_max)
+    if wait and ticket.opens_at:
+        return queue_text(ticket.people_ahead), (f"Окно откроется в {ticket.opens_at}, ожидание примерно "
+                                                 f"{wait} после открытия")
     return queue_text(ticket.people_ahead), (f"Примерное время ожидания: {wait}" if wait else "")
 
 

@@ -183,7 +183,7 @@ class Hub:
         if wid is None and "ticket" in view:
             wid = view["ticket"]["window"]
         if wid is not None and wid in hall.windows:
-            view["window"] = window_view(hall, hall.windows[wid])
+            view["window"] = window_view(hall, hall.windows[wid], event.get("at"))
         return view
 
     # ------------------------------------------------------------------ reading
@@ -218,7 +218,7 @@ class Hub:
                 "policy": hall.settings.policy,
                 "services": [service_view(hall, s, now) for s in
                              sorted(hall.services.values(), key=lambda s: (s.order, s.letter))],
-                "windows": [window_view(hall, w) for w in sorted(hall.windows.values(), key=lambda w: w.number)],
+                "windows": [window_view(hall, w, now) for w in sorted(hall.windows.values(), key=lambda w: w.number)],
                 "waiting": waiting_json,
                 "calls": calls,
                 "seq": seq,
@@ -240,14 +240,21 @@ def ticket_view(hall: Hall, t) -> dict:
     v["wait_limit"] = hall.wait_limit(t)
     v["service_limit"] = hall.service_limit(t) if t.segments else None
     v["estimate"] = list(t.estimate) if t.estimate else None
+    after = estimate.after_opening(t)  # no window of its service was open at issue
+    v["opens_at"] = hall.schedule.local(t.opens_at + 59.0).strftime("%H:%M") if after else None
+    v["estimate_after_opening"] = list(after) if after else None
+    v["estimate_text"] = estimate.opening_text(hall, t)
     v["level"] = t.target_level
     return v
 
 
-def window_view(hall: Hall, w) -> dict:
+def window_view(hall: Hall, w, now: float | None = None) -> dict:
     v = w.to_json()
     t = hall.tickets.get(w.ticket) if w.ticket else None
     v["ticket_code"] = t.code if t else None
+    if now is not None:  # the planned break going on or next today (the rota), for the console
+        b = hall.rota.next_break(w.number, hall.schedule.local(now))
+        v["next_break"] = {**b.to_json(), "label": b.label()} if b else None
     return v
 
 

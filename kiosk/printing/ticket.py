@@ -63,6 +63,8 @@ class TicketPrint:
     )
     checklist: list[str] = field(default_factory=list)  # 001:822
     individual: bool = False  # «индивидуальный формат обслуживания», 001:378
+    #: «HH:MM» when no window of the service was open at issue: the wait range then counts from it
+    opens_at: str = ""
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
@@ -138,6 +140,14 @@ def wait_text(wait_min: int | None, wait_max: int | None) -> str:
     return f"{wait_min}-{wait_max}{NBSP}{plural(wait_max, _MINUTES)}"
 
 
+def ticket_wait_text(ticket: TicketPrint) -> str:
+    """The wait as printed; «10-15 минут после открытия окна в 14:00» when no window was open."""
+    wait = wait_text(ticket.wait_min, ticket.wait_max)
+    if wait and ticket.opens_at:
+        return f"{wait} после открытия окна в{NBSP}{ticket.opens_at}"
+    return wait
+
+
 def ticket_fields(ticket: TicketPrint) -> dict[str, Any]:
     """The values the template's `{placeholders}` can use."""
     return {
@@ -149,7 +159,7 @@ def ticket_fields(ticket: TicketPrint) -> dict[str, Any]:
         "people_ahead": ticket.people_ahead,
         "people_ahead_text": people_text(ticket.people_ahead),
         "queue_text": queue_text(ticket.people_ahead),
-        "wait_text": wait_text(ticket.wait_min, ticket.wait_max),
+        "wait_text": ticket_wait_text(ticket),
         "issued_date": format_datetime(ticket.issued_at, "d MMMM y", locale=_RU),
         "issued_time": format_datetime(ticket.issued_at, "HH:mm", locale=_RU),
         "url": ticket.url,

@@ -166,7 +166,8 @@ _ticket_action("phase", "Enter a sub-phase of service (digital, upsell) or leave
                lambda hall, t, now, b, who: hall.set_phase(t, b["phase"], now, **who))
 _ticket_action("transfer", "Queue the same visitor for another service or window (code and visit kept)",
                S.TRANSFER, lambda hall, t, now, b, who: hall.transfer(t, now, service=b.get("service"),
-                                                                      window=b.get("window"), **who))
+                                                                      window=b.get("window"),
+                                                                      hold=bool(b.get("hold")), **who))
 _ticket_action("escalate", "Pass the visitor up the ladder: senior specialist, then head", S.ESCALATE,
                lambda hall, t, now, b, who: hall.escalate(t, now, b.get("level"), **who))
 _ticket_action("postpone", "The visitor steps aside and goes back to the queue", S.EMPTY,
@@ -209,7 +210,7 @@ def _window_answer(office, window):
     h = hub()
     with h.lock(office):
         hall = h.hall(office)
-        return window_view(hall, hall.window(window))
+        return window_view(hall, hall.window(window), h.clock.now())
 
 
 @api(bp, "/windows/<int:window>/open", "POST", summary="Open the window (or come back from a break)",
@@ -226,7 +227,8 @@ def open_window(window, body):
 def pause_window(window, body):
     office = office_of_window(window)
     who = acting()
-    hub().execute(office, lambda hall, now: hall.pause_window(window, body["reason"], now, **who))
+    override = bool(body.get("override"))
+    hub().execute(office, lambda hall, now: hall.pause_window(window, body["reason"], now, override=override, **who))
     return jsonify(_window_answer(office, window))
 
 

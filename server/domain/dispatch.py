@@ -59,6 +59,9 @@ LOST_FLOOR = 50.0
 PROMISE_BEYOND = 3.0
 #: The safety net: whoever has waited this long (seconds) is called first, oldest first.
 STARVING = 60 * 60.0
+#: Among late visitors held at ``LOST_FLOOR``, those who have waited this long (seconds) go first,
+#: oldest first; the others newest first.
+OLD_LATE = float("inf")
 
 
 def norm_aware(window: Window, candidates: list[Ticket], now: float, wait_limit: WaitLimit) -> Ticket | None:
@@ -93,11 +96,16 @@ def norm_aware(window: Window, candidates: list[Ticket], now: float, wait_limit:
         slack = limit - waited
         bonus = WEIGHT_SLACK * window.services[t.service]  # candidates are eligible: served here
         if waited > STARVING:
-            return (not t.individual, -t.priority, 0, 0.0, t.queued_at, t.id)
+            return (not t.individual, -t.priority, 0, 0.0, (0, t.queued_at), t.id)
         if slack >= 0:
-            return (not t.individual, -t.priority, 1, slack - bonus, t.queued_at, t.id)
+            return (not t.individual, -t.priority, 1, slack - bonus, (0, t.queued_at), t.id)
         second = min(LOST_GRACE + slack, LOST_BY - waited)
-        tie = -t.queued_at if second <= LOST_FLOOR else t.queued_at
+        if second > LOST_FLOOR:
+            tie = (0, t.queued_at)
+        elif waited >= OLD_LATE:  # late this long: oldest first again (the longest waits are capped)
+            tie = (-2, t.queued_at)
+        else:
+            tie = (-1, -t.queued_at)
         return (not t.individual, -t.priority, 1, max(LOST_FLOOR, second) - bonus, tie, t.id)
 
     return min(candidates, key=key)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from . import dispatch
@@ -54,12 +55,26 @@ ARRIVAL_WINDOW = 3600.0  # visitors of the last hour give the rates of the visit
 MIN_SPAN = 20 * 60.0  # a rate is never measured over less than this
 ARRIVAL_WEIGHT = 1.0  # visitors still to come count at this weight in the projection
 HORIZON = 4 * 3600.0  # visitors still to come are projected at most this far ahead
+#: a window closed within this long after reception opened is expected to open (operators arrive)
+OPENING_GRACE = 15 * 60.0
+#: a planned break of an open window counts as not yet taken unless the window (re)opened later
+#: than this many seconds before the break's start
+BREAK_SLACK = 10 * 60.0
+#: today's visitors so far against the forecast: this many visitors of prior on each side
+FORECAST_PRIOR = 8.0
+FORECAST_SCALE = (0.5, 2.0)  # how far today's flow may move the forecast, at most
+#: a new ticket «waits for a window to open» when no window of its service is open and the first
+#: one comes later than this
+OPENS_LATER = 60.0
 #: how long a window on a break is expected to stay away, by the reason of the pause
 PAUSE_EXPECTED = {"lunch": 45 * 60.0, "technical": 10 * 60.0, "other": 15 * 60.0}
 #: the range: point ± Z · sqrt(SPREAD_PER_SECOND · point + SPREAD_BASE²), rounded outwards
 Z = 1.4  # 1.28 (±80 % of a normal spread) held only 79.8–81.3 % under norm-aware on some seeds
 SPREAD_PER_SECOND = 45.0  # seconds² of variance per second of projected wait
 SPREAD_BASE = 45.0  # seconds: even «now» is not exact (a walk, a recall)
+#: the width rule (issue 13): a printed range is at most WIDTH_SHARE × its middle + WIDTH_BASE minutes
+WIDTH_SHARE = 0.4
+WIDTH_BASE = 4.0
 
 
 # ---------------------------------------------------------------------- what the hall has seen
@@ -149,20 +164,76 @@ def _order_statistics(samples: list[list[float]]) -> list[float]:
     return [x / ORDER_DRAWS for x in sums]
 
 
-def _windows_for_projection(hall: "Hall", now: float) -> list[tuple[float, Window]]:
-    """The windows that will call tickets, with the moment each is next free."""
+def _reception_start(hall: "Hall", now: float) -> float | None:
+    """When the current (or the next, today) reception interval starts, epoch seconds."""
+    local = hall.schedule.local(now)
+    hours = hall.schedule.hours_on(local.date())
+    if hours is None:
+        return None
+    for a, b in hours.intervals():
+        if local.time() < b:
+            return local.replace(hour=a.hour, minute=a.minute, second=0, microsecond=0).timestamp()
+    return None
+
+
+_BREAKS: list = [None, None, None, -1.0, -1.0, {}]  # rota, schedule, day, from, to → {number: [(start, end)]}
+
+
+def _today_breaks(hall: "Hall", w: Window, now: float) -> list[tuple[float, float]]:
+    """The window's planned breaks of today (the rota) that end after ``now``, epoch seconds.
+    The day's breaks are worked out once per rota and day (this runs on every issue)."""
+    rota = hall.rota
+    if not rota:
+        return []
+    c = _BREAKS
+    if c[0] is not rota or c[1] is not hall.schedule or not c[3] <= now < c[4]:
+        local = hall.schedule.local(now)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        day: dict[int, list[tuple[float, float]]] = {}
+        for number in rota.windows():
+            day[number] = [(midnight.replace(hour=b.start.hour, minute=b.start.minute).timestamp(),
+                            midnight.replace(hour=b.end.hour, minute=b.end.minute).timestamp())
+                           for b in rota.breaks_on(number, local.date())]
+        c[:] = [rota, hall.schedule, local.date(), midnight.timestamp(),
+                (midnight + timedelta(days=1)).timestamp(), day]
+    return [(a, b) for a, b in c[5].get(w.number, ()) if b > now]
+
+
+def _windows_for_projection(hall: "Hall", now: float, breaks: dict | None = None) -> list[tuple[float, Window]]:
+    """The windows that will call tickets, with the moment each is next free.
+
+    Open windows finish their visitor; a window on a break comes back at the end of its planned
+    break (the rota: as long as the break from when it was taken) or after a usual break; closed
+    windows are expected only while reception is just opening. ``breaks`` (when given) is filled
+    with each window's planned breaks still to be taken today."""
     out = []
     busy: list[tuple[float, Window, list[float]]] = []
     sorted_seen: dict = {}
     for w in hall.windows.values():
+        planned = _today_breaks(hall, w, now)
         if w.state is WindowState.OPEN:
+            if breaks is not None and planned:
+                since = w.since if w.since is not None else now
+                pending = [(a, b) for a, b in planned if since < a - BREAK_SLACK]
+                if pending:
+                    breaks[w.id] = pending
             if w.ticket is not None and w.ticket in hall.tickets:
                 rs = _residuals(hall, hall.tickets[w.ticket], now, sorted_seen)
                 busy.append((sum(rs) / len(rs), w, rs))
             else:
                 out.append((now, w))
         elif w.state is WindowState.PAUSED:
-            back = (w.since or now) + PAUSE_EXPECTED.get(w.pause_reason or "other", PAUSE_EXPECTED["other"])
+            since = w.since or now
+            going = [(a, b) for a, b in planned if a - BREAK_SLACK <= now < b + BREAK_SLACK]
+            if going:  # a planned break: as long as planned, from when it was taken
+                a, b = going[0]
+                back = since + (b - a)
+            else:
+                back = since + PAUSE_EXPECTED.get(w.pause_reason or "other", PAUSE_EXPECTED["other"])
+            if breaks is not None:
+                later = [(a, b) for a, b in planned if a > back]
+                if later:
+                    breaks[w.id] = later
             out.append((max(back, now + 60.0), w))
     if busy:
         # the window expected to finish first gets the expected first finishing time, and so on
@@ -171,9 +242,19 @@ def _windows_for_projection(hall: "Hall", now: float) -> list[tuple[float, Windo
             out.append((now + at, w))
     if any(w.state is WindowState.OPEN for _, w in out):
         return out
-    # nobody is open yet (the office is just opening): assume the windows will open now
-    fallback = [w for w in hall.windows.values() if w.state is not WindowState.CLOSED] or list(hall.windows.values())
-    return [(now, w) for w in fallback]
+    # nobody is open: while reception is just opening (or before it opens) the closed windows are
+    # expected to open with it; later a closed window is not expected back
+    start = _reception_start(hall, now)
+    if start is not None and now < start + OPENING_GRACE:
+        opening = max(now, start)
+        for w in hall.windows.values():
+            if w.state is WindowState.CLOSED:
+                if breaks is not None:
+                    pending = _today_breaks(hall, w, now)
+                    if pending:
+                        breaks[w.id] = pending
+                out.append((opening, w))
+    return out
 
 
 # ---------------------------------------------------------------------- the projection
@@ -193,7 +274,8 @@ def _project(hall: "Hall", now: float, extra: Ticket | None, stop_at: int | None
         waiting.append(extra)
     if not waiting:
         return {}
-    windows = _windows_for_projection(hall, now)
+    breaks: dict[int, list[tuple[float, float]]] = {}
+    windows = _windows_for_projection(hall, now, breaks)
     if len(waiting) > MAX_PROJECTED:
         return _closed_form(hall, [w for _, w in windows], waiting, now)
     policy = dispatch.POLICIES[hall.settings.policy]
@@ -218,16 +300,11 @@ def _project(hall: "Hall", now: float, extra: Ticket | None, stop_at: int | None
     if not left or (stop_at is not None and all(t.id != stop_at for t in reachable)):
         return {}
 
-    # visitors still to come: one stream per (service, priority), evenly spaced at its rate
+    # visitors still to come: one stream per (service, priority), spaced by its expected rate
     closes = hall.schedule.closes_at(now)
     until = min(now + HORIZON, closes.timestamp() if closes else now + HORIZON)
-    streams = []
-    for service_id, priority, rate in arrival_rates(hall, now):
-        if rate > 0 and service_id in hall.services and any(service_id in s for s in serves.values()):
-            first = now + 0.5 / rate
-            if first < until:
-                streams.append([first, 1.0 / rate, service_id, priority])
-    future = [(s[0], i) for i, s in enumerate(streams)]
+    streams = _streams(hall, now, until, {s for reach in serves.values() for s in reach})
+    future = [(s.at, i) for i, s in enumerate(streams)]
     heapq.heapify(future)
     synthetic_id = -2
 
@@ -240,18 +317,25 @@ def _project(hall: "Hall", now: float, extra: Ticket | None, stop_at: int | None
         while future and future[0][0] <= at:  # visitors who have come by then join the queues
             when, i = heapq.heappop(future)
             s = streams[i]
-            ghost = Ticket(id=synthetic_id, office=hall.office, day="", service=s[2], letter="", number=0,
-                           token="", issued_at=when, queued_at=when, priority=s[3])
+            ghost = Ticket(id=synthetic_id, office=hall.office, day="", service=s.service, letter="", number=0,
+                           token="", issued_at=when, queued_at=when, priority=s.priority)
             synthetic_id -= 1
             groups.setdefault(_group(ghost), []).append(ghost)
-            s[0] = when + s[1]
-            if s[0] < until:
-                heapq.heappush(future, (s[0], i))
+            if s.advance(1.0, until) is not None:
+                heapq.heappush(future, (s.at, i))
+        plan = breaks.get(wid)
+        if plan and at >= plan[0][0] - 60.0:
+            # the planned break: taken when the window is next free, for as long as planned
+            a, b = plan.pop(0)
+            heapq.heappush(free, (max(at, a) + (b - a), wid))
+            continue
         w = by_window[wid]
         heads = [g[0] for key, g in groups.items() if g and key[0] in serves[wid]]
         chosen = policy(w, dispatch.eligible(w, heads), at, wait_limit) if heads else None
         if chosen is None:
-            nxt = min((when for when, i in future if streams[i][2] in serves[wid]), default=None)
+            nxt = min((when for when, i in future if streams[i].service in serves[wid]), default=None)
+            if plan and (nxt is None or nxt >= plan[0][0]):
+                nxt = plan[0][0]  # idle until its break
             if nxt is not None:
                 heapq.heappush(free, (nxt, wid))  # idle until someone it can serve comes
             continue
@@ -270,6 +354,98 @@ def _project(hall: "Hall", now: float, extra: Ticket | None, stop_at: int | None
             mean -= scv * mean / 2.0
         heapq.heappush(free, (at + mean, wid))
     return called
+
+
+class _Stream:
+    """Visitors still to come for one (service, priority): the k-th is projected where the
+    expected count since now reaches k − ½. The rate is the office's forecast for each hour of
+    the day (``Hall.forecast``) scaled by how today's flow compares with it, or else the rate
+    seen over the last hour."""
+
+    __slots__ = ("service", "priority", "hourly", "base", "at")
+
+    def __init__(self, service: str, priority: int, hourly: list[float] | None, base: float):
+        self.service, self.priority, self.hourly, self.base = service, priority, hourly, base
+        self.at = 0.0
+
+    def advance(self, need: float, until: float) -> float | None:
+        """Move ``at`` on to where ``need`` more visitors are expected; None past ``until``."""
+        x = self.at
+        hourly = self.hourly
+        while x < until:
+            if hourly is None:
+                return self._set(x + need * 3600.0, until)
+            hour = int((x - self.base) // 3600.0)
+            end = min(self.base + (hour + 1) * 3600.0, until)
+            rate = hourly[hour] / 3600.0 if 0 <= hour < len(hourly) else 0.0
+            if rate > 0 and rate * (end - x) >= need:
+                return self._set(x + need / rate, until)
+            need -= rate * (end - x)
+            x = end
+        self.at = until
+        return None
+
+    def _set(self, at: float, until: float) -> float | None:
+        self.at = at
+        return at if at < until else None
+
+
+def _streams(hall: "Hall", now: float, until: float, served: set[str]) -> list[_Stream]:
+    out: list[_Stream] = []
+    forecast = getattr(hall, "forecast", None)
+    if forecast:
+        local = hall.schedule.local(now)
+        base = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        start = _reception_start(hall, now)
+        seen_from = max(now - ARRIVAL_WINDOW, start if start is not None and start < now else now - ARRIVAL_WINDOW)
+        for (service_id, priority), hourly in forecast.items():
+            if service_id not in served or service_id not in hall.services:
+                continue
+            # today against the forecast over the last hour: scale the rest of the day by it
+            seen = 0
+            for at, p in reversed(hall.queued_log.get(service_id, ())):
+                if at < seen_from:
+                    break
+                if at <= now and (1 if p > 0 else 0) == priority:
+                    seen += 1
+            expected = _expected(hourly, base, seen_from, now)
+            scale = min(FORECAST_SCALE[1], max(FORECAST_SCALE[0],
+                                               (seen + FORECAST_PRIOR) / (expected + FORECAST_PRIOR)))
+            s = _Stream(service_id, priority, [r * scale for r in hourly], base)
+            s.at = now
+            if s.advance(0.5, until) is not None:
+                out.append(s)
+        return out
+    for service_id, priority, rate in arrival_rates(hall, now):
+        if rate > 0 and service_id in hall.services and service_id in served:
+            out.append(_ConstStream(service_id, priority, rate, now, until))
+    return [x for x in out if x.at < until]
+
+
+class _ConstStream(_Stream):
+    """Visitors still to come at a constant rate (no forecast): evenly spaced, the first half a gap away."""
+
+    __slots__ = ("gap",)
+
+    def __init__(self, service: str, priority: int, rate: float, now: float, until: float):
+        super().__init__(service, priority, None, now)
+        self.gap = 1.0 / rate
+        self.at = now + 0.5 * self.gap
+
+    def advance(self, need: float, until: float) -> float | None:
+        return self._set(self.at + need * self.gap, until)
+
+
+def _expected(hourly: list[float], base: float, a: float, b: float) -> float:
+    """Visitors the hourly forecast expects between ``a`` and ``b`` (epoch seconds)."""
+    total, x = 0.0, a
+    while x < b:
+        hour = int((x - base) // 3600.0)
+        end = min(base + (hour + 1) * 3600.0, b)
+        if 0 <= hour < len(hourly):
+            total += hourly[hour] * (end - x) / 3600.0
+        x = end
+    return total
 
 
 def _group(t: Ticket) -> tuple:
@@ -305,24 +481,42 @@ def spread(seconds: float) -> float:
     return Z * math.sqrt(SPREAD_PER_SECOND * max(seconds, 0.0) + SPREAD_BASE * SPREAD_BASE)
 
 
+def fits(low: float, high: float) -> bool:
+    """The width rule of a printed range: no wider than 0.4 × its middle + 4 minutes."""
+    return high - low <= WIDTH_SHARE * (low + high) / 2.0 + WIDTH_BASE + 1e-9
+
+
 def wait_range(hall: "Hall", seconds: float | None) -> tuple[float | None, float | None]:
-    """A printed range in whole minutes around a point estimate of seconds: at least as wide as
-    ``spread`` on each side, and centred on the point as closely as whole minutes allow (the
-    middle of the range is what a visitor reads as the estimate)."""
+    """A printed range in whole minutes around a point estimate of seconds: as wide as ``spread``
+    on each side but never wider than the width rule (``fits``), and centred on the point as
+    closely as whole minutes allow (the middle of the range is what a visitor reads as the
+    estimate)."""
     if seconds is None:
         return None, None
     point = max(seconds, 0.0) / 60.0
     margin = spread(seconds) / 60.0
     if point - margin <= 0.5:  # the call may come at any moment
-        return 0.0, float(max(1, math.floor(point + margin + 0.5)))
+        high = max(1, math.floor(point + margin + 0.5))
+        while high > 1 and not fits(0, high):
+            high -= 1
+        return 0.0, float(high)
     width = max(1, math.ceil(2 * margin - 0.25))
     best = None
     for w in (width, width + 1):
-        low = math.floor(point - w / 2 + 0.5)
+        low = max(0, math.floor(point - w / 2 + 0.5))
+        if not fits(low, low + w):
+            continue
         candidate = (abs(low + w / 2 - point), w, low)
         best = candidate if best is None or candidate < best else best
+    if best is None:  # the spread is wider than the rule allows: the widest range that keeps it
+        w = width
+        while w > 1:
+            w -= 1
+            low = max(0, math.floor(point - w / 2 + 0.5))
+            if fits(low, low + w):
+                break
+        best = (0, w, low)
     _, w, low = best
-    low = max(low, 0)
     return float(low), float(low + w)
 
 
@@ -349,3 +543,64 @@ def for_waiting(hall: "Hall", now: float) -> dict[int, tuple[float | None, float
     return {t.id: wait_range(hall, projected[t.id] - now if t.id in projected else None)
             for t in hall.waiting()}
 
+
+
+def plan_for_new_ticket(hall: "Hall", service_id: str, now: float, individual: bool = False,
+                        priority: int = 0) -> tuple[float | None, float | None, float | None]:
+    """The printed range (minutes from now) of a ticket issued now, and when no window of its
+    service is open: when the first one is expected to open (epoch seconds), else None.
+
+    With no window of the service open the range is the wait until that window opens (whole
+    minutes) plus a range around the projected wait after it opens; with no window expected at
+    all (every one closed, none coming back by the plan) there is no range: never «до 1 минуты»."""
+    open_now = any(w.state is WindowState.OPEN and w.serves(service_id) for w in hall.windows.values())
+    if open_now:
+        low, high = for_new_ticket(hall, service_id, now, individual, priority)
+        return low, high, None
+    coming = [at for at, w in _windows_for_projection(hall, now) if w.serves(service_id)]
+    if not coming:
+        return None, None, None
+    opens = min(coming)
+    point = point_for_new_ticket(hall, service_id, now, individual, priority)
+    if point is None:
+        return None, None, None
+    if opens <= now + OPENS_LATER:
+        low, high = wait_range(hall, point)
+        return low, high, None
+    delay = math.ceil((opens - now) / 60.0 - 1e-9)
+    low, high = wait_range(hall, max(0.0, point - (opens - now)))
+    return low + delay, high + delay, opens
+
+
+def after_opening(t: Ticket) -> tuple[float, float] | None:
+    """The printed range counted from the window's opening, for a ticket issued while no window
+    of its service was open (``Ticket.opens_at``)."""
+    if t.opens_at is None or not t.estimate:
+        return None
+    delay = math.ceil((t.opens_at - t.issued_at) / 60.0 - 1e-9)
+    return max(0.0, t.estimate[0] - delay), max(0.0, t.estimate[1] - delay)
+
+
+def opening_text(hall: "Hall", t: Ticket) -> str | None:
+    """«окно откроется в 14:00, ожидание примерно 10–15 минут после открытия» (or None)."""
+    after = after_opening(t)
+    if after is None:
+        return None
+    at = hall.schedule.local(t.opens_at + 59.0).strftime("%H:%M")  # the minute it opens, rounded up
+    low, high = int(after[0]), int(after[1])
+    if low <= 0:
+        wait = f"до {high} {_minutes_word(high, genitive=True)}"
+    else:
+        wait = f"{low}–{high} {_minutes_word(high)}"
+    return f"окно откроется в {at}, ожидание примерно {wait} после открытия"
+
+
+def _minutes_word(n: int, genitive: bool = False) -> str:
+    """«минуту / минуты / минут» after a number (accusative), or «минуты / минут» after «до»."""
+    n = abs(n)
+    one = n % 10 == 1 and n % 100 != 11
+    if genitive:
+        return "минуты" if one else "минут"
+    if one:
+        return "минуту"
+    return "минуты" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "минут"

@@ -20,6 +20,7 @@ from .norms import ROSATOM_2026, NormProfile
 from .rota import Rota
 from .schedule import Schedule, always_open
 
+PLANNED_SLACK = 10  # minutes either side of a planned break in the rota that still count as it
 RECENT = 100  # service times remembered per service for the wait estimate
 QUEUED_LOG = 400  # recent times visitors joined each service's queue (arrival rates for the estimate)
 
@@ -41,6 +42,9 @@ class Hall:
     schedule: Schedule = field(default_factory=always_open)
     #: the planned lunches and breaks per window number (server/domain/rota.py), office data
     rota: Rota = field(default_factory=Rota)
+    #: visitors expected per hour of the office day, {(service, priority): [per hour 0…23]}: the
+    #: office's history of the same weekday (or a scenario's plan); the estimate's arrivals to come
+    forecast: dict = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
     day: str | None = None
     counters: dict[str, int] = field(default_factory=dict)
@@ -186,12 +190,13 @@ class Hall:
         number = self.counters.get(service.letter, 0) + 1
         tid = ticket_id if ticket_id is not None else self._new_id()
         token = token or secrets.token_urlsafe(16)
-        low, high = estimate.for_new_ticket(self, service_id, now, individual, priority)
+        low, high, opens_at = estimate.plan_for_new_ticket(self, service_id, now, individual, priority)
         self.emit("ticket.issued", now, ticket=tid, service=service_id, letter=service.letter,
                   number=number, code=ticket_code(service.letter, number), token=token,
                   source=source, client_type=client_type or service.client_type,
                   individual=bool(individual), priority=int(priority),
-                  estimate=[low, high] if low is not None else None)
+                  estimate=[low, high] if low is not None else None,
+                  **({"opens_at": opens_at} if opens_at is not None else {}))
         return self.tickets[tid]
 
     def call_next(self, window_id: int, now: float, operator: str | None = None, *,
@@ -319,8 +324,13 @@ class Hall:
         return t
 
     def transfer(self, ticket_id: int, now: float, *, service: str | None = None,
-                 window: int | None = None, actor: str | None = None, admin: bool = False) -> Ticket:
-        """End this segment and queue the same visitor (same code, same visit) elsewhere."""
+                 window: int | None = None, actor: str | None = None, admin: bool = False,
+                 hold: bool = False) -> Ticket:
+        """End this segment and queue the same visitor (same code, same visit) elsewhere.
+
+        A transfer to a service (or a window) that no window open or on a break can take is
+        refused (``no_window_for_service``): the visitor would wait for nobody. An administrator
+        may ``hold`` it: the visitor is kept waiting (the event records ``hold``)."""
         t = self._active(ticket_id, TicketState.WAITING, TicketState.CALLED, TicketState.SERVING,
                          action="перевести", actor=actor, admin=admin)
         if service is None and window is None:
@@ -338,9 +348,22 @@ class Hall:
                 raise Conflict("Талон уже у этого окна", code="same_window")
         elif target_service == t.service and t.state is TicketState.WAITING:
             raise Conflict("Талон уже ждёт эту услугу", code="same_service")
+        if hold and not admin and actor is not None:
+            raise Forbidden("Оставить посетителя ждать закрытое окно может только администратор зала",
+                            code="hold_forbidden")
+        servers = [self.windows[window]] if window is not None else \
+            [w for w in self.windows.values() if w.serves(target_service)]
+        if not hold and not any(w.state is not WindowState.CLOSED for w in servers):
+            name = self.services[target_service].name
+            where = (f"Окно {servers[0].number} сейчас закрыто" if window is not None
+                     else f"Сейчас ни одно окно не принимает по услуге «{name}»")
+            raise Conflict(f"{where}, поэтому перевод не выполнен. Администратор зала может оставить "
+                           f"посетителя ждать, пока окно откроется", code="no_window_for_service",
+                           service=target_service)
         head = self.settings.transfer_position == "head"
         self.emit("ticket.transferred", now, ticket=t.id, window=t.window, service=target_service,
-                  target_window=window, priority=max(t.priority, 1) if head else t.priority, **_by(actor))
+                  target_window=window, priority=max(t.priority, 1) if head else t.priority,
+                  **({"hold": True} if hold else {}), **_by(actor))
         return t
 
     def escalate(self, ticket_id: int, now: float, level: str | None = None, *, actor: str | None = None,
@@ -386,18 +409,32 @@ class Hall:
         return w
 
     def pause_window(self, window_id: int, reason: str, now: float, *, actor: str | None = None,
-                     admin: bool = False) -> Window:
+                     admin: bool = False, override: bool = False) -> Window:
+        """A break. The guard (001:353) refuses one that leaves waiting visitors with no window, and
+        during reception one that leaves no window open at all, unless it is this window's planned
+        break in the rota (± ``PLANNED_SLACK`` minutes); an administrator may ``override`` both,
+        and the event then records ``override`` and ``by``."""
         self.roll_day(now)
         w = self.window(window_id)
         self.check_window_owner(w, actor, admin)
         if reason not in PAUSE_REASONS:
             raise Invalid("Укажите причину перерыва: обед, технический или другое", code="bad_reason")
+        if override and not admin:
+            raise Forbidden("Разрешить перерыв вопреки графику может только администратор",
+                            code="override_forbidden")
         if w.state is not WindowState.OPEN:
             raise Conflict("Перерыв возможен только у открытого окна", code="window_not_open")
         if w.ticket is not None:
             raise Conflict("Сначала завершите работу с текущим талоном", code="window_busy")
-        self._break_guard(w, "перерыв")
-        self.emit("window.paused", now, window=w.id, reason=reason, **_by(actor))
+        planned = self.rota.planned_at(w.number, self.schedule.local(now), PLANNED_SLACK)
+        if not override:
+            self._break_guard(w, "перерыв")
+            if planned is None:
+                self._empty_hall_guard(w, now)
+        extra = {"override": True} if override else {}
+        if planned is not None:
+            extra["planned"] = planned.to_json()
+        self.emit("window.paused", now, window=w.id, reason=reason, **extra, **_by(actor))
         return w
 
     def close_window(self, window_id: int, now: float, force: bool = False, *, actor: str | None = None,
@@ -407,11 +444,15 @@ class Hall:
         self.check_window_owner(w, actor, admin)
         if w.state is WindowState.CLOSED:
             raise Conflict("Окно уже закрыто", code="already_closed")
-        if w.ticket is not None:
+        called = self.tickets.get(w.ticket) if w.ticket is not None else None
+        if w.ticket is not None and not (force and called is not None and called.state is TicketState.CALLED):
             raise Conflict("Сначала завершите работу с текущим талоном", code="window_busy")
         if not force:
             self._break_guard(w, "закрытие")
-        self.emit("window.closed", now, window=w.id, reason="closed", **_by(actor))
+        # closed by force with a visitor called but not yet come: the ticket goes back to the
+        # queue at its own place (its wait goes on from when it joined the queue)
+        back = {"ticket": called.id, "returned": True} if called is not None else {}
+        self.emit("window.closed", now, window=w.id, reason="closed", **back, **_by(actor))
         return w
 
     def _break_guard(self, w: Window, what: str) -> None:
@@ -431,6 +472,30 @@ class Hall:
             raise Conflict(msg + f". {what.capitalize()} отложен до освобождения очереди"
                            if what == "перерыв" else msg, code="break_guard",
                            waiting=len(stranded))
+
+    def _empty_hall_guard(self, w: Window, now: float) -> None:
+        """001:353: during reception a break never leaves the hall with no open window, even when
+        nobody waits yet. The refusal names when another window comes back or which should open."""
+        if len(self.windows) < 2 or not self.schedule.is_open(now):
+            return  # a one-window office takes its lunch in the timetable
+        others = [o for o in self.windows.values() if o.id != w.id]
+        if any(o.state is WindowState.OPEN for o in others):
+            return
+        local = self.schedule.local(now)
+        msg = "Нельзя: тогда в зале не останется ни одного открытого окна (перерывы не берут все сразу)."
+        back = sorted((b.end, o.number) for o in others if o.state is WindowState.PAUSED
+                      for b in [self.rota.planned_at(o.number, local)] if b is not None)
+        if back:
+            end, number = back[0]
+            msg += f" Окно {number} вернётся с перерыва по графику в {end.strftime('%H:%M')} — перерыв возможен после этого."
+        else:
+            order = sorted(others, key=lambda o: (o.state is not WindowState.PAUSED, o.number))
+            msg += f" Сначала пусть откроется окно {order[0].number}."
+        mine = self.rota.next_break(w.number, local)
+        if mine is not None:
+            msg += f" Ваш перерыв по графику: {mine.label()}."
+        raise Conflict(msg, code="break_guard", waiting=0,
+                       next_window=(back[0][1] if back else order[0].number))
 
     # ------------------------------------------------------------------ helpers
 
@@ -510,7 +575,7 @@ def _a_issued(hall: Hall, now: float, d: dict, e: dict) -> None:
                letter=d["letter"], number=d["number"], token=d["token"], issued_at=now,
                queued_at=now, source=d.get("source", "kiosk"), client_type=d.get("client_type", "any"),
                individual=d.get("individual", False), priority=d.get("priority", 0),
-               estimate=tuple(d["estimate"]) if d.get("estimate") else None)
+               estimate=tuple(d["estimate"]) if d.get("estimate") else None, opens_at=d.get("opens_at"))
     t.segments.append(Segment(service=t.service, queued_at=now))
     hall.tickets[t.id] = t
     hall.counters[t.letter] = max(hall.counters.get(t.letter, 0), t.number)
@@ -627,6 +692,15 @@ def _a_window_paused(hall, now, d, e):
 
 
 def _a_window_closed(hall, now, d, e):
+    if d.get("returned") and d.get("ticket") in hall.tickets:
+        t = hall.tickets[d["ticket"]]  # handed back: called again later, from its place in the queue
+        t.state = TicketState.WAITING
+        t.window = t.operator = None
+        t.called_at = None
+        t.recalls = 0
+        seg = t.segment
+        seg.called_at = seg.window = seg.operator = None
+        hall._waiting[t.id] = t
     w = hall.windows.get(d["window"])
     if w is None:
         return

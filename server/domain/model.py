@@ -176,6 +176,9 @@ class Ticket:
     outcome: str | None = None
     segments: list[Segment] = field(default_factory=list)
     estimate: tuple[float, float] | None = None  # the printed range in whole minutes, given at issue
+    #: when no window of its service was open at issue: when the first one was expected to open
+    #: (epoch seconds); the printed range then counts from issue and includes the wait until then
+    opens_at: float | None = None
 
     @property
     def code(self) -> str:

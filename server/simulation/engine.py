@@ -87,6 +87,8 @@ class DayOutcome:
     busy_seconds: dict[int, float] = field(default_factory=dict)
     lunch_refusals: int = 0
     commands: int = 0
+    expired: int = 0  # tickets the office day ended before anyone called (a day with every window closed)
+    refused_commands: int = 0  # people's actions the core refused (a ticket ended at midnight, a transfer)
 
 
 class Simulator:
@@ -97,6 +99,7 @@ class Simulator:
         self.record_points = record_points
         self.policy = policy
         self.hall = scenario.make_hall(policy)
+        self.hall.forecast = scenario.forecast()  # the office's expected flow per hour (its history)
         self.hall.next_id = itertools.count(1).__next__
         self._heap: list = []
         self._seq = itertools.count()
@@ -158,7 +161,10 @@ class Simulator:
             w = self.hall.windows[desk.window]
             if w.state is not WindowState.CLOSED:
                 self._account(desk, end)
-                self.hall.close_window(desk.window, end, force=True)
+                self._try(self.hall.close_window, desk.window, end, force=True)
+        if any(not self._ticket(v.ticket).state.terminal for v in visitors if v.ticket is not None):
+            # nobody took them (every window closed): the office day ends them, as at the hub
+            self.hall.roll_day(self.sc.day_start(day + 1) + 1.0)
         self.hall.pending.clear()
         self._collect(day, visitors)
         self.outcome.commands = self.commands
@@ -166,6 +172,20 @@ class Simulator:
 
     def _push(self, t: float, fn, arg) -> None:
         heapq.heappush(self._heap, (t, next(self._seq), fn, arg))
+
+    def _ticket(self, ticket_id: int):
+        """A ticket of the simulated day, also after the office day rolled over (past midnight)."""
+        return self.hall.tickets.get(ticket_id) or self.hall.yesterday[ticket_id]
+
+    def _try(self, command, *args, **kwargs):
+        """Run a people's command; a refusal (the ticket ended at midnight, a window closed at
+        the day's end, a transfer nobody can take) is counted, not a crash."""
+        try:
+            return command(*args, **kwargs)
+        except QueueError as exc:
+            self.outcome.refused_commands += 1
+            log.debug("refused: %s", exc)
+            return None
 
     # ------------------------------------------------------------------ visitors
 
@@ -210,34 +230,37 @@ class Simulator:
         self._push(t + walk, self._come, (desk, tk.id))
 
     def _recall(self, t: float, ticket: int) -> None:
-        if self.hall.tickets[ticket].state is TicketState.CALLED:
+        if self._ticket(ticket).state is TicketState.CALLED:
             self.commands += 1
-            self.hall.recall(ticket, t)
+            self._try(self.hall.recall, ticket, t)
 
     def _no_show(self, t: float, arg) -> None:
         desk, ticket = arg
         self.commands += 1
-        self.hall.no_show(ticket, t)
+        self._try(self.hall.no_show, ticket, t)
         self._free(t, desk)
 
     def _come(self, t: float, arg) -> None:
         desk, ticket = arg
         self.commands += 1
-        tk = self.hall.start(ticket, t)
+        tk = self._try(self.hall.start, ticket, t)
+        if tk is None:  # the ticket ended meanwhile (the office day rolled over at midnight)
+            self._free(t, desk)
+            return
         v = self.by_ticket[ticket]
         duration = v.cash if len(tk.segments) > 1 else v.service
         self._push(t + duration, self._end, arg)
 
     def _end(self, t: float, arg) -> None:
         desk, ticket = arg
-        tk = self.hall.tickets[ticket]
+        tk = self._ticket(ticket)
         v = self.by_ticket[ticket]
         self.commands += 1
-        if len(tk.segments) == 1 and v.cash is not None:
-            self.hall.transfer(ticket, t, service=self.sc.cash_service)
+        if len(tk.segments) == 1 and v.cash is not None and \
+                self._try(self.hall.transfer, ticket, t, service=self.sc.cash_service) is not None:
             self._wake(t, tk)
-        else:
-            self.hall.finish(ticket, t)
+        elif tk.state is TicketState.SERVING:  # no cash desk to go on to: the visit ends here
+            self._try(self.hall.finish, ticket, t)
         if self.sc.wrap_up > 0:
             self._push(t + self.sc.wrap_up * MINUTE, self._free_event, desk)
         else:
@@ -247,7 +270,8 @@ class Simulator:
 
     def _shift_start(self, t: float, desk: Desk) -> None:
         self.commands += 1
-        self.hall.open_window(desk.window, t)
+        if self._try(self.hall.open_window, desk.window, t) is None:
+            return
         desk.opened_at = t
         self._free(t, desk)
 
@@ -266,7 +290,8 @@ class Simulator:
 
     def _back_from_lunch(self, t: float, desk: Desk) -> None:
         self.commands += 1
-        self.hall.open_window(desk.window, t)
+        if self._try(self.hall.open_window, desk.window, t) is None:
+            return
         desk.opened_at = t
         self._free(t, desk)
 
@@ -312,7 +337,11 @@ class Simulator:
             except Conflict:
                 self.outcome.lunch_refusals += 1  # keep working; try again when next free
         self.commands += 1
-        tk = hall.call_next(wid, t)
+        try:
+            tk = hall.call_next(wid, t)
+        except QueueError:  # the office day rolled over at midnight: the window closed with it
+            self.outcome.refused_commands += 1
+            return
         if tk is None:
             self.idle[wid] = t
             if desk.leaving or desk.lunch_pending:
@@ -329,9 +358,12 @@ class Simulator:
         for v in visitors:
             if v.ticket is None:
                 continue
-            tk = hall.tickets[v.ticket]
+            tk = self._ticket(v.ticket)
             if not tk.state.terminal:
                 raise RuntimeError(f"ticket {tk.code} left {tk.state} at the end of day {day}")
+            if tk.segments[0].called_at is None:
+                self.outcome.expired += 1  # the day ended before anyone called it
+                continue
             segs = []
             for seg in tk.segments:
                 if seg.called_at is None:

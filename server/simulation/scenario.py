@@ -141,6 +141,24 @@ class Scenario:
         except RotaError:
             return Rota()  # overlapping lunches of one window: the simulator still plays them
 
+    def forecast(self) -> dict:
+        """Visitors expected per hour of the day per (service, priority): the scenario's hourly
+        arrivals by its topic mix, and the cash desk's transfers (priority 1). The estimate uses it
+        as the office's history of the same weekday would be used at a hub."""
+        mix = self.topic_mix()
+        out: dict = {}
+        for a, b, rate in self.arrivals:
+            for hour in range(int(a // 3600), int(math.ceil(b / 3600))):
+                share = (min(b, (hour + 1) * 3600.0) - max(a, hour * 3600.0)) / 3600.0
+                if share <= 0 or hour > 23:
+                    continue
+                for t in self.topics:
+                    n = rate * share * mix[t.service]
+                    out.setdefault((t.service, 0), [0.0] * 24)[hour] += n
+                    if t.then_cash and self.cash_service:
+                        out.setdefault((self.cash_service, 1), [0.0] * 24)[hour] += n * t.then_cash * (1 - self.no_show)
+        return out
+
     def day_start(self, index: int) -> float:
         """Epoch seconds of midnight (office time) of the ``index``-th simulated day."""
         d = self.first_day + timedelta(days=index)

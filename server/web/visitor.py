@@ -48,7 +48,7 @@ from ..api.framework import ApiError, api, check_office, current_principal, erro
 from ..domain import estimate, rating
 from .headers import csp, protect_page
 from ..domain.hall import Hall
-from ..domain.model import QueueError, Ticket, TicketState
+from ..domain.model import QueueError, Ticket, TicketState, WindowState
 
 log = logging.getLogger(__name__)
 
@@ -351,6 +351,9 @@ def visitor_view(hall: Hall, t: Ticket, today: str, figs: dict, score: int | Non
                         else f"Перед Вами {people(ahead)}")
         say["estimate"] = (f"Примерное время ожидания: {minutes(low, high)}" if low is not None
                            else "Время ожидания подскажет администратор зала")
+        opening = estimate.opening_text(hall, t)
+        if opening and not any(w.state is WindowState.OPEN and w.serves(t.service) for w in hall.windows.values()):
+            say["estimate"] = opening[0].upper() + opening[1:]  # no window of its service open yet
     elif t.state.active:
         w = hall.windows.get(t.window) if t.window is not None else None
         v["window"] = w.number if w else None
