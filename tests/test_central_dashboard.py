@@ -23,9 +23,10 @@ OFFICES = {"msk": ("ЦОК «Центральный» (Москва)", "Europe/M
            "ekb": ("ЦОК в Екатеринбурге", "Asia/Yekaterinburg", "Свердловская область")}
 
 
-def office_database(path: Path, office: str, name: str, tz: str) -> None:
+def office_database(path: Path, office: str, name: str, tz: str, keys: dict) -> None:
     """The demo office under another id and time zone, with only the accounts the test uses
-    (each password hash costs about a second on the shared machine)."""
+    (each password hash costs about a second on the shared machine) and a kiosk (its key in ``keys``)."""
+    from server.auth import Auth
     from server.demo import demo_definition
     from server.store import Store
     from server.store.config import import_office
@@ -37,12 +38,13 @@ def office_database(path: Path, office: str, name: str, tz: str) -> None:
                   for u in d.get("users", []) if u["login"] == "admin"]
     store = Store(path)
     import_office(store, d)
+    keys[office] = Auth(store).device_key(office, "kiosk", "Киоск у входа", f"kiosk-{office}")
     store.close()
 
 
 class Company:
-    def __init__(self, centre, store, hubs):
-        self.centre, self.store, self.hubs = centre, store, hubs
+    def __init__(self, centre, store, hubs, kiosk_keys, url):
+        self.centre, self.store, self.hubs, self.kiosk_keys, self.url = centre, store, hubs, kiosk_keys, url
         self.admins = {o: h.client("admin") for o, h in hubs.items()}
         self.sessions: dict[str, requests.Session] = {}
 
@@ -78,8 +80,9 @@ def company(pg_cluster, tmp_path_factory):
     centre = CentralProcess(url, work, project_every=0).start()
     hubs = {}
     threads = []
+    kiosk_keys: dict[str, str] = {}
     for office, (name, tz, _region) in OFFICES.items():  # the two databases at once (password hashing)
-        t = threading.Thread(target=office_database, args=(work / f"{office}.sqlite", office, name, tz))
+        t = threading.Thread(target=office_database, args=(work / f"{office}.sqlite", office, name, tz, kiosk_keys))
         t.start()
         threads.append(t)
     for t in threads:
@@ -90,7 +93,7 @@ def company(pg_cluster, tmp_path_factory):
             staff.set_office_region(office, region)
             key = store.pair(store.issue_pairing_code(office))["key"]
             hubs[office] = OfficeHub(work / f"{office}.sqlite", centre.url, key, batch=50, retry_max=0.5).start()
-        yield Company(centre, store, hubs)
+        yield Company(centre, store, hubs, kiosk_keys, url)
     finally:
         for h in hubs.values():
             h.stop()
@@ -154,7 +157,12 @@ def test_figures_equal_the_hubs_own_state_after_actions(company):
     ekb.window(we[0], "close", force=True)
     rows = wait_until(lambda: same_as_hubs(company), timeout=30, what="the dashboard after more actions")
     assert rows["msk"]["windows_open"] == 1 and rows["msk"]["windows_paused"] == 1
-    assert rows["ekb"]["windows_open"] == 0 and not rows["ekb"]["open"]
+    assert rows["ekb"]["windows_open"] == 0
+    # the offices' timetables and time zones come with the configuration their hubs ship
+    rows = wait_until(lambda: (r := company.rows()) and r["ekb"]["zone"] == "Asia/Yekaterinburg" and r,
+                      timeout=40, what="the offices' configuration on the dashboard")
+    assert rows["msk"]["zone"] == "Europe/Moscow"
+    assert rows["ekb"]["hours_known"] and rows["ekb"]["open"]  # open round the clock, even with no window open
     assert rows["msk"]["within_norm_share"] == 1.0 and rows["msk"]["calls_with_norm"] == 1
 
 
@@ -170,6 +178,51 @@ def test_waits_over_their_norm_and_the_share_within_it(company):
     assert row["within_norm_share"] == round(1 / 2, 3)  # one call within its norm, one beyond
     assert row["over_norm"] == row["waiting"] >= 1
     assert row["oldest_wait_min"] >= 20
+
+
+def test_devices_down_and_alerts_from_the_offices_log(company):
+    from hub_client import HubClient
+
+    kiosk = HubClient(company.hubs["msk"].url, token=company.kiosk_keys["msk"])
+    before = company.rows()["msk"]
+    assert before["devices_down"] == 0 and before["alerts"] == 0
+    kiosk.heartbeat(printer={"state": "paper_out"}, sound={"state": "ok"})
+    kiosk.incident("kiosk", "open", "экран не отвечает на касания")
+    help_seq = kiosk.help("msk", screen="services")["seq"]
+    row = wait_until(lambda: (r := company.rows()["msk"]) and r["alerts"] == 2 and r,
+                     timeout=30, what="the incident and the help call on the dashboard")
+    assert row["devices_down"] == 1  # one kiosk: its printer and its incident
+    kiosk.heartbeat(printer={"state": "ok"}, sound={"state": "ok"})
+    kiosk.incident("kiosk", "closed")
+    company.admins["msk"].post(f"/api/v1/offices/msk/alerts/help:event:{help_seq}/ack")
+    row = wait_until(lambda: (r := company.rows()["msk"]) and r["alerts"] == 0 and r["devices_down"] == 0 and r,
+                     timeout=30, what="the kiosk mended and the help answered")
+
+
+def test_a_centre_started_later_replays_the_day_to_the_same_figures(company, tmp_path):
+    """Another centre process on the same database loads each office's day from the stored events
+    (the path a restarted centre takes) and shows what the running one shows."""
+    rows = wait_until(lambda: same_as_hubs(company), timeout=30, what="the dashboard to settle")
+    other = CentralProcess(company.url, tmp_path, project_every=0).start()
+    try:
+        s = requests.Session()
+        assert s.post(other.url + API + "/session", json={"login": "boss", "password": "boss-password"},
+                      timeout=30).status_code == 200
+        keys = ("waiting", "windows_open", "windows_paused", "within_norm_share", "calls_with_norm",
+                "alerts", "devices_down", "seq", "day", "region", "zone", "open")
+        again = wait_until(lambda: (r := s.get(other.url + API + "/company/offices", timeout=30)).status_code == 200
+                           and (b := {x["id"]: x for x in r.json()["offices"]})
+                           and all(b[o]["zone"] for o in b) and b, timeout=40, what="the second centre's rows")
+        for office in company.hubs:
+            assert {k: again[office][k] for k in keys} == {k: rows[office][k] for k in keys}, office
+        h1 = company.session("boss").get(company.centre.url + API + "/company/offices/msk", timeout=30).json()
+        h2 = s.get(other.url + API + "/company/offices/msk", timeout=30).json()
+        assert [(w["number"], w["state"], w["ticket"]) for w in h1["windows"]] == \
+            [(w["number"], w["state"], w["ticket"]) for w in h2["windows"]]
+        assert [(q["name"], [t["code"] for t in q["tickets"]]) for q in h1["queues"]] == \
+            [(q["name"], [t["code"] for t in q["tickets"]]) for q in h2["queues"]]
+    finally:
+        other.stop()
 
 
 class Stream:

@@ -29,6 +29,7 @@ from datetime import date, timedelta
 
 from ..domain.hall import Hall
 from ..domain.model import TicketState, Window, WindowState
+from ..domain.schedule import Schedule
 from .dashboard_store import DashboardStore
 from .store import CentralStore
 
@@ -59,6 +60,24 @@ class OfficeLive:
         self.devices: dict[str, str | None] = {}    # device → its printer's state
         self.incidents: dict[tuple[str, str], str] = {}  # (device, kind) → detail
         self.help: dict[int, float] = {}            # «help» events of the day not yet answered: seq → at
+        self.config_hash: str | None = None
+        self.tz: str | None = None
+        self.schedule: Schedule | None = None       # the office's timetable, from its shipped configuration
+
+    def configure(self, config: dict | None) -> bool:
+        """Take the office's latest shipped configuration (time zone, timetable); True if it changed."""
+        if config is None or config.get("hash") == self.config_hash:
+            return False
+        self.config_hash = config.get("hash")
+        self.tz = config.get("tz")
+        try:
+            schedule = config.get("schedule")
+            self.schedule = Schedule.from_json({**schedule, "tz": self.tz or schedule.get("tz")}) \
+                if isinstance(schedule, dict) else None
+        except (ValueError, KeyError, TypeError, LookupError) as exc:
+            log.warning("office %s: its timetable can not be read (%r); «open» follows its windows", self.id, exc)
+            self.schedule = None
+        return True
 
     # ------------------------------------------------------------------ events
 
@@ -151,9 +170,10 @@ class OfficeLive:
             "id": self.id,
             "name": meta.get("name") or self.id,
             "region": meta.get("region"),
-            "zone": meta.get("tz") or meta.get("time_zone") or meta.get("zone"),
+            "zone": self.tz or meta.get("tz"),
             "day": self.day,
-            "open": bool(opened or paused),
+            "open": self.schedule.is_open(now) if self.schedule is not None else bool(opened or paused),
+            "hours_known": self.schedule is not None,
             "waiting": len(waiting),
             "oldest_wait_min": int(oldest_wait // 60) if oldest_wait is not None else None,
             "oldest_norm_min": _minutes(oldest_limit),
@@ -281,6 +301,7 @@ class Dashboard:
         if refresh:
             self._last_refresh = now
         touched = set()
+        configs = self.db.configs() if refresh else None
         for meta in self.db.offices():
             office = meta["id"]
             hwm = int(meta["high_water_mark"] or 0)
@@ -290,6 +311,8 @@ class Dashboard:
             if live is None:
                 live = self.offices[office] = self._load(office, hwm)
                 touched.add(office)
+                if configs is None:
+                    configs = self.db.configs()
             while live.seq < hwm:
                 events = self.db.events_after(office, live.seq, hwm)
                 if not events:
@@ -298,6 +321,8 @@ class Dashboard:
                     live.apply(e)
                 touched.add(office)
             if old_meta is None or any(old_meta.get(k) != meta.get(k) for k in ("name", "region", "tz")):
+                touched.add(office)
+            if configs is not None and live.configure(configs.get(office)):
                 touched.add(office)
         for office in (self.offices if refresh else touched):
             self._publish(office)

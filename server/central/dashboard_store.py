@@ -5,6 +5,8 @@ and incident events, and the events after a seq. Nothing here writes.
 """
 from __future__ import annotations
 
+import psycopg
+
 from .store import CentralStore
 
 EVENT_COLUMNS = "seq, type, at, day::text AS day, data, view"
@@ -45,3 +47,14 @@ class DashboardStore:
         with self.store.connection() as conn:
             return conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND seq > %s AND seq <= %s "
                                 "ORDER BY seq LIMIT %s", (office, after, upto, limit)).fetchall()
+
+    def configs(self) -> dict[str, dict]:
+        """Each office's latest configuration its hub shipped (server/central/config_store.py):
+        time zone and timetable; {} when the centre has none (or no such table yet)."""
+        try:
+            with self.store.connection() as conn:
+                rows = conn.execute("SELECT DISTINCT ON (office) office, tz, hash, settings->'schedule' AS schedule "
+                                    "FROM office_configs ORDER BY office, valid_from DESC").fetchall()
+        except psycopg.errors.UndefinedTable:
+            return {}
+        return {r["office"]: r for r in rows}
