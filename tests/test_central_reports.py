@@ -251,8 +251,13 @@ def test_a_report_day_is_the_offices_own_local_day(company):
 def test_the_centres_monthly_and_yearly_reports_equal_the_office_hubs_own(company, office):
     o = company["offices"][office]
     month = DAY.strftime("%Y-%m")
-    same(without_time(central_json(company, f"/reports/offices/{office}/monthly", month=month)),
-         without_time(o.own_report("monthly", month=month)))
+    theirs = without_time(central_json(company, f"/reports/offices/{office}/monthly", month=month))
+    own = without_time(o.own_report("monthly", month=month))
+    # «Рекомендации по числу окон» (server/planning/report.py, being added to the hub's month) reads
+    # the hub's SQLite directly and is not made at the centre: every figure of the month is compared
+    own.pop("staffing", None)
+    assert theirs.pop("staffing", None) is None
+    same(theirs, own)
     # the year at the centre comes from its day roll-up; the office's from its own SQL sums
     same(without_time(central_json(company, f"/reports/offices/{office}/yearly", year=str(DAY.year))),
          without_time(o.own_report("yearly", year=DAY.year)))
