@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from browser_support import browser, shots_dir  # noqa: F401 - a fixture
+from browser_support import AXE_JS, axe_report, axe_run, browser, shots_dir  # noqa: F401 - a fixture
 from pg_support import CentralProcess, OfficeHub, fresh_database, wait_until
 from server.central.staff_store import StaffStore
 from server.central.store import CentralStore
@@ -327,6 +327,23 @@ def test_a_regional_head_sees_only_their_region_and_gets_403_elsewhere(company):
         s.close()
 
 
+def test_an_office_moved_into_and_out_of_a_region_appears_and_goes_on_the_stream(company):
+    staff = StaffStore(company.store)
+    s = Stream(company.session("ural"), company.centre.url + API + "/company/stream?heartbeat=1")
+    try:
+        assert [r["id"] for r in s.next()["data"]["offices"]] == ["ekb"]
+        staff.set_office_region("msk", "Свердловская область")
+        f = s.next(lambda f: f["event"] == "office" and f["data"]["id"] == "msk", timeout=30)
+        assert f["data"]["region"] == "Свердловская область"
+        assert set(company.rows("ural")) == {"ekb", "msk"}
+        staff.set_office_region("msk", "Москва")
+        s.next(lambda f: f["event"] == "gone" and f["data"]["id"] == "msk", timeout=30)
+        assert set(company.rows("ural")) == {"ekb"}
+    finally:
+        staff.set_office_region("msk", "Москва")
+        s.close()
+
+
 def test_without_a_session_401_and_the_pages_send_to_sign_in(company):
     for path in ("/company/offices", "/company/offices/msk", "/company/stream"):
         r = requests.get(company.centre.url + API + path, timeout=30)
@@ -348,6 +365,7 @@ def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
         rows = company.rows()
         page.goto(company.centre.url + "/company")
         page.wait_for_url("**/company/login**")
+        assert axe_run(page) == [], axe_report(axe_run(page))
         page.fill("#login-name", "boss")
         page.fill("#login-password", "wrong-password")
         page.click("button[type=submit]")
@@ -375,6 +393,8 @@ def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
         page.keyboard.press("Enter")
         assert header.get_attribute("aria-sort") == "ascending"
         page.screenshot(path=str(shots_dir(tmp_path) / "company-dashboard.png"), full_page=True)
+        violations = axe_run(page)
+        assert violations == [], axe_report(violations)
 
         # live: a ticket issued in Yekaterinburg shows in its row
         before = int(page.locator("tr.office[data-id=ekb] td").nth(1).inner_text())
@@ -398,6 +418,8 @@ def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
         page.wait_for_function(f"document.getElementById('queues').textContent.includes('{new['code']}')",
                                timeout=30000)
         page.screenshot(path=str(shots_dir(tmp_path) / "company-office.png"), full_page=True)
+        violations = axe_run(page)
+        assert violations == [], axe_report(violations)
 
         # a phone's width: no sideways scrolling, the table still there
         page.set_viewport_size({"width": 390, "height": 800})

@@ -13,6 +13,16 @@
   function clock(d) {
     return d.toLocaleTimeString("ru-RU", {hour: "2-digit", minute: "2-digit", second: "2-digit"});
   }
+  /* a time by the office's own clock (its time zone when the centre knows it) */
+  function officeClock(at, zone) {
+    var opts = {hour: "2-digit", minute: "2-digit", second: "2-digit"};
+    if (zone) opts.timeZone = zone;
+    try {
+      return new Date(at * 1000).toLocaleTimeString("ru-RU", opts);
+    } catch (e) {
+      return clock(new Date(at * 1000));
+    }
+  }
   function setStatus(text, offline) {
     var s = document.getElementById("status");
     if (!s) return;
@@ -98,7 +108,7 @@
       ["alerts", "Тревоги", function (r) { return r.alerts; }],
       ["devices_down", "Неисправные устройства", function (r) { return r.devices_down; }],
       ["last_event_at", "Последнее событие", function (r) {
-        var s = r.last_event_at ? clock(new Date(r.last_event_at * 1000)) : "—";
+        var s = r.last_event_at ? officeClock(r.last_event_at, r.zone) : "—";
         if (r.behind) s += "; в центре не показано событий: " + r.behind;
         return s;
       }]
