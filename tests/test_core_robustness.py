@@ -48,15 +48,13 @@ def test_transfer_to_a_service_no_window_takes_is_refused_in_russian_and_nothing
     assert t.state is TicketState.WAITING and t.service == "cash"
 
 
-def test_transfer_to_a_closed_window_is_refused_too():
+def test_transfer_to_a_chosen_window_is_left_to_whoever_chose_it():
     hall = make_hall(policy="fifo")
     hall.open_window(1, T0)
     t = hall.issue("consult", T0 + 1)
     hall.call_next(1, T0 + 2)
-    with pytest.raises(Conflict) as e:
-        hall.transfer(t.id, T0 + 3, window=2)
-    assert e.value.code == "no_window_for_service" and "Окно 2 сейчас закрыто" in str(e.value)
-    assert t.state is TicketState.CALLED
+    hall.transfer(t.id, T0 + 3, window=2)  # window 2 is closed: the administrator sends them there anyway
+    assert t.state is TicketState.WAITING and t.target_window == 2
 
 
 def test_an_administrator_may_hold_the_visitor_and_an_operator_may_not():

@@ -328,9 +328,10 @@ class Hall:
                  hold: bool = False) -> Ticket:
         """End this segment and queue the same visitor (same code, same visit) elsewhere.
 
-        A transfer to a service (or a window) that no window open or on a break can take is
-        refused (``no_window_for_service``): the visitor would wait for nobody. An administrator
-        may ``hold`` it: the visitor is kept waiting (the event records ``hold``)."""
+        A transfer to a service that no window open or on a break takes is refused
+        (``no_window_for_service``): the visitor would wait for nobody. An administrator may
+        ``hold`` it: the visitor is kept waiting (the event records ``hold``). A transfer to a
+        chosen window is left to whoever chose it."""
         t = self._active(ticket_id, TicketState.WAITING, TicketState.CALLED, TicketState.SERVING,
                          action="перевести", actor=actor, admin=admin)
         if service is None and window is None:
@@ -351,15 +352,13 @@ class Hall:
         if hold and not admin and actor is not None:
             raise Forbidden("Оставить посетителя ждать закрытое окно может только администратор зала",
                             code="hold_forbidden")
-        servers = [self.windows[window]] if window is not None else \
-            [w for w in self.windows.values() if w.serves(target_service)]
-        if not hold and not any(w.state is not WindowState.CLOSED for w in servers):
+        # a transfer to a service (not to a chosen window: the one who chose it knows the window)
+        servers = [w for w in self.windows.values() if w.serves(target_service)] if window is None else []
+        if window is None and not hold and not any(w.state is not WindowState.CLOSED for w in servers):
             name = self.services[target_service].name
-            where = (f"Окно {servers[0].number} сейчас закрыто" if window is not None
-                     else f"Сейчас ни одно окно не принимает по услуге «{name}»")
-            raise Conflict(f"{where}, поэтому перевод не выполнен. Администратор зала может оставить "
-                           f"посетителя ждать, пока окно откроется", code="no_window_for_service",
-                           service=target_service)
+            raise Conflict(f"Сейчас ни одно окно не принимает по услуге «{name}», поэтому перевод не "
+                           f"выполнен. Администратор зала может оставить посетителя ждать, пока окно "
+                           f"откроется", code="no_window_for_service", service=target_service)
         head = self.settings.transfer_position == "head"
         self.emit("ticket.transferred", now, ticket=t.id, window=t.window, service=target_service,
                   target_window=window, priority=max(t.priority, 1) if head else t.priority,
