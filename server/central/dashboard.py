@@ -334,7 +334,7 @@ class Dashboard:
         events = self.db.day_events(office, day, hwm) if day else []
         first = events[0]["seq"] if events else hwm + 1
         since = (date.fromisoformat(day) - timedelta(days=14)).isoformat() if day else None
-        for e in self.db.device_events(office, since, first):
+        for e in (self.db.device_events(office, since, first) if since else []):
             live.apply({**e, "day": None})
         live.day = None
         for e in events:

@@ -34,14 +34,14 @@ class DashboardStore:
             return conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND day = %s AND seq <= %s "
                                 "ORDER BY seq", (office, day, upto)).fetchall()
 
-    def device_events(self, office: str, since_day: str | None, before_seq: int) -> list[dict]:
+    def device_events(self, office: str, since_day: str, before_seq: int) -> list[dict]:
         """Device statuses and incidents of the last days before ``before_seq`` (a device's state
         and an incident outlive the office day they began in)."""
         with self.store.connection() as conn:
             return conn.execute(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND seq < %s AND type = ANY(%s) "
-                "AND (day IS NULL OR day >= %s::date) ORDER BY seq",
-                (office, before_seq, list(DEVICE_TYPES), since_day or "2000-01-01")).fetchall()
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND day >= %s::date AND seq < %s "
+                "AND type = ANY(%s) ORDER BY seq",  # (office, day, seq) index: only the last days are read
+                (office, since_day, before_seq, list(DEVICE_TYPES))).fetchall()
 
     def events_after(self, office: str, after: int, upto: int, limit: int = 5000) -> list[dict]:
         with self.store.connection() as conn:
