@@ -328,6 +328,19 @@ def test_the_hub_applies_a_published_version(centre, office):
     # applying is idempotent: more pulls of the same version record nothing more
     time.sleep(1.0)
     assert [e["version"] for e in catalogue_events(office)].count(answer["version"]) == 1
+    # the centre knows which version each office holds (the hub says it with every pull)
+    boss = bearer(centre, "boss", "boss-password")
+
+    def holds():
+        r = requests.get(centre["proc"].url + API + "/catalogue/offices", headers=boss, timeout=30)
+        assert r.status_code == 200, r.text
+        rows = {o["office"]: o for o in r.json()["offices"]}
+        return rows if rows["demo"]["applied"] == answer["version"] else None
+    rows = wait_until(holds, timeout=30, what="the centre learning the office's version")
+    assert rows["demo"]["current"] is True and rows["other"]["current"] is False
+    r = requests.get(centre["proc"].url + API + "/catalogue/offices", headers=bearer(centre, "lenina", "lenina-password"),
+                     timeout=30)
+    assert [o["office"] for o in r.json()["offices"]] == ["demo"]
 
 
 

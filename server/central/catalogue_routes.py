@@ -5,7 +5,9 @@
   edit was made to): publishes version N+1; 409 ``stale_version`` when N is not the latest, 428
   without ``If-Match``, 400 for a catalogue the rules refuse (nothing stored).
 * ``GET /api/v1/central/offices/{office}/catalogue?since=N`` - the office's hub with its own key:
-  the office's view of the latest version, or 304 when it has N already.
+  the office's view of the latest version, or 304 when it has N already. N is the version the hub
+  holds: the centre keeps it, and ``GET /api/v1/central/catalogue/offices`` (any staff, their
+  offices) tells which office runs which version.
 """
 from __future__ import annotations
 
@@ -83,6 +85,21 @@ def put_catalogue():
     resp.status_code = 201
     resp.headers["ETag"] = f'"{answer["version"]}"'
     return resp
+
+
+@bp.get("/catalogue/offices")
+@staff_required()
+def catalogue_offices():
+    """Which version each office the staff member may see holds: ``{version, offices: [{office,
+    name, applied, handed, pulled_at, current}]}``; ``current``: it holds the latest version."""
+    staff = current_staff()
+    latest = catalogue_store().latest()
+    version = latest["version"] if latest else 0
+    rows = [r for r in catalogue_store().offices() if staff.can_see(r["office"], r["region"])]
+    return jsonify({"version": version, "offices": [
+        {"office": r["office"], "name": r["name"] or r["office"], "applied": r["applied"] or 0,
+         "handed": r["handed"], "pulled_at": r["pulled_at"].isoformat() if r["pulled_at"] else None,
+         "current": (r["applied"] or 0) == version} for r in rows]})
 
 
 @bp.get("/offices/<office>/catalogue")

@@ -82,12 +82,25 @@ class CatalogueStore:
         (or nothing is published). Records which version the office was handed."""
         with self.store.connection() as conn:
             latest = self.latest(conn)
-            if latest is None or latest["version"] <= since:
-                return None
-            conn.execute("INSERT INTO catalogue_pulls (office, version) VALUES (%s, %s) ON CONFLICT (office) DO UPDATE "
-                         "SET version = excluded.version, pulled_at = now()", (office, latest["version"]))
+            handed = latest["version"] if latest is not None and latest["version"] > since else None
+            # ``since`` is the version the hub holds (applied): a refused version is never its ``since``
+            conn.execute("INSERT INTO catalogue_pulls (office, version, applied) VALUES (%s, %s, %s) "
+                         "ON CONFLICT (office) DO UPDATE SET version = coalesce(%s, catalogue_pulls.version), "
+                         "applied = excluded.applied, pulled_at = now()",
+                         (office, handed or since, since, handed))
+        if handed is None:
+            return None
         return office_view(latest["content"], latest["version"], latest["hash"], office)
 
     def pulls(self) -> dict[str, int]:
+        """office -> the version last handed to its hub."""
         with self.store.connection() as conn:
             return {r["office"]: r["version"] for r in conn.execute("SELECT office, version FROM catalogue_pulls")}
+
+    def offices(self) -> list[dict]:
+        """Every office with the catalogue version its hub holds (``applied``, as it said on its last
+        pull), the version last handed to it, and when it last asked (None: never)."""
+        with self.store.connection() as conn:
+            return conn.execute(
+                "SELECT o.id AS office, o.name, o.region, p.applied, p.version AS handed, p.pulled_at "
+                "FROM offices o LEFT JOIN catalogue_pulls p ON p.office = o.id ORDER BY o.id").fetchall()

@@ -173,6 +173,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         pulled_at  timestamptz NOT NULL DEFAULT now()
     );
     """),
+    (9, "the catalogue version each office holds (the hub says it with every pull)", """
+    ALTER TABLE catalogue_pulls ADD COLUMN IF NOT EXISTS applied integer NOT NULL DEFAULT 0;
+    """),
 ]
 
 
