@@ -96,6 +96,8 @@ def test_wrong_password_unknown_login_and_bad_bodies_are_refused(centre):
     refused(requests.post(url, json={"login": 5, "password": "x"}, timeout=30), 400, "invalid")
     refused(requests.post(url, json=["boss", "boss-password"], timeout=30), 400, "invalid")
     refused(requests.post(url, json={"login": "boss", "password": "x" * 5000}, timeout=30), 400, "invalid")
+    refused(requests.post(url, json={"login": "bo\u0000ss", "password": "boss-password"}, timeout=30), 400, "invalid")
+    refused(sign_in(centre, "boss", "boss\u0000password"), 401, "wrong_password")
 
 
 def test_without_a_session_401_and_with_a_bogus_token_401(centre):
@@ -131,6 +133,9 @@ def test_each_role_sees_its_own_offices_and_gets_403_elsewhere(centre):
     assert get(centre, "/staff/offices/perm-1", admin).status_code == 200
     # an office that does not exist: 404 for whoever could see it, 403 for the others (they do not learn)
     refused(get(centre, "/staff/offices/no-such", admin), 404, "unknown_office")
+    refused(get(centre, "/staff/offices/no%00such", admin), 404, "unknown_office")  # never a 500
+    refused(get(centre, "/staff/offices/" + "x" * 300, admin), 404, "unknown_office")
+    refused(get(centre, "/staff/offices/no%00such", ural), 403, "forbidden")
     refused(get(centre, "/staff/offices/no-such", ural), 403, "forbidden")
 
 
@@ -220,6 +225,10 @@ def test_store_refuses_bad_accounts(centre):
         staff.add_staff("y", "Y", "long-password", "office_head")
     with pytest.raises(StaffError):
         staff.add_staff("", "Y", "long-password", "company_admin")
+    with pytest.raises(StaffError):
+        staff.add_staff("z", "Z", "long-password", "regional_head", regions=["Мос\x00ква"])
+    with pytest.raises(StaffError):
+        staff.set_office_region("msk-1", "Мос\x00ква")
 
 
 def test_the_company_demo_staff_and_regions(pg_cluster):

@@ -98,7 +98,7 @@ def signed_in() -> Staff | None:
     if "central_staff" in g:
         return g.central_staff
     token = request_token()
-    row = staff_store().session_staff(token) if token and len(token) < 200 else None
+    row = staff_store().session_staff(token) if token and len(token) < 200 else None  # only its hash is sent
     g.central_staff = Staff.from_row(row) if row else None
     return g.central_staff
 
@@ -134,7 +134,7 @@ def require_office(office_id: str) -> dict:
     member may see it: 403 ``forbidden`` otherwise, 404 ``unknown_office`` if there is no such office
     (an account that could not see it anyway gets 403: it does not learn which offices exist)."""
     staff = current_staff()
-    row = staff_store().office(office_id) if len(office_id) <= 200 else None
+    row = staff_store().office(office_id) if len(office_id) <= 200 and "\x00" not in office_id else None
     if not staff.can_see(office_id, row["region"] if row else None):
         raise Refused(403, "forbidden", "Нет доступа к этому офису: он не входит в ваши регионы или офисы")
     if row is None:
@@ -171,6 +171,8 @@ def sign_in():
         raise Refused(400, "invalid", "Укажите имя входа и пароль")
     if len(login) > 100 or len(password) > 200:
         raise Refused(400, "invalid", "Имя входа или пароль слишком длинные")
+    if "\x00" in login:
+        raise Refused(400, "invalid", "Имя входа содержит недопустимый символ")
     login = login.strip()
     keys = [("account", login), ("address", request.remote_addr or "unknown")]
     with _guard().attempt(keys) as attempt:

@@ -203,13 +203,15 @@ def add_user(url: str, login: str, name: str, role: str, regions: tuple[str, ...
 @click.option("--region", required=True, help="The region's name, e.g. «Свердловская область».")
 def set_region(url: str, office: str, region: str) -> None:
     """Put an office in a region (regional heads see the offices of their regions)."""
-    from .staff_store import StaffStore
+    from .staff_store import StaffError, StaffStore
     from .store import CentralStore
 
     _migrate(url)
     store = CentralStore(url, min_size=1, max_size=2)
     try:
         StaffStore(store).set_office_region(office, region)
+    except StaffError as exc:
+        raise click.ClickException(str(exc))
     finally:
         store.close()
     click.echo(f"Офис «{office}»: регион «{region.strip()}»")

@@ -36,8 +36,10 @@ class StaffStore:
         login = (login or "").strip()
         regions = sorted({r.strip() for r in regions if r and r.strip()})
         offices = sorted({o.strip() for o in offices if o and o.strip()})
-        if not login or len(login) > 100:
+        if not login or len(login) > 100 or "\x00" in login:
             raise StaffError("Укажите имя входа (не длиннее 100 знаков)")
+        if any("\x00" in x for x in [name or "", *regions, *offices]):
+            raise StaffError("Имя, регион или офис содержит недопустимый символ")
         if role not in ROLES:
             raise StaffError(f"Неизвестная роль «{role}»: возможны {', '.join(ROLES)}")
         if not password or len(password) < 8:
@@ -103,6 +105,8 @@ class StaffStore:
     def set_office_region(self, office: str, region: str | None) -> None:
         """Put the office in a region (the office is registered if the centre does not know it yet)."""
         region = (region or "").strip() or None
+        if region is not None and "\x00" in region:
+            raise StaffError("Название региона содержит недопустимый символ")
         with self.store.connection() as conn:
             conn.execute("INSERT INTO offices (id, region) VALUES (%s, %s) "
                          "ON CONFLICT (id) DO UPDATE SET region = excluded.region", (office, region))
