@@ -449,7 +449,10 @@ def test_a_malformed_office_view_is_refused_by_the_hubs_own_checks():
                            "norms.overrides.cash.wait"),
                           ({**view, "services": view["services"] + [view["services"][0]]}, "services.3.id"),
                           ({**view, "heads": [{"login": "x", "name": "Икс", "office": "other"}]}, "heads.0.login"),
-                          ({**view, "version": "3"}, "version")):
+                          ({**view, "version": "3"}, "version"),
+                          # a password in clear (or anything but the hub's own hash) is never taken
+                          ({**view, "heads": [{"login": "ivanova", "name": "Иванова", "office": "demo",
+                                               "code_hash": "my-password"}]}, "heads.0.code_hash")):
         with pytest.raises(CatalogueError) as err:
             check_office_view(broken, "demo")
         assert err.value.field == field, (field, err.value.field, err.value.message)

@@ -48,7 +48,8 @@ _TEXTS = S.obj({k: S.obj({"text": {"type": "string", "maxLength": 2000}, "local"
                          ["text"]) for k in TEXT_KEYS})
 _HEAD = S.obj({"login": LOGIN, "name": S.SHORT, "office": S.ID,
                # the one-time code's hash, as the hub stores passwords (made by the centre, never sent in)
-               "code_hash": {"type": "string", "minLength": 20, "maxLength": 400}},
+               "code_hash": {"type": "string", "maxLength": 400,
+                             "pattern": r"^(scrypt|pbkdf2):[a-z0-9:]{1,60}\$[A-Za-z0-9]{1,100}\$[0-9a-f]{32,256}$"}},
               ["login", "name", "office"])
 
 #: what a company administrator sends (no ``code_hash``: the centre makes the codes)
