@@ -309,7 +309,12 @@ def test_every_format_of_a_centre_report(company):
     assert html.status_code == 200 and html.headers["Content-Type"].startswith("text/html")
     assert "Центр обслуживания на Ленина" in html.text
     csv = central(company, "/reports/company/yearly", year=str(DAY.year), format="csv")
-    assert csv.status_code == 200 and "Итого за" in csv.content.decode("utf-8-sig")
+    text = csv.content.decode("utf-8-sig")
+    assert csv.status_code == 200 and "Итого за" in text and "По офисам" in text
+    assert all(name in text for name, _tz, _region in OFFICES.values())
+    pooled = central(company, "/reports/company/monthly", month=month, format="pdf")
+    pooled_text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pooled.content)).pages).split())
+    assert pooled.status_code == 200 and "По офисам" in pooled_text and "Москва" in pooled_text
     xlsx = central(company, path, month=month, format="xlsx")
     assert xlsx.status_code == 200 and openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames
     pdf = central(company, f"/reports/offices/{VL}/daily", date=DAY.isoformat(), format="pdf")

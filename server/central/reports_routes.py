@@ -175,7 +175,30 @@ def _pooled(kind: str, offices: list[str], scope: dict):
     else:
         raise Refused(404, "not_found", "Такого отчёта нет: есть monthly и yearly")
     _made(f"{kind} of {scope['id']} ({len(offices)} offices)", started)
-    return _answer(report, fmt)
+    return _pooled_answer(report, fmt)
+
+
+def _pooled_answer(report: dict, fmt: str):
+    """A consolidated report in its format: the office's document with a table «По офисам» first
+    (each office's own total; the consolidated total under it)."""
+    if fmt == "json":
+        return jsonify(report)
+    from ..reports import export_csv, export_html, export_pdf, export_xlsx
+    from ..reports.tables import document, group_table
+
+    doc = document(report)
+    offices = group_table("offices", "По офисам", report["by_office"], "Офис", detailed=False, total=report["total"])
+    offices.sheet = "По офисам"
+    doc.tables.insert(0, offices)
+    if fmt == "html":
+        data = export_html.render(doc, report["office"]["name"])
+    elif fmt == "csv":
+        data = export_csv.render(doc)
+    elif fmt == "xlsx":
+        data = export_xlsx.render(doc)
+    else:
+        data = export_pdf.render(doc)
+    return _file(data, export.MIME[fmt], f"{doc.filename}.{fmt}", fmt)
 
 
 @bp.get("/reports/regions/<region>/<kind>")
