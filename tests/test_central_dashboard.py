@@ -225,6 +225,44 @@ def test_a_centre_started_later_replays_the_day_to_the_same_figures(company, tmp
         other.stop()
 
 
+def test_a_log_accepted_in_place_of_another_is_replayed_afresh(company):
+    """An office whose hub was restored from a backup: the administrator accepts its new log (the
+    next epoch, seqs from 1 again, the first events the same as the old log's); the dashboard
+    replays the new log - inherited events and its own - not the old log's tail."""
+    import time
+
+    office = "restored"
+    company.store.add_office(office, "ЦОК после восстановления")
+    key = company.store.pair(company.store.issue_pairing_code(office))["key"]
+    t0 = time.time() - 120
+    day = time.strftime("%Y-%m-%d", time.localtime(t0))
+
+    def issued(seq: int, service: str, name: str, number: int) -> dict:
+        letter = {"consult": "А", "cash": "Б"}[service]
+        return {"seq": seq, "type": "ticket.issued", "at": t0 + seq, "day": day,
+                "data": {"ticket": seq, "service": service, "letter": letter, "number": number, "token": f"t{seq}"},
+                "view": {"ticket": {"id": seq, "service": service, "service_name": name, "wait_limit": 480.0}}}
+
+    def post(log: str, events: list[dict]) -> requests.Response:
+        return requests.post(f"{company.centre.url}{API}/offices/{office}/events", timeout=30,
+                             headers={"Authorization": f"Bearer {key}"},
+                             json={"log": log, "after": events[0]["seq"] - 1, "events": events})
+
+    old = [issued(1, "consult", "Консультация", 1), issued(2, "consult", "Консультация", 2),
+           issued(3, "consult", "Консультация", 3)]
+    assert post("log-old", old).status_code == 200
+    wait_until(lambda: company.rows().get(office, {}).get("waiting") == 3, timeout=30, what="the old log")
+    company.store.accept_log(office, "log-new", by="boss")
+    new = old[:2] + [issued(3, "cash", "Оплата в кассе", 1), issued(4, "cash", "Оплата в кассе", 2)]
+    r = post("log-new", new)
+    assert r.status_code == 200, r.text
+    wait_until(lambda: company.rows().get(office, {}).get("seq") == 4, timeout=30, what="the new log")
+    hall = company.session("boss").get(company.centre.url + API + f"/company/offices/{office}", timeout=30).json()
+    assert {q["name"]: [t["code"] for t in q["tickets"]] for q in hall["queues"]} == \
+        {"Консультация": ["А-001", "А-002"], "Оплата в кассе": ["Б-001", "Б-002"]}
+    assert hall["office"]["waiting"] == 4
+
+
 class Stream:
     """An SSE client of the dashboard's stream in a thread: frames as dicts in a queue."""
 

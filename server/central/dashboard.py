@@ -47,8 +47,9 @@ def _minutes(seconds: float | None) -> float | None:
 class OfficeLive:
     """One office's current day, replayed through the core, and the figures around it."""
 
-    def __init__(self, office: str):
+    def __init__(self, office: str, epoch: int = 1):
         self.id = office
+        self.epoch = epoch  # the office's log (a log accepted in place of another is the next epoch)
         self.hall = Hall(office=office)
         self.seq = 0
         self.day: str | None = None
@@ -305,16 +306,17 @@ class Dashboard:
         for meta in self.db.offices():
             office = meta["id"]
             hwm = int(meta["high_water_mark"] or 0)
+            epoch = int(meta.get("epoch") or 1)
             old_meta = self.meta.get(office)
             self.meta[office] = meta
             live = self.offices.get(office)
-            if live is None:
-                live = self.offices[office] = self._load(office, hwm)
+            if live is None or live.epoch != epoch:  # new, or its log was replaced: replayed afresh
+                live = self.offices[office] = self._load(office, hwm, epoch)
                 touched.add(office)
                 if configs is None:
                     configs = self.db.configs()
             while live.seq < hwm:
-                events = self.db.events_after(office, live.seq, hwm)
+                events = self.db.events_after(office, live.seq, hwm, epoch)
                 if not events:
                     break
                 for e in events:
@@ -327,14 +329,14 @@ class Dashboard:
         for office in (self.offices if refresh else touched):
             self._publish(office)
 
-    def _load(self, office: str, hwm: int) -> OfficeLive:
+    def _load(self, office: str, hwm: int, epoch: int = 1) -> OfficeLive:
         """The office's current day replayed, with its devices' and incidents' state before it."""
-        live = OfficeLive(office)
-        day = self.db.last_day(office, hwm)
-        events = self.db.day_events(office, day, hwm) if day else []
+        live = OfficeLive(office, epoch)
+        day = self.db.last_day(office, hwm, epoch)
+        events = self.db.day_events(office, day, hwm, epoch) if day else []
         first = events[0]["seq"] if events else hwm + 1
         since = (date.fromisoformat(day) - timedelta(days=14)).isoformat() if day else None
-        for e in (self.db.device_events(office, since, first) if since else []):
+        for e in (self.db.device_events(office, since, first, epoch) if since else []):
             live.apply({**e, "day": None})
         live.day = None
         for e in events:

@@ -22,31 +22,38 @@ class DashboardStore:
         with self.store.connection() as conn:
             return conn.execute("SELECT * FROM offices ORDER BY id").fetchall()
 
-    def last_day(self, office: str, upto: int) -> str | None:
+    # Every query reads the office's current log (``epoch``, migration 10): its own events and those
+    # it inherited from an earlier log (a seq at or under the mark missing from the current epoch is
+    # an inherited one); the newest epoch wins a seq both hold.
+
+    def last_day(self, office: str, upto: int, epoch: int = 1) -> str | None:
         """The office day of the office's latest event that has one (its current day)."""
         with self.store.connection() as conn:
-            row = conn.execute("SELECT day::text AS day FROM events WHERE office = %s AND seq <= %s "
-                               "AND day IS NOT NULL ORDER BY seq DESC LIMIT 1", (office, upto)).fetchone()
+            row = conn.execute("SELECT day::text AS day FROM events WHERE office = %s AND epoch <= %s AND seq <= %s "
+                               "AND day IS NOT NULL ORDER BY seq DESC, epoch DESC LIMIT 1",
+                               (office, epoch, upto)).fetchone()
         return row["day"] if row else None
 
-    def day_events(self, office: str, day: str, upto: int) -> list[dict]:
+    def day_events(self, office: str, day: str, upto: int, epoch: int = 1) -> list[dict]:
         with self.store.connection() as conn:
-            return conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND day = %s AND seq <= %s "
-                                "ORDER BY seq", (office, day, upto)).fetchall()
+            return conn.execute(f"SELECT DISTINCT ON (seq) {EVENT_COLUMNS} FROM events WHERE office = %s AND day = %s "
+                                "AND epoch <= %s AND seq <= %s ORDER BY seq, epoch DESC",
+                                (office, day, epoch, upto)).fetchall()
 
-    def device_events(self, office: str, since_day: str, before_seq: int) -> list[dict]:
+    def device_events(self, office: str, since_day: str, before_seq: int, epoch: int = 1) -> list[dict]:
         """Device statuses and incidents of the last days before ``before_seq`` (a device's state
         and an incident outlive the office day they began in)."""
         with self.store.connection() as conn:
             return conn.execute(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND day >= %s::date AND seq < %s "
-                "AND type = ANY(%s) ORDER BY seq",  # (office, day, seq) index: only the last days are read
-                (office, since_day, before_seq, list(DEVICE_TYPES))).fetchall()
+                f"SELECT DISTINCT ON (seq) {EVENT_COLUMNS} FROM events WHERE office = %s AND day >= %s::date "
+                "AND epoch <= %s AND seq < %s AND type = ANY(%s) ORDER BY seq, epoch DESC",
+                (office, since_day, epoch, before_seq, list(DEVICE_TYPES))).fetchall()
 
-    def events_after(self, office: str, after: int, upto: int, limit: int = 5000) -> list[dict]:
+    def events_after(self, office: str, after: int, upto: int, epoch: int = 1, limit: int = 5000) -> list[dict]:
         with self.store.connection() as conn:
-            return conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE office = %s AND seq > %s AND seq <= %s "
-                                "ORDER BY seq LIMIT %s", (office, after, upto, limit)).fetchall()
+            return conn.execute(f"SELECT DISTINCT ON (seq) {EVENT_COLUMNS} FROM events WHERE office = %s "
+                                "AND epoch <= %s AND seq > %s AND seq <= %s ORDER BY seq, epoch DESC LIMIT %s",
+                                (office, epoch, after, upto, limit)).fetchall()
 
     def configs(self) -> dict[str, dict]:
         """Each office's latest configuration its hub shipped (server/central/config_store.py):
