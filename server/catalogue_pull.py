@@ -169,23 +169,35 @@ class CataloguePuller:
                 "last_ok": self.last_ok}
 
 
-def start_from_options(app, central_url: str, central_key: str | None = None, central_ca: str | None = None,
-                       central_office: str | None = None, **_ignored) -> CataloguePuller | None:
-    """Next to the shipper (``talon hub --central …``): the same centre, key, CA and office."""
-    if not central_key:
-        return None  # the shipper has refused to start already
+def start_from_options(app, central_url: str, central_key=None, central_ca: str | None = None,
+                       central_office: str | None = None, central_keys: str | None = None,
+                       central_retry_max: float = 30.0, **_others) -> list[CataloguePuller]:
+    """Next to the shipper (``talon hub --central …``): the same centre, keys, CA and offices - one
+    puller per office (``--central-key OFFICE=KEY`` / ``--central-keys FILE``: each its own key).
+    The shipper has checked the options already (and stopped the hub on bad ones)."""
+    from .shipping import read_keys
+
+    plain = [central_key] if isinstance(central_key, str) else list(central_key or ())
+    paired = [k for k in plain if "=" in k]
     store = app.config["TALON_STORE"]
-    office = central_office
-    if office is None:
-        offices = [r["id"] for r in store.query("SELECT id FROM offices ORDER BY id")]
-        if len(offices) != 1:
-            return None
-        office = offices[0]
+    if central_keys or paired:
+        keys = read_keys(paired, central_keys)
+    elif plain and plain[-1]:
+        office = central_office
+        if office is None:
+            offices = [r["id"] for r in store.query("SELECT id FROM offices ORDER BY id")]
+            if len(offices) != 1:
+                return []
+            office = offices[0]
+        keys = {office: plain[-1]}
+    else:
+        return []
     every = float(os.environ.get("TALON_CATALOGUE_EVERY", "60"))
-    retry_max = float(_ignored.get("central_retry_max") or 30.0)
-    puller = CataloguePuller(app, office, central_url, central_key, ca=central_ca, every=every, retry_max=retry_max)
-    app.config["TALON_CATALOGUE_PULLER"] = puller
-    return puller.start()
+    pullers = app.config.setdefault("TALON_CATALOGUE_PULLERS", {})
+    for office, key in keys.items():
+        pullers[office] = CataloguePuller(app, office, central_url, key, ca=central_ca, every=every,
+                                          retry_max=central_retry_max or 30.0).start()
+    return list(pullers.values())
 
 
 # ---------------------------------------------------------------------- the stand's view of it
@@ -205,8 +217,8 @@ def catalogue_status(office):
     hub = current_app.config["TALON_HUB"]
     hub.office(office)
     row = store_catalogue.state(hub.store, office) or {}
-    puller = current_app.config.get("TALON_CATALOGUE_PULLER")
-    link = puller.status() if puller is not None and puller.office == office else {"state": "off"}
+    puller = (current_app.config.get("TALON_CATALOGUE_PULLERS") or {}).get(office)
+    link = puller.status() if puller is not None else {"state": "off"}
     version = row.get("version")
     line = (f"Каталог компании: версия {version}" if version else "Каталог компании ещё не получен")
     if link["state"] != "ok" and link["state"] in STATE_WORDS:

@@ -133,7 +133,7 @@ class OfficeHub:
     process; ``batch`` events per batch (TALON_CENTRAL_BATCH), retries at most ``retry_max`` s apart."""
 
     def __init__(self, db: Path, central: str, key: str, batch: int = 25, retry_max: float = 1.0,
-                 port: int | None = None, catalogue_every: float | None = None):
+                 port: int | None = None, catalogue_every: float | None = None, keys_file: Path | None = None):
         from support import HubProcess
 
         db = Path(db)
@@ -143,6 +143,7 @@ class OfficeHub:
         self.db, self.port, self.url = self.base.db, self.base.port, self.base.url
         self.central, self.key, self.batch, self.retry_max = central, key, batch, retry_max
         self.catalogue_every = catalogue_every  # seconds between pulls of the company catalogue (TALON_CATALOGUE_EVERY)
+        self.keys_file = keys_file  # several offices in the file: --central-keys FILE (lines OFFICE=KEY) instead of key
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> "OfficeHub":
@@ -153,7 +154,9 @@ class OfficeHub:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "hub", "--db", str(self.db), "--host", "127.0.0.1",
              "--port", str(self.port), "--threads", "32", "--testing-clock", "--no-announce",
-             "--central", self.central, "--central-key", self.key, "--central-retry-max", str(self.retry_max)],
+             "--central", self.central,
+             *(["--central-keys", str(self.keys_file)] if self.keys_file else ["--central-key", self.key]),
+             "--central-retry-max", str(self.retry_max)],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self.base.proc = self.proc
         deadline = time.time() + timeout

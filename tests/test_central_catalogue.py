@@ -38,7 +38,7 @@ def catalogue(**changes) -> dict:
                   "phone": {"text": "8 800 000-00-00", "local": "locked"}},
         "heads": [{"login": "ivanova", "name": "Иванова Мария Петровна", "office": "demo"},
                   {"login": "petrov", "name": "Петров Пётр", "office": "other"}],
-        "exceptions": {"other": {"without_services": ["cash"]}},
+        "exceptions": {"other": {"without_services": ["cash"]}, "second": {"without_services": ["cash"]}},
     }
     base.update(changes)
     return base
@@ -244,10 +244,33 @@ from pg_support import OfficeHub, wait_until  # noqa: E402
 from hub_client import HubError  # noqa: E402
 
 
+SECOND_ADMIN = ("admin2", "second-admin-pass-1")
+
+
 @pytest.fixture(scope="module")
 def office(centre, tmp_path_factory):
-    hub = OfficeHub(tmp_path_factory.mktemp("office") / "office.sqlite", centre["proc"].url, centre["keys"]["demo"],
-                    catalogue_every=0.3).start()
+    """A real hub whose file holds two offices, «demo» and «second», each pulling under its own key."""
+    from pg_support import copy_demo_database
+    from server.demo import demo_definition
+    from server.store import Store
+    from server.store.config import import_office
+
+    work = tmp_path_factory.mktemp("office")
+    db = work / "office.sqlite"
+    copy_demo_database(db)
+    second = demo_definition(round_the_clock=True)
+    second["office"] = {**second["office"], "id": "second", "name": "Второй офис"}
+    second["users"] = [{"login": SECOND_ADMIN[0], "name": "Администратор второго офиса", "roles": ["admin"],
+                        "password": SECOND_ADMIN[1]}]
+    s = Store(db)
+    try:
+        import_office(s, second)
+    finally:
+        s.close()
+    store = centre["store"]
+    keys = {**centre["keys"], "second": store.pair(store.issue_pairing_code("second"))["key"]}
+    (work / "keys.txt").write_text(f"demo={keys['demo']}\nsecond={keys['second']}\n", encoding="utf-8")
+    hub = OfficeHub(db, centre["proc"].url, keys["demo"], catalogue_every=0.3, keys_file=work / "keys.txt").start()
     yield hub
     hub.stop()
 
@@ -274,7 +297,8 @@ def catalogue_events(office_hub) -> list[dict]:
     import sqlite3
     conn = sqlite3.connect(f"file:{office_hub.db}?mode=ro", uri=True)
     try:
-        rows = conn.execute("SELECT data FROM events WHERE type = 'config.changed' ORDER BY seq").fetchall()
+        rows = conn.execute("SELECT data FROM events WHERE type = 'config.changed' AND office = 'demo' "
+                            "ORDER BY seq").fetchall()
     finally:
         conn.close()
     return [d for d in (json.loads(r[0]) for r in rows) if d.get("what") == "catalogue"]
@@ -319,6 +343,16 @@ def test_the_hub_applies_a_published_version(centre, office):
     r = requests.post(office.url + "/api/v1/auth/login",
                       json={"login": "smirnova", "password": answer["codes"]["smirnova"]}, timeout=30)
     assert r.status_code == 200 and r.json()["roles"] == ["head"], r.text
+    # the second office of the same file pulled its own view with its own key: no cash desk there
+    from hub_client import HubClient
+    c2 = HubClient(office.url)
+    c2.login(*SECOND_ADMIN)
+    second = wait_until(lambda: (lambda s: s if s["version"] == answer["version"] else None)(
+        c2.get("/api/v1/offices/second/catalogue")), timeout=60, what="the second office applying the version")
+    assert second["provenance"]["services"]["cash"] == {"source": "local", "locked": False}
+    assert second["provenance"]["services"]["meter"]["source"] == "company"
+    assert "smirnova" not in {u["login"] for u in c2.get("/api/v1/users")}
+    assert c2.get("/api/v1/offices/second/settings")["texts"]["phone"] == "8 800 000-00-00"
     prov = status["provenance"]
     assert prov["services"]["consult"] == {"source": "company", "locked": False}
     assert prov["services"]["cash"] == {"source": "company", "locked": True}
