@@ -144,3 +144,119 @@ def test_the_hall_carries_a_rota():
     assert hall.rota == Rota()
     hall.rota = rota((1, "13:00", "13:45", "lunch", "every"))
     assert hall.rota.next_break(1, local(f"{MON} 12:00")).label() == "обед 13:00–13:45"
+
+
+# ---------------------------------------------------------------------- the break guard
+
+def office_hall(windows: int = 2, rota_: Rota | None = None):
+    hall = make_hall(windows=windows, schedule=OFFICE)
+    if rota_ is not None:
+        rota_.check(OFFICE, [w.number for w in hall.windows.values()])
+        hall.rota = rota_
+    return hall
+
+
+def refused(fn, code="break_guard") -> Conflict | Forbidden:
+    with pytest.raises((Conflict, Forbidden)) as e:
+        fn()
+    assert e.value.code == code, e.value.message
+    return e.value
+
+
+def test_the_last_open_window_can_not_pause_in_reception_even_when_nobody_waits():
+    hall = office_hall()
+    hall.open_window(1, at(f"{MON} 09:00"), "op1")
+    hall.take_pending()
+    assert not hall.waiting()
+    e = refused(lambda: hall.pause_window(1, "other", at(f"{MON} 10:00"), actor="op1"))
+    assert "ни одного открытого окна" in e.message and "окно 2" in e.message
+    assert hall.windows[1].state is WindowState.OPEN and not hall.pending
+
+
+def test_with_another_window_open_the_pause_is_allowed():
+    hall = office_hall()
+    hall.open_window(1, at(f"{MON} 09:00"), "op1")
+    hall.open_window(2, at(f"{MON} 09:00"), "op2")
+    hall.pause_window(1, "other", at(f"{MON} 10:00"), actor="op1")
+    assert hall.windows[1].state is WindowState.PAUSED
+    e = refused(lambda: hall.pause_window(2, "other", at(f"{MON} 10:05"), actor="op2"))
+    assert "окно 1" in e.message  # the paused window is the one to come back first
+
+
+def test_outside_reception_the_last_window_may_pause():
+    hall = office_hall()
+    hall.open_window(1, at(f"{MON} 07:30"), "op1")
+    hall.pause_window(1, "other", at(f"{MON} 07:40"), actor="op1")  # before opening
+    assert hall.windows[1].state is WindowState.PAUSED
+
+
+def test_a_planned_break_is_allowed_within_ten_minutes_of_its_time():
+    plan = rota((1, "13:00", "13:45", "lunch", "every"), (2, "13:45", "14:30", "lunch", "every"))
+    for minute, ok in (("12:49", False), ("12:50", True), ("13:00", True), ("13:54", True), ("13:55", False)):
+        hall = office_hall(rota_=plan)
+        hall.open_window(1, at(f"{MON} 09:00"), "op1")
+        if ok:
+            hall.pause_window(1, "lunch", at(f"{MON} {minute}"), actor="op1")
+            paused = hall.pending[-1]
+            assert paused["type"] == "window.paused" and paused["data"]["planned"]["start"] == "13:00"
+            assert "override" not in paused["data"]
+        else:
+            e = refused(lambda: hall.pause_window(1, "lunch", at(f"{MON} {minute}"), actor="op1"))
+            assert "Ваш перерыв по графику: обед 13:00–13:45" in e.message or minute == "13:55"
+
+
+def test_a_planned_break_of_another_window_is_named_with_its_end():
+    plan = rota((1, "13:00", "13:45", "lunch", "every"), (2, "13:45", "14:30", "lunch", "every"))
+    hall = office_hall(rota_=plan)
+    hall.open_window(1, at(f"{MON} 09:00"), "op1")
+    hall.open_window(2, at(f"{MON} 09:00"), "op2")
+    hall.pause_window(1, "lunch", at(f"{MON} 13:00"), actor="op1")
+    e = refused(lambda: hall.pause_window(2, "other", at(f"{MON} 13:10"), actor="op2"))
+    assert "Окно 1 вернётся с перерыва по графику в 13:45" in e.message
+    assert "обед 13:45–14:30" in e.message
+
+
+def test_a_planned_break_does_not_strand_waiting_visitors():
+    plan = rota((1, "13:00", "13:45", "lunch", "every"), (2, "13:45", "14:30", "lunch", "every"))
+    hall = office_hall(rota_=plan)
+    hall.open_window(1, at(f"{MON} 09:00"), "op1")
+    hall.issue("consult", at(f"{MON} 12:58"))
+    e = refused(lambda: hall.pause_window(1, "lunch", at(f"{MON} 13:00"), actor="op1"))
+    assert "ждут" in e.message
+
+
+def test_an_administrator_override_is_allowed_and_recorded():
+    hall = office_hall()
+    hall.open_window(1, at(f"{MON} 09:00"), "op1")
+    hall.issue("consult", at(f"{MON} 09:30"))
+    hall.pause_window(1, "technical", at(f"{MON} 10:00"), actor="hall", admin=True, override=True)
+    event = hall.pending[-1]
+    assert event["type"] == "window.paused"
+    assert event["data"]["override"] is True and event["data"]["by"] == "hall"
+    assert hall.windows[1].state is WindowState.PAUSED
+
+
+def test_an_operator_can_not_override():
+    hall = office_hall()
+    hall.open_window(1, at(f"{MON} 09:00"), "op1")
+    e = refused(lambda: hall.pause_window(1, "lunch", at(f"{MON} 10:00"), actor="op1", override=True),
+                "override_forbidden")
+    assert "администратор" in e.message and hall.windows[1].state is WindowState.OPEN
+
+
+def test_the_override_survives_replay():
+    hall = office_hall()
+    hall.open_window(1, at(f"{MON} 09:00"), "op1")
+    hall.pause_window(1, "lunch", at(f"{MON} 10:00"), actor="hall", admin=True, override=True)
+    events = hall.take_pending()
+    again = office_hall()
+    for e in events:
+        again.apply(e)
+    assert again.windows[1].state is WindowState.PAUSED and again.windows[1].pause_reason == "lunch"
+
+
+def test_a_one_window_office_keeps_the_old_rule():
+    hall = office_hall(windows=1)
+    hall.open_window(1, at(f"{MON} 09:00"), "op1")
+    hall.pause_window(1, "lunch", at(f"{MON} 10:00"), actor="op1")
+    rota((1, "13:00", "13:45", "lunch", "every")).check(OFFICE, [1])

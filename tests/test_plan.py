@@ -217,13 +217,14 @@ def test_talon_plan_prints_the_table_in_russian(office_db):
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    h = HubProcess(tmp_path_factory.mktemp("planhub") / "hub.sqlite").start()
+    h = HubProcess(tmp_path_factory.mktemp("planhub") / "hub.sqlite").start(timeout=90)
     yield h
     h.stop()
 
 
 def test_the_plan_route_for_the_head(hub):
     head = hub.client("head")
+    head.timeout = 120  # the plan simulates the day: seconds, more on a loaded machine
     plan = head.get("/api/v1/offices/demo/plan", date=DAY.isoformat(), target="0.8")
     assert plan["date"] == DAY.isoformat() and plan["target"] == 0.8 and plan["source"] == "profile"
     assert len(plan["hours"]) == 24 and "План на 04.12.2026" in plan["text"]  # the test hub works round the clock
@@ -239,8 +240,29 @@ def test_the_plan_route_for_the_head(hub):
 
 def test_the_rota_proposal_is_a_rota_the_hub_accepts(hub):
     admin = hub.client("admin")
+    admin.timeout = 120
     proposal = admin.get("/api/v1/offices/demo/rota/proposal")
     assert len(proposal["breaks"]) == 6  # a lunch for each window of the round-the-clock demo office
     assert all(b["kind"] == "lunch" for b in proposal["breaks"])
     saved = admin.request("PUT", "/api/v1/offices/demo/rota", json={"breaks": proposal["breaks"]})
     assert len(saved["breaks"]) == 6
+
+
+def test_the_monthly_report_recommends_windows(office_db):
+    import time as _time
+
+    from server.reports import build, export
+    from server.reports.tables import document
+    from server.store.db import Store
+    report = build.monthly(Store(office_db), "demo", 2026, 11, _time.time())
+    section = report["staffing"]
+    friday = next(r for r in section["rows"] if r["key"] == "fri")
+    assert friday["days"] == 3 and friday["visitors"] == 39.0
+    assert friday["peak_hour"] == "09:00–10:00" and friday["peak_visitors"] == 30.0
+    assert friday["peak_windows"] >= 2 and friday["windows_min"] == 1
+    assert [r["key"] for r in section["rows"]] == ["fri"]  # the Thursday is in December
+    table = next(t for t in document(report).tables if t.id == "staffing")
+    assert table.title == "Рекомендации по числу окон" and table.rows[0][0] == "Пятница"
+    text = export.render(report, "csv")[0].decode("utf-8-sig")
+    assert "Рекомендации по числу окон" in text and "talon plan" in text
+    assert build.monthly(Store(office_db), "demo", 2026, 10, _time.time())["staffing"] is None  # no visitors

@@ -300,12 +300,12 @@ def test_setup_forms_refuse_bad_input_in_russian_and_change_nothing(page, shared
     expect(page.locator("#user-form [data-slot=error]")).to_have_text("Пароль — не короче 6 знаков.")
     assert all(u["login"] != "op7" for u in admin.get("/api/v1/users"))
 
-    # the hall administrator sees only the hall texts
+    # the hall administrator sees only the hall texts and the break rota
     page.click("#logout")
     page.wait_for_url("**/stand/login")
     sign_in(page, shared_hub, "hall", "hall-demo", "/stand/setup")
     page.wait_for_selector("#setup[aria-busy=false]")
-    assert [b.inner_text() for b in page.locator("[data-tab]:visible").all()] == ["Тексты зала"]
+    assert [b.inner_text() for b in page.locator("[data-tab]:visible").all()] == ["Тексты зала", "Перерывы"]
     assert page.locator("#pane-texts").is_visible()
 
 

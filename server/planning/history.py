@@ -83,3 +83,15 @@ def fingerprint(store: Store, office: str, day: date) -> tuple:
                   (office, day.isoformat()))
     c = store.one("SELECT MAX(seq) AS seq FROM events WHERE office = ? AND type = 'config.changed'", (office,))
     return (t["n"], t["last"], s["n"], c["seq"])
+
+
+def month_counts(store: Store, office: str, first: date, last: date, tz: str) -> dict[str, dict[int, dict[str, int]]]:
+    """Visitors per office day, hour and first service, for days ``first`` ≤ day < ``last``."""
+    zone = ZoneInfo(tz)
+    out: dict[str, dict[int, dict[str, int]]] = {}
+    for r in store.query("SELECT day, issued_at, first_service FROM tickets WHERE office = ? AND day >= ? AND day < ?",
+                         (office, first.isoformat(), last.isoformat())):
+        hour = datetime.fromtimestamp(r["issued_at"], zone).hour
+        slot = out.setdefault(r["day"], {}).setdefault(hour, {})
+        slot[r["first_service"]] = slot.get(r["first_service"], 0) + 1
+    return out

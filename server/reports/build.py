@@ -221,7 +221,10 @@ def monthly(store, office: str, year: int, month: int, now: float) -> dict:
     src = source.as_source(store)
     first, last = _month_bounds(year, month)
     ctx = src.context(office, first, now)
-    return _monthly_report(ctx, _month_sums(src, ctx, first, last), year, month, now)
+    report = _monthly_report(ctx, _month_sums(src, ctx, first, last), year, month, now)
+    from ..planning.report import monthly_section  # «Рекомендации по числу окон» (issue 13 point 5)
+    report["staffing"] = monthly_section(store, office, year, month)
+    return report
 
 
 # ---------------------------------------------------------------------- the year (004:203–209)

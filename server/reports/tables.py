@@ -389,6 +389,7 @@ def monthly_document(report: dict) -> Document:
     total_row = day_row(dict(t, label="Итого за месяц", issued=v["issued"], visits_served=v["served"],
                              rating={"count": report["ratings"]["count"], "average": report["ratings"]["average"]}))
     days = report["by_day"]
+    from ..planning.report import staffing_tables
     tables = [
         norms_table(report),
         Table("days", "По дням", day_cols, [day_row(d) for d in days], total_row, wide=True),
@@ -396,6 +397,7 @@ def monthly_document(report: dict) -> Document:
         group_table("windows", "По окнам", report["by_window"], "Окно", detailed=False),
         group_table("operators", "По операторам", report["by_operator"], "Оператор", detailed=False),
         *ratings_tables("", report["ratings"], with_day=True),
+        *staffing_tables(report),  # «Рекомендации по числу окон» (server/planning/report.py)
     ]
     charts = [Chart("by_day", "Среднее время ожидания и приёма по дням, мин", [d["label"][:5] for d in days],
                     [("Ожидание", [_minutes(d["wait"]["avg"]) for d in days]),
