@@ -191,7 +191,9 @@ def test_http_publish_if_match_stale_and_malformed(centre):
     for body, code in ((b"{not json", "invalid"), (b'{"services": [], "norms": {"profile": NaN}}', "invalid"),
                        (catalogue(norms={"profile": "rosatom-2026", "overrides": {"cash": {"wait": [10, 2]}}}),
                         "invalid_catalogue"),
-                       (catalogue(services="all"), "invalid_catalogue"), ([], "invalid_catalogue")):
+                       (catalogue(services="all"), "invalid_catalogue"), ([], "invalid_catalogue"),
+                       (catalogue(texts={"greeting": {"text": "Здравствуйте\u0000"}}), "invalid_catalogue"),
+                       (b'{"services": [], "norms": {"profile": "\\ud800"}}', "invalid")):
         r = put(centre, body, now + 1, admin)
         assert r.status_code == 400, (body, r.text)
         assert r.json()["error"] == code and russian(r.json()), r.text

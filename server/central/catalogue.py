@@ -96,8 +96,23 @@ def _schema_check(schema: dict, data) -> None:
         raise CatalogueError(_explain(err), ".".join(map(str, err.absolute_path)))
 
 
+def _no_nul(node, path: str = "") -> None:
+    """PostgreSQL's text and jsonb can not hold NUL: refused here, not as the database's 500."""
+    if isinstance(node, str):
+        if "\x00" in node:
+            raise CatalogueError("Неверные данные: в тексте не может быть символа NUL", path.lstrip("."))
+    elif isinstance(node, list):
+        for i, x in enumerate(node):
+            _no_nul(x, f"{path}.{i}")
+    elif isinstance(node, dict):
+        for k, x in node.items():
+            _no_nul(k, path)
+            _no_nul(x, f"{path}.{k}")
+
+
 def _check_rules(data: dict) -> None:
     """What a schema can not say: unique ids and letters, ranges, the profile built."""
+    _no_nul(data)
     seen_ids, seen_letters = set(), set()
     for i, s in enumerate(data["services"]):
         if s["id"] in seen_ids:
