@@ -231,3 +231,66 @@ def test_new_machine_log_from_seq_one_and_the_cli(centre, tmp_path):
     # both logs' tickets of the day are in the day's projection (ids the new log reused kept apart)
     store.rebuild_day(office, "2026-12-01")
     assert store.day_services(office, "2026-12-01") is not None
+
+
+def test_a_bad_key_is_answered_before_a_bad_body(centre):
+    """The ingest parses and checks a batch before it takes a pooled connection; the key's
+    refusal still comes first, and a bad body with a good key stores nothing."""
+    url, store, proc = centre
+    office = "order-" + uuid.uuid4().hex[:6]
+    key = store.pair(store.issue_pairing_code(office))["key"]
+    other = store.pair(store.issue_pairing_code("other-" + uuid.uuid4().hex[:6]))["key"]
+    post = f"{proc.url}/api/v1/central/offices/{office}/events"
+    for body in (b"not json", b'{"log": "x", "events": [{"seq": 0}]}'):
+        r = requests.post(post, data=body, timeout=10)
+        assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+        r = requests.post(post, data=body, headers={"Authorization": "Bearer wrong"}, timeout=10)
+        assert r.status_code == 401
+        r = requests.post(post, data=body, headers={"Authorization": f"Bearer {other}"}, timeout=10)
+        assert r.status_code == 403 and r.json()["error"] == "forbidden"
+        r = requests.post(post, data=body, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert r.status_code == 400 and r.json()["message"].startswith(("Тело запроса", "Неверные данные"))
+    assert store.event_count(office) == 0 and store.office(office)["log_identity"] is None
+
+
+def test_the_projector_process_ends_with_the_centre(centre, tmp_path):
+    """``talon central serve`` projects in a child process of its own; killed with the centre
+    (kill -9: no clean-up runs), it ends by itself instead of living on."""
+    import os
+    import signal
+
+    url, store, _ = centre
+    proc = CentralProcess(url, tmp_path, project_every=0.2).start()
+    try:
+        def children() -> list[int]:
+            out = []
+            for p in os.listdir("/proc"):
+                if p.isdigit():
+                    try:
+                        with open(f"/proc/{p}/stat") as f:
+                            stat = f.read().rsplit(")", 1)[1].split()
+                        with open(f"/proc/{p}/cmdline", "rb") as f:
+                            cmd = f.read()
+                    except (OSError, IndexError):
+                        continue
+                    if int(stat[1]) == proc.proc.pid and b"spawn_main" in cmd:
+                        out.append(int(p))
+            return out
+
+        kids = wait_until(children, timeout=30, what="the projector process")
+    finally:
+        proc.proc.send_signal(signal.SIGKILL)
+        proc.proc.wait(10)
+        proc.stop()
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return b"spawn_main" in f.read()
+        except OSError:
+            return False
+
+    def gone() -> bool:
+        return not any(alive(k) for k in kids)
+
+    wait_until(gone, timeout=30, what="the orphaned projector to end")
