@@ -475,6 +475,19 @@ def test_a_service_replaced_in_the_catalogue_hands_its_letter_to_the_new_one(cen
     assert ticket["code"].startswith("М")
 
 
+def test_a_head_whose_login_belongs_to_another_office_of_the_file_is_refused(centre, office):
+    c = office.client("admin")
+    good = applied_version(c, latest_version(centre))["version"]
+    bad = publish(centre, catalogue(heads=[{"login": SECOND_ADMIN[0], "name": "Чужой руководитель", "office": "demo"}]))
+    status = wait_until(lambda: (lambda s: s if s["refused"] and s["refused"]["version"] == bad["version"] else None)(
+        hub_catalogue(c)), timeout=60, what="the hub refusing the version")
+    assert status["version"] == good and "«admin2»" in status["refused"]["error"]
+    r = requests.post(office.url + "/api/v1/auth/login", json={"login": SECOND_ADMIN[0], "password": SECOND_ADMIN[1]},
+                      timeout=30)
+    assert r.status_code == 200 and r.json()["roles"] == ["admin"]  # untouched: still the second office's admin
+    applied_version(c, publish(centre, catalogue())["version"])
+
+
 def test_a_malformed_office_view_is_refused_by_the_hubs_own_checks():
     from server.central.catalogue import check_office_view, office_view
     content = check_catalogue(catalogue())

@@ -135,9 +135,14 @@ def plan(conn, office: str, view: dict, previous: dict | None) -> dict:
         if user is None:
             heads.append({**h, "new": True})
             continue
+        if user["office"] not in (None, office):  # never moves a person of another office of this file
+            raise CatalogueError(f"Логин «{h['login']}» руководителя из каталога уже занят пользователем другого "
+                                 f"офиса («{user['office']}») на этом сервере", f"heads.{h['login']}")
         roles = json.loads(user["roles"])
-        if user["name"] != h["name"] or user["office"] != office or "head" not in roles:
-            heads.append({**h, "new": False, "roles": roles if "head" in roles else [*roles, "head"]})
+        if user["name"] != h["name"] or "head" not in roles:
+            # an account of the whole server (office NULL) stays so: it keeps its reach
+            heads.append({**h, "new": False, "office": user["office"],
+                          "roles": roles if "head" in roles else [*roles, "head"]})
     return {"services": write, "switch_off": switch_off, "released": released, "kept": kept, "norms": norms,
             "texts": texts, "heads": heads}
 
@@ -184,7 +189,7 @@ def apply(conn, office: str, view: dict, previous: dict | None, at: float) -> di
                          (h["login"], h["name"], password_hash, json.dumps(["head"]), office))
         else:
             conn.execute("UPDATE users SET name = ?, office = ?, roles = ? WHERE login = ?",
-                         (h["name"], office, json.dumps(h["roles"]), h["login"]))
+                         (h["name"], h["office"], json.dumps(h["roles"]), h["login"]))
     conn.execute(
         """INSERT INTO catalogue_state (office, version, hash, content, applied_at) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (office) DO UPDATE SET version = excluded.version, hash = excluded.hash,
