@@ -31,13 +31,18 @@ def weekday_counts(store: Store, office: str, day: date, tz: str, weeks: int = W
 
 
 def service_minutes(store: Store, office: str, day: date, weeks: int = WEEKS) -> dict[str, float]:
+    """Minutes of window time per visitor, by the topic they came for (the ticket's first service):
+    every segment of the visit counts, so a consultation that goes on to the cash desk brings the
+    cash desk's minutes too."""
     since = (day - timedelta(weeks=weeks)).isoformat()
     rows = store.query(
-        """SELECT service, AVG(ended_at - started_at) AS mean, COUNT(*) AS n FROM segments
-           WHERE office = ? AND day >= ? AND day < ? AND started_at IS NOT NULL AND ended_at IS NOT NULL
-             AND ended_at >= started_at
-           GROUP BY service""", (office, since, day.isoformat()))
-    return {r["service"]: r["mean"] / 60.0 for r in rows if r["n"] >= 5 and r["mean"]}
+        """SELECT t.first_service AS service, SUM(s.ended_at - s.started_at) AS total,
+                  COUNT(DISTINCT t.id) AS n
+           FROM tickets t JOIN segments s ON s.ticket = t.id
+           WHERE t.office = ? AND t.day >= ? AND t.day < ? AND s.started_at IS NOT NULL
+             AND s.ended_at IS NOT NULL AND s.ended_at >= s.started_at
+           GROUP BY t.first_service""", (office, since, day.isoformat()))
+    return {r["service"]: r["total"] / r["n"] / 60.0 for r in rows if r["n"] >= 5 and r["total"]}
 
 
 def office_setup(store: Store, office: str, day: date) -> OfficeSetup:
