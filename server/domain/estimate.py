@@ -69,7 +69,7 @@ OPENS_LATER = 60.0
 #: how long a window on a break is expected to stay away, by the reason of the pause
 PAUSE_EXPECTED = {"lunch": 45 * 60.0, "technical": 10 * 60.0, "other": 15 * 60.0}
 #: the range: point ± Z · sqrt(SPREAD_PER_SECOND · point + SPREAD_BASE²), rounded outwards
-Z = 1.4  # 1.28 (±80 % of a normal spread) held only 79.8–81.3 % under norm-aware on some seeds
+Z = 1.6  # 1.4 on peak-day alone; 1.6 tuned on the family's tune half (issue 13) with the width rule capping it
 SPREAD_PER_SECOND = 45.0  # seconds² of variance per second of projected wait
 SPREAD_BASE = 45.0  # seconds: even «now» is not exact (a walk, a recall)
 #: the width rule (issue 13): a printed range is at most WIDTH_SHARE × its middle + WIDTH_BASE minutes
