@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from browser_support import AXE_JS, axe_report, axe_run, browser, shots_dir  # noqa: F401 - a fixture
-from pg_support import CentralProcess, OfficeHub, fresh_database, wait_until
+from pg_support import CentralProcess, FaultyLink, OfficeHub, fresh_database, wait_until
 from server.central.staff_store import StaffStore
 from server.central.store import CentralStore
 
@@ -400,6 +400,9 @@ def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.set_default_timeout(20000)
     try:
+        msk = company.admins["msk"]
+        if not any(w["state"] == "open" for w in msk.state("msk")["windows"]):  # run alone
+            msk.window(windows_of(company, "msk")[0], "open")
         wait_until(lambda: same_as_hubs(company), timeout=30, what="the dashboard to settle")
         rows = company.rows()
         page.goto(company.centre.url + "/company")
@@ -468,7 +471,6 @@ def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
         assert page.locator("tr.office[data-id=msk]").is_visible()
         page.screenshot(path=str(shots_dir(tmp_path) / "company-dashboard-390.png"), full_page=True)
 
-        # the stream lost: said in words
         page.click("#sign-out")
         page.wait_for_url("**/company/login**")
         assert errors == [], errors
@@ -494,3 +496,35 @@ def test_a_regional_head_in_chromium_sees_one_region_and_a_403_page(company, bro
         assert "Нет доступа к этому офису" in page.inner_text("main")
     finally:
         ctx.close()
+
+
+def test_the_page_says_when_the_link_to_the_centre_is_lost_and_back(company, browser):  # noqa: F811
+    """Through a TCP proxy of our own: the stream's connection reset and new ones refused - the
+    status line says «Нет связи с центром» (in words and not only colour); the link back - the
+    page reconnects by itself and shows changes again."""
+    link = FaultyLink(company.centre.port)
+    ctx = browser.new_context(viewport={"width": 1200, "height": 800}, locale="ru-RU")
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    try:
+        page.goto(link.url + "/company/login")
+        page.fill("#login-name", "boss")
+        page.fill("#login-password", "boss-password")
+        page.click("button[type=submit]")
+        page.wait_for_selector("table#offices")
+        page.wait_for_function("document.getElementById('status').textContent.startsWith('Обновлено')")
+        link.mode = "refuse"
+        link._reset(*link._conns)
+        page.wait_for_function("document.getElementById('status').textContent.startsWith('Нет связи с центром')",
+                               timeout=30000)
+        assert "offline" in page.get_attribute("#status", "class")
+        before = int(page.locator("tr.office[data-id=ekb] td").nth(1).inner_text())
+        company.admins["ekb"].issue("ekb", "consult")  # while the page is cut off
+        link.mode = "pass"
+        page.wait_for_function(
+            f"document.querySelector('tr.office[data-id=ekb] td:nth-of-type(2)').textContent === '{before + 1}'",
+            timeout=30000)
+        assert not page.get_attribute("#status", "class") or "offline" not in page.get_attribute("#status", "class")
+    finally:
+        ctx.close()
+        link.close()
