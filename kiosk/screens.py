@@ -12,7 +12,7 @@ is up and talks to the hub.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QSizePolicy, QVBoxLayout, QWidget)
 
@@ -79,8 +79,59 @@ def unit_for(size: QSize, mode: str) -> float:
     return min(size.width() / ref.width(), size.height() / ref.height())
 
 
-def scaled(mode: str, u: float) -> dict:
-    return {k: max(1, round(v * u)) for k, v in SIZES[mode].items()}
+#: The sizes that are text (pixel heights of a font); no text is smaller than the floor.
+TEXT_KEYS = frozenset({"header_font", "header_clock", "greeting", "welcome", "big_clock", "date", "hours", "notice",
+                       "start_font", "start_hint", "title", "body", "small", "choice_font", "choice_hint",
+                       "topic_font", "topic_hint", "code", "ticket_title", "ticket_service", "ticket_body",
+                       "help_font", "status", "key_font", "digit"})
+#: The heights of boxes that hold text: they grow with the text on a small screen, as far as its height allows.
+BOX_KEYS = frozenset({"header", "footer", "start_h", "choice_h", "topic_min", "topic_max", "done_h", "help_h"})
+#: No text under 24 px on any screen, 800×600 included (tests/test_kiosk_accessibility.py checks that
+#: every screen still fits there); ``MIN_TEXT_PX_SMALL`` is the floor below 1024×768, kept apart so
+#: that a smaller panel can be given 20 px if 24 ever stops fitting (docs/accessibility.md).
+MIN_TEXT_PX = 24
+MIN_TEXT_PX_SMALL = 24
+SMALLEST_TEXT = 30  # the smallest text on the reference screens
+
+
+def text_floor(size: QSize) -> int:
+    """The smallest text size allowed on a screen of ``size``."""
+    big = max(size.width(), size.height()) >= 1024 and min(size.width(), size.height()) >= 768
+    return MIN_TEXT_PX if big else MIN_TEXT_PX_SMALL
+
+
+def box_unit_for(size: QSize, mode: str, u: float, floor: int) -> float:
+    """The scale for text boxes' heights: as much as the text grew past ``u`` (to reach the floor),
+    but no more than the screen's height allows."""
+    ref = REFERENCE[mode]
+    return max(u, min(size.height() / ref.height(), floor / SMALLEST_TEXT))
+
+
+def scaled(mode: str, u: float, floor: int = 0, box_u: float | None = None) -> dict:
+    """The reference sizes scaled by ``u``; text never under ``floor`` px, text boxes' heights by ``box_u``."""
+    bu = max(u, box_u or u)
+    out = {}
+    for k, v in SIZES[mode].items():
+        x = round(v * (bu if k in BOX_KEYS else u))
+        out[k] = max(1, floor if k in TEXT_KEYS and x < floor else x)
+    return out
+
+
+def sizes_for(size: QSize, mode: str) -> dict:
+    """Every size for a screen of ``size`` in ``mode``: scaled, with the text floor."""
+    u = unit_for(size, mode)
+    floor = text_floor(size)
+    return scaled(mode, u, floor, box_unit_for(size, mode, u, floor))
+
+
+# The keyboard's focus ring (for visitors who use keys or a switch instead of the touch screen):
+# black outside, on the white screen (19:1), yellow inside, on the button's edge (7.8:1 on the blue
+# buttons, 13:1 against the black; on the yellow help button the black does it, 13:1): at least 3:1
+# against whatever it touches (WCAG 1.4.11). Buttons sit on the white screen, never on the header.
+RING_OUTER = "#0A0A0A"
+RING_INNER = "#FFD400"
+RING_PAIRS = [(RING_OUTER, BG), (RING_OUTER, HELP_BG), (RING_OUTER, NOTE_BG),
+              (RING_OUTER, CLOSED_BG), (RING_INNER, BRAND), (RING_INNER, RING_OUTER), (RING_INNER, ALERT)]
 
 
 def kiosk_font() -> QFont:
@@ -227,13 +278,36 @@ class FitLabel(QLabel):
             self.setMinimumHeight(round(px * 1.2))
 
 
-class BigButton(QPushButton):
-    """A large touch target with a bold title and an optional one-line hint under it."""
+class KeyButton(QPushButton):
+    """A button the keyboard or a switch reaches too: Tab and the arrows move between buttons,
+    Enter and Space press it (Space is Qt's own)."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.isAutoRepeat():
+            if self.isEnabled():
+                self.animateClick()
+            return
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Right):
+            self.focusNextPrevChild(True)
+            return
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Left):
+            self.focusNextPrevChild(False)
+            return
+        super().keyPressEvent(event)
+
+
+class BigButton(KeyButton):
+    """A large touch target with a bold title and an optional one-line hint under it; the hint,
+    whole even when it is cut short on screen, is the button's accessible description."""
 
     def __init__(self, title: str, hint: str = "", kind: str = "topic", align=CENTER):
         super().__init__()
         self.setProperty("kind", kind)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         box = QVBoxLayout(self)
         box.setContentsMargins(24, 12, 24, 12)
@@ -252,12 +326,14 @@ class BigButton(QPushButton):
         self.note.hide()
         box.insertWidget(3, self.note)
         self.setAccessibleName(title)
+        self.setAccessibleDescription(hint)
 
     def set_texts(self, title: str, hint: str = "") -> None:
         self.title.setText(title)
         self.hint.set_full_text(hint)
         self.hint.setVisible(bool(hint))
         self.setAccessibleName(title)
+        self.setAccessibleDescription(hint)
 
     def set_fonts(self, title_px: int, hint_px: int) -> None:
         for lab, px, bold in ((self.title, title_px, True), (self.hint, hint_px, False), (self.note, hint_px, False)):
@@ -282,6 +358,7 @@ class BigButton(QPushButton):
         self.note.setText(note)
         self.note.setVisible(closed and bool(note))
         self.hint.setVisible(not (closed and note) and bool(self.hint.full_text()))
+        self.setAccessibleDescription(note if closed and note else self.hint.full_text())
         repolish(self)
 
 
@@ -815,9 +892,9 @@ class Footer(QFrame):
         row.addWidget(self.status, 3)
         row.addWidget(self.busy, 1)
         self.status_row.hide()
-        self.help = QPushButton("Нужна помощь сотрудника")
+        self.help = KeyButton("Нужна помощь сотрудника")
         self.help.setObjectName("help")
-        self.help.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.help.setAccessibleDescription("Администратор зала получит сигнал и подойдёт к киоску")
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.back)
@@ -834,8 +911,14 @@ class Footer(QFrame):
         pad = (s["footer"] - s["help_h"]) // 2
         self.box.setContentsMargins(s["margin"], pad, s["margin"], pad)
         self.box.setSpacing(pad)
-        self.help.setFixedSize(s["help_w"], s["help_h"])
-        self.back.setFixedSize(s["back_w"], s["help_h"])
+        # the help button is never narrower than its words (the text floor makes them wider on a small screen)
+        font = QFont(self.help.font())
+        font.setPixelSize(s["help_font"])
+        font.setBold(True)
+        words = QFontMetrics(font).horizontalAdvance(self.help.text()) + 2 * max(8, s["gap"] // 2) + 16
+        self.help.setFixedSize(max(s["help_w"], words), s["help_h"])
+        longest = max(QFontMetrics(font).horizontalAdvance(t) for t in ("Назад", "Готово"))
+        self.back.setFixedSize(max(s["back_w"], longest + 2 * 24 + 16), s["help_h"])
         self.back.set_fonts(s["help_font"], s["small"])
         self.busy.setFixedHeight(max(10, s["gap"]))
         self._height()
@@ -886,7 +969,11 @@ class HelpNotice(QFrame):
         h = round(area.height() * (0.42 if mode == PORTRAIT else 0.56))
         self.setGeometry(area.x() + (area.width() - w) // 2, area.y() + (area.height() - h) // 2, w, h)
         self.box.setContentsMargins(s["margin"], s["margin"], s["margin"], s["margin"])
-        self.ok.setFixedSize(s["done_w"], s["done_h"])
+        font = QFont(self.ok.title.font())
+        font.setPixelSize(s["body"] + 6)
+        font.setBold(True)
+        words = QFontMetrics(font).horizontalAdvance(self.ok.title.text()) + 2 * 24 + 16
+        self.ok.setFixedSize(min(w - 2 * s["margin"], max(s["done_w"], words)), s["done_h"])
         self.ok.set_fonts(s["body"] + 6, s["small"])
 
     def show_notice(self, title: str, text: str, alert: bool = False) -> None:
@@ -896,7 +983,56 @@ class HelpNotice(QFrame):
         self.text.setText(text)
         self.show()
         self.raise_()
+        self.ok.setFocus(Qt.FocusReason.OtherFocusReason)  # a keyboard user answers it with Enter
 
     def _close(self) -> None:
         self.hide()
         self.closed.emit()
+
+
+class FocusRing(QWidget):
+    """The keyboard's focus, drawn around the focused button over everything: black outside,
+    yellow inside (``RING_PAIRS``). Shown only while the visitor uses keys: a touch hides it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.width_px = 8
+        self.target: QWidget | None = None
+        self.keyboard = False
+        self.hide()
+
+    def follow(self, target: QWidget | None) -> None:
+        self.target = target
+        self.place()
+
+    def place(self) -> None:
+        t = self.target
+        host = self.parentWidget()
+        if not (self.keyboard and t is not None and t.isVisible() and host is not None and host.isAncestorOf(t)):
+            self.hide()
+            return
+        w = self.width_px
+        at = t.mapTo(host, t.rect().topLeft())
+        self.setGeometry(QRect(at.x() - w // 2 - 3, at.y() - w // 2 - 3, t.width() + w + 6, t.height() + w + 6))
+        self.show()
+        self.raise_()
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        half = self.width_px // 2
+        outer = QPen(QColor(RING_OUTER), half + 3)
+        outer.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        p.setPen(outer)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        o = (half + 3) // 2
+        p.drawRect(self.rect().adjusted(o, o, -o - 1, -o - 1))
+        inner = QPen(QColor(RING_INNER), half)
+        inner.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        p.setPen(inner)
+        i = half + 3 + half // 2
+        p.drawRect(self.rect().adjusted(i, i, -i - 1, -i - 1))
+        p.end()

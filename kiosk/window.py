@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from hub_client import HubError, HubEvent, HubUnavailable
 from printer_profiles import PrinterProfile
@@ -31,8 +32,9 @@ from . import flow
 from .discovery import hub_url as find_hub_url
 from .hublink import HubLink
 from .printing import PrintJob, PrintSpooler, TicketTemplate, open_printer
-from .screens import (LANDSCAPE, ChoiceScreen, Footer, Header, HelpNotice, IdleScreen, MessageScreen, PairScreen,
-                      Screen, TicketScreen, TopicScreen, kiosk_font, mode_for, scaled, stylesheet, unit_for)
+from .screens import (LANDSCAPE, ChoiceScreen, FocusRing, Footer, Header, HelpNotice, IdleScreen, MessageScreen,
+                      PairScreen, Screen, TicketScreen, TopicScreen, kiosk_font, mode_for, scaled, sizes_for,
+                      stylesheet)
 from .settings import KioskSettings
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ class KioskWindow(QWidget):
         self._ready_sent = False
         self._mode = ""
         self._u = 0.0
+        self._s: dict = {}
         self._closing = False
 
         # screens
@@ -119,6 +122,9 @@ class KioskWindow(QWidget):
         box.addWidget(self.stack, 1)
         box.addWidget(self.footer)
         self.notice = HelpNotice(self)
+        self.ring = FocusRing(self)  # the keyboard's focus, for visitors who can not use the touch screen
+        QApplication.instance().focusChanged.connect(self._focus_moved)
+        self.notice.closed.connect(self.focus_first)
 
         self.idle.start.connect(self.on_start)
         self.choice.chosen.connect(self.on_client_type)
@@ -183,23 +189,57 @@ class KioskWindow(QWidget):
         return self.settings.visitor_url or self.hub_url or ""
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - any touch keeps the visitor's screen up
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin) and self.idle_timer.isActive():
-            self.idle_timer.start()
+        kind = event.type()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+            if self.idle_timer.isActive():
+                self.idle_timer.start()
+            if self.ring.keyboard:  # a touch: the focus ring is for keys only
+                self.ring.keyboard = False
+                self.ring.place()
+        elif kind == QEvent.Type.KeyPress:
+            if self.idle_timer.isActive():  # a key press is the visitor's action too
+                self.idle_timer.start()
+            if not self.ring.keyboard:
+                self.ring.keyboard = True
+                self.ring.follow(QApplication.focusWidget())
         return False
+
+    def _focus_moved(self, _old, new) -> None:
+        self.ring.follow(new)
+
+    def focusable(self) -> list[QPushButton]:
+        """The buttons the keyboard goes through, in order: the screen's (or the help notice's),
+        then «Назад»/«Готово» and the help button."""
+        if self.notice.isVisible():
+            return [self.notice.ok]
+        screen = self.current
+        own = getattr(screen, "buttons", None) or getattr(screen, "keys", None)
+        buttons = list(own.values()) if isinstance(own, dict) else screen.findChildren(QPushButton)
+        buttons += [self.footer.back, self.footer.help]
+        return [b for b in buttons if b.isVisibleTo(self) and b.isEnabled()]
+
+    def focus_first(self) -> None:
+        """The keyboard's order for the screen now up, and focus on its first button."""
+        chain = self.focusable()
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
+        if chain:
+            chain[0].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.arrange()
+        self.ring.place()
 
     def arrange(self, size=None) -> None:
         size = size or self.size()  # a size to lay out for before the window has it (fill_screen)
         mode = mode_for(size, self.settings.orientation)
-        u = unit_for(size, mode)
-        if mode == self._mode and abs(u - self._u) < 0.005:
+        s = sizes_for(size, mode)  # scaled with the screen, no text under the floor (24 px, 20 on 800×600)
+        if mode == self._mode and s == self._s:
             self._place_notice()
             return
-        self._mode, self._u = mode, u
-        s = scaled(mode, u)
+        self._mode, self._s = mode, s
+        self._u = s["margin"] / 40
         self.setStyleSheet(stylesheet(s))
         self.header.arrange(mode, s)
         self.footer.arrange(mode, s)
@@ -250,7 +290,7 @@ class KioskWindow(QWidget):
             self.arrange()
 
     def _place_notice(self) -> None:
-        s = scaled(self.mode, self._u or 1.0)
+        s = self._s or scaled(self.mode, 1.0)
         self.notice.arrange(self.mode, s, self.rect())
 
     def show_screen(self, screen: Screen, timeout_s: float | None = None) -> None:
@@ -264,6 +304,7 @@ class KioskWindow(QWidget):
             self.footer.set_left(None)
         self.footer.set_status("")
         self.header.clock.setVisible(screen is not self.idle)
+        self.focus_first()
         if timeout_s:
             self.idle_timer.setInterval(int(timeout_s * 1000))
             self.idle_timer.start()
