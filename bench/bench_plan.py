@@ -75,6 +75,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--busy", type=float, default=1.6, help="scale of the scenario's arrivals")
     ap.add_argument("--sim-days", type=int, default=2, help="simulated days per plan check")
+    ap.add_argument("--no-margin", action="store_true", help="plan for the mean day (no busy-day margin)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -101,6 +102,8 @@ def main() -> None:
         fc = F.from_history(d, past, minutes)
         if fc is None:
             continue  # the first weeks: too little history
+        if args.no_margin:
+            fc.margin = 1.0
         checked = P.make_plan(setup, fc, args.target, sim_days=args.sim_days, seed=args.seed)
         erlang = P.make_plan(setup, fc, args.target, simulate=False)
         got = run_actual(scenarios[d], checked, setup)
