@@ -44,6 +44,7 @@ class Hub:
         self._guard = threading.Lock()
         self._ids = itertools.count(store.max_ticket_id() + 1)
         self._id_lock = threading.Lock()
+        self._forecast_day: dict[str, str] = {}  # office → the day its hall's forecast was made for
 
     # ------------------------------------------------------------------ offices
 
@@ -108,6 +109,11 @@ class Hub:
             hall.next_id = self._next_id
             self._halls[office] = hall
             log.info("office %s loaded: day %s, %d tickets", office, hall.day, len(hall.tickets))
+        if hall.day and self._forecast_day.get(office) != hall.day:
+            # the wait estimate's visitors to come: the same weekday of the last weeks, once a day
+            self._forecast_day[office] = hall.day
+            hall.forecast = estimate.forecast_from_history(
+                self.store.arrivals_of_days(office, estimate.forecast_days(hall.day)), hall.schedule)
         return hall
 
     def reload_config(self, office: str) -> None:

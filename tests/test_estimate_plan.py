@@ -143,3 +143,52 @@ def test_the_hub_answers_with_the_opening_text(shared_hub):
     assert t["estimate_text"].startswith(f"окно откроется в {t['opens_at']}, ожидание примерно ")
     ticket = flow.ticket_print(t, admin.state("demo"), shared_hub.url)
     assert flow.ticket_lines(ticket)[1].startswith(f"Окно откроется в {t['opens_at']}")
+
+
+def test_the_hubs_forecast_comes_from_the_same_weekday_of_past_weeks(tmp_path):
+    """A hub (in process, on a real SQLite file) makes the estimate's forecast from its own log:
+    visitors of the same weekday in the last four weeks, per service and hour, averaged over the
+    days that had any; other weekdays do not count."""
+    import subprocess
+    import sys
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from server.hub import Clock, Hub
+    from server.store.db import Store
+
+    db = tmp_path / "hub.sqlite"
+    subprocess.run([sys.executable, "-m", "server.cli", "init", "--db", str(db), "--demo", "--round-the-clock"],
+                   check=True, capture_output=True)
+    clock = Clock()
+    hub = Hub(Store(db), clock)
+    zone = ZoneInfo("Europe/Moscow")
+    today = datetime.now(zone).replace(hour=12, minute=0, second=0, microsecond=0)
+
+    def at_time(moment: datetime) -> None:
+        clock.offset = moment.timestamp() - __import__("time").time()
+
+    # two weeks ago, same weekday: 6 consultations between 10:00 and 11:00, 2 payments at 15:00
+    week2 = today - timedelta(days=14)
+    for i in range(6):
+        at_time(week2.replace(hour=10, minute=5 * i))
+        hub.execute("demo", lambda hall, now: hall.issue("consult", now))
+    for i in range(2):
+        at_time(week2.replace(hour=15, minute=10 + i))
+        hub.execute("demo", lambda hall, now: hall.issue("cash", now))
+    # one week ago: 2 consultations at 10:30; and the day before it (another weekday): 9, not counted
+    week1 = today - timedelta(days=7)
+    for i in range(2):
+        at_time(week1.replace(hour=10, minute=30 + i))
+        hub.execute("demo", lambda hall, now: hall.issue("consult", now))
+    for i in range(9):
+        at_time((week1 - timedelta(days=1)).replace(hour=10, minute=i))
+        hub.execute("demo", lambda hall, now: hall.issue("consult", now))
+    at_time(today)
+    hub.execute("demo", lambda hall, now: hall.issue("certificate", now))  # today's day starts
+    hall = hub.hall("demo")
+    assert hall.day == today.date().isoformat()
+    assert hall.forecast[("consult", 0)][10] == pytest.approx((6 + 2) / 2)
+    assert hall.forecast[("cash", 0)][15] == pytest.approx(2 / 2)
+    assert sum(hall.forecast[("consult", 0)]) == pytest.approx(4.0)
+    assert ("certificate", 0) not in hall.forecast  # today's own visitors are not history

@@ -604,3 +604,29 @@ def _minutes_word(n: int, genitive: bool = False) -> str:
     if one:
         return "минуту"
     return "минуты" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "минут"
+
+
+#: weeks of the office's own history the forecast of a weekday is taken from
+FORECAST_WEEKS = 4
+
+
+def forecast_days(day: str, weeks: int = FORECAST_WEEKS) -> list[str]:
+    """The office days (ISO dates) of the same weekday in the ``weeks`` weeks before ``day``."""
+    from datetime import date, timedelta
+    d = date.fromisoformat(day)
+    return [(d - timedelta(days=7 * k)).isoformat() for k in range(1, weeks + 1)]
+
+
+def forecast_from_history(arrivals: list[tuple[str, float, str, int]], schedule) -> dict:
+    """``Hall.forecast`` from the office's own history: ``(day, at, service, priority)`` of every
+    visitor who joined a queue (issued, or transferred) on past days of the same weekday. The
+    visitors of each (service, priority) and hour are averaged over the days that had any."""
+    days = {d for d, _, _, _ in arrivals}
+    if not days:
+        return {}
+    out: dict = {}
+    for _, at, service, priority in arrivals:
+        hour = schedule.local(at).hour
+        out.setdefault((service, 1 if priority > 0 else 0), [0.0] * 24)[hour] += 1.0
+    n = float(len(days))
+    return {key: [x / n for x in hours] for key, hours in out.items()}

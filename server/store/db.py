@@ -224,6 +224,22 @@ class Store:
         rows = self.query("SELECT * FROM events WHERE office = ? AND seq >= ? ORDER BY seq", (office, first))
         return [self._event(r) for r in rows]
 
+    def arrivals_of_days(self, office: str, days: list[str]) -> list[tuple[str, float, str, int]]:
+        """(day, at, service, priority) of every visitor who joined a queue on those office days:
+        issued tickets and transfers (the wait estimate's forecast of the same weekday)."""
+        if not days:
+            return []
+        marks = ",".join("?" * len(days))
+        rows = self.query(f"SELECT day, at, type, data FROM events WHERE office = ? AND day IN ({marks}) "
+                          f"AND type IN ('ticket.issued', 'ticket.transferred')", (office, *days))
+        out = []
+        for r in rows:
+            d = json.loads(r["data"])
+            if d.get("service"):
+                priority = d.get("priority", 0) if r["type"] == "ticket.issued" else max(1, d.get("priority", 1))
+                out.append((r["day"], r["at"], d["service"], int(priority or 0)))
+        return out
+
     def events_of_day(self, office: str, day: str) -> list[dict]:
         rows = self.query("SELECT * FROM events WHERE office = ? AND day = ? ORDER BY seq", (office, day))
         return [self._event(r) for r in rows]
