@@ -266,3 +266,27 @@ def test_the_planned_break_is_allowed_within_ten_minutes(hub):
     move_to(admin, "13:46")
     op2.window(ws[2]["id"], "pause", reason="lunch")
     assert windows(admin)[1]["next_break"] is None  # no more breaks for window 1 today
+
+
+def test_the_stand_shows_the_plan_for_tomorrow_to_the_admin(hub, browser):
+    from playwright.sync_api import expect
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ru-RU", timezone_id="Europe/Moscow")
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(hub.url + "/stand/setup#rota")
+        page.wait_for_url("**/stand/login**")
+        page.fill("#login", "admin")
+        page.fill("#password", "admin-demo")
+        page.click("#login-submit")
+        page.wait_for_selector("#pane-rota[data-ready=true]", timeout=30_000)
+        page.click("#plan-show")
+        # the plan simulates the day on the hub: generous on a loaded machine
+        expect(page.locator("#plan-text")).to_contain_text("Моделирование дня на ядре очереди", timeout=120_000)
+        text = page.inner_text("#plan-text")
+        assert "План на " in text and "Смены окон:" in text and "окно 1:" in text
+        assert page.locator("#plan-error").is_hidden()
+        assert errors == [], errors
+    finally:
+        ctx.close()
