@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 from pathlib import Path
 
@@ -391,10 +392,16 @@ def test_without_a_session_401_and_the_pages_send_to_sign_in(company):
     assert r.status_code == 302 and "/company/login" in r.headers["Location"]
     r = requests.get(company.centre.url + "/company/login?next=//evil.example", timeout=30)
     assert 'data-next="/company"' in r.text
+    assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU", timezone_id="Europe/Moscow")
+    # bypass_csp: axe-core is injected as a script of its own and wait_for_function evaluates strings
+    # (the pages allow only their own files; their headers are checked without a browser)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU", timezone_id="Europe/Moscow",
+                              bypass_csp=True)
     page = ctx.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -479,21 +486,27 @@ def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
 
 
 def test_a_regional_head_in_chromium_sees_one_region_and_a_403_page(company, browser):  # noqa: F811
+    # under the pages' own Content-Security-Policy (no bypass): their script, styles and stream work
     ctx = browser.new_context(viewport={"width": 1200, "height": 800}, locale="ru-RU")
     page = ctx.new_page()
     page.set_default_timeout(20000)
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     try:
         page.goto(company.centre.url + "/company/login")
         page.fill("#login-name", "ural")
         page.fill("#login-password", "ural-password")
         page.click("button[type=submit]")
         page.wait_for_selector("table#offices")
-        page.wait_for_function("document.getElementById('status').textContent.startsWith('Обновлено')")
+        page.locator("#status", has_text=re.compile("^Обновлено")).wait_for()
+        assert page.locator("#offices thead th").first.evaluate("e => getComputedStyle(e).backgroundColor") \
+            == "rgb(238, 241, 246)"  # the stylesheet applies
         assert page.locator("tr.office").count() == 1
         assert page.locator("tr.office").get_attribute("data-id") == "ekb"
         resp = page.goto(company.centre.url + "/company/offices/msk")
         assert resp.status == 403
         assert "Нет доступа к этому офису" in page.inner_text("main")
+        assert violations == [], violations
     finally:
         ctx.close()
 
@@ -503,7 +516,7 @@ def test_the_page_says_when_the_link_to_the_centre_is_lost_and_back(company, bro
     status line says «Нет связи с центром» (in words and not only colour); the link back - the
     page reconnects by itself and shows changes again."""
     link = FaultyLink(company.centre.port)
-    ctx = browser.new_context(viewport={"width": 1200, "height": 800}, locale="ru-RU")
+    ctx = browser.new_context(viewport={"width": 1200, "height": 800}, locale="ru-RU", bypass_csp=True)
     page = ctx.new_page()
     page.set_default_timeout(20000)
     try:

@@ -54,6 +54,21 @@ def _poke_after_ingest(resp):
     return resp
 
 
+@bp.after_app_request
+def _page_headers(resp):
+    """The company pages run only their own files (no inline script, no other site), are never
+    framed, and are not kept in caches (they show the company's live state)."""
+    if request.path.startswith("/company"):
+        resp.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                                "base-uri 'none'; form-action 'self'")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith("/company/static/"):
+            resp.headers.setdefault("Cache-Control", "no-store")
+    return resp
+
+
 def _dashboard() -> Dashboard:
     dash: Dashboard = current_app.config["CENTRAL_DASHBOARD"]
     if not dash.ready.wait(15):
