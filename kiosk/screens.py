@@ -290,7 +290,7 @@ class KeyButton(QPushButton):
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.isAutoRepeat():
             if self.isEnabled():
-                self.animateClick()
+                self.click()  # at once: animateClick() merges two quick presses (a code's «22») into one
             return
         if key in (Qt.Key.Key_Down, Qt.Key.Key_Right):
             self.focusNextPrevChild(True)
@@ -822,8 +822,13 @@ class PairScreen(Screen):
         self.keypad.setSpacing(s["gap"])
         for d in self.digits:
             d.setFixedSize(s["digit_box"], round(s["digit_box"] * 1.2))
-        for key, b in self.keys.items():
-            b.setFixedSize(round(s["key"] * 1.7), s["key"])
+        font = QFont(self.keys["Стереть"].title.font())
+        font.setPixelSize(s["body"])
+        font.setBold(True)
+        words = max(QFontMetrics(font).horizontalAdvance(k) for k in ("Стереть", "Готово")) + 2 * 8 + 8
+        for key, b in self.keys.items():  # never narrower than «Стереть» (the text floor widens it)
+            b.layout().setContentsMargins(8, 4, 8, 4)
+            b.setFixedSize(max(round(s["key"] * 1.7), words), s["key"])
             b.set_fonts(s["key_font"] if key.isdigit() else s["body"], s["small"])
 
     def _press(self, key: str) -> None:

@@ -174,3 +174,34 @@ def test_a_touch_hides_the_ring_and_a_key_brings_it_back(qtbot, shared_hub, tmp_
     click(qtbot, w.footer.back)
     qtbot.waitUntil(lambda: w.current is w.idle, timeout=5000)
     assert not w.ring.isVisible()
+
+
+@pytest.mark.parametrize("size,floor", SMALL_SCREENS[:2])
+def test_pairing_keypad_by_keys_on_small_screens(qtbot, shared_hub, tmp_path, kiosks, size, floor):
+    """The unpaired kiosk's keypad: readable at the small sizes, and the code typed with the arrows
+    and Enter (an engineer with a keyboard plugged in, or a switch)."""
+    admin = shared_hub.client("admin")
+    device = admin.post("/api/v1/offices/demo/devices", {"kind": "kiosk", "name": f"Киоск {size}"})
+    w = start_kiosk(qtbot, shared_hub, tmp_path, key=False, wait_idle=False, size=size)
+    kiosks.append(w)
+    qtbot.waitUntil(lambda: w.current is w.pairing, timeout=5000)
+    check_sizes(w, floor, "pairing")
+    shot(w, f"a11y-{size}-pairing")
+    keys = [b for b in w.pairing.keys.values() if b.isEnabled()]
+    assert QApplication.focusWidget() in keys
+
+    def go_to(button):
+        for _ in range(40):
+            if QApplication.focusWidget() is button:
+                return
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Right)
+        raise AssertionError(f"the arrows never reach {button.accessibleName()}")
+
+    for digit in device["pairing_code"]:
+        go_to(w.pairing.keys[digit])
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.pairing.keys["Готово"].isEnabled(), timeout=3000)
+    go_to(w.pairing.keys["Готово"])
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.current is w.idle, timeout=8000)
+    assert w.device == device["id"]
