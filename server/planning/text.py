@@ -24,10 +24,10 @@ def plan_table(plan: Plan, names: dict[str, str] | None = None) -> str:
         lines.append(f"Окна рассчитаны с запасом на загруженный день: +{round((plan.forecast.margin - 1) * 100)} % "
                      f"к прогнозу (разброс тех же дней недели)")
     lines.append("")
-    lines.append(f"{'Час':<13}{'Посетит.':>9}{'Эрланг C':>10}{'Окон':>6}  {'Обед':<12}{'Моделирование':>14}")
+    lines.append(f"{'Час':<13}{'Посетителей':>12}{'Эрланг C':>10}{'Окон':>6}  {'Обед (окна)':<12}{'Моделирование':>14}")
     for h in plan.hours:
         lunch = ", ".join(str(n) for n in h.at_lunch) if h.at_lunch else ""
-        lines.append(f"{hhmm(h.hour * 60)}–{hhmm(h.hour * 60 + 60):<7}{h.visitors:>9.1f}{h.erlang:>10}{h.windows:>6}  "
+        lines.append(f"{hhmm(h.hour * 60)}–{hhmm(h.hour * 60 + 60):<7}{h.visitors:>12.1f}{h.erlang:>10}{h.windows:>6}  "
                      f"{lunch:<12}{pct(h.simulated_share):>14}")
     lines.append("")
     lines.append("Смены окон:")
