@@ -337,6 +337,9 @@ def test_issuing_a_ticket_with_the_keyboard_moves_focus_to_the_ticket(browser, s
         expect(p.locator("#issued-code")).to_have_text(re.compile(r"^Е-\d+"))
         within(5, lambda: p.evaluate("document.activeElement.id") == "issued", "focus on the issued ticket")
         assert p.get_attribute("#issued", "aria-live") == "polite"
+        found = {}
+        check(p, found, "monitor with an issued ticket", WCAG_AA + ["best-practice"])
+        assert_clean(found)
     finally:
         tab.close()
 
@@ -351,6 +354,9 @@ def test_a_cancel_from_the_dialog_leaves_focus_on_the_waiting_list(browser, shar
         row.query_selector(".btn-danger").focus()
         p.keyboard.press("Enter")
         expect(p.locator("#dlg-confirm")).to_be_visible()
+        found = {}
+        check(p, found, "monitor with the cancel dialog open", WCAG_AA + ["best-practice"])
+        assert_clean(found)
         p.focus("#confirm-submit")
         p.keyboard.press("Enter")
         expect(p.locator(f"#waiting-rows tr[data-ticket-id='{t['id']}']")).to_have_count(0)
@@ -405,6 +411,9 @@ def test_the_visitor_hears_a_recall_and_the_thanks(browser, shared_hub, hall):
         op4.act(t["id"], "start")
         op4.act(t["id"], "finish")
         expect(p.locator("#rating-form")).to_be_visible()
+        found = {}
+        check(p, found, "visitor: rating, after a recall", WCAG_AA + ["best-practice"])
+        assert_clean(found)
         # rate with the keyboard only: focus a score, arrows choose, Enter on the button sends
         p.focus("#score-5")
         p.keyboard.press("ArrowDown")  # 5 → 4
@@ -417,6 +426,33 @@ def test_the_visitor_hears_a_recall_and_the_thanks(browser, shared_hub, hall):
     finally:
         tab.close()
         op4.window(w[4], "close", force=True)
+
+
+def test_a_pairing_code_and_a_shown_report_take_the_focus(browser, shared_hub, hall):
+    tab = Tab(browser, DESKTOP)
+    try:
+        p = tab.page
+        open_stand(p, shared_hub, "/stand/devices")
+        p.wait_for_selector("#devices-page[aria-busy=false]")
+        p.focus("#dev-name")
+        p.keyboard.type("Киоск для проверки клавиатуры")
+        p.keyboard.press("Enter")
+        expect(p.locator("#pairing-code")).to_have_text(re.compile(r"^\d{3} \d{3}$"))
+        within(5, lambda: p.evaluate("document.activeElement.id") == "pairing-title", "focus on the code")
+        found = {}
+        check(p, found, "devices with a pairing code", WCAG_AA + ["best-practice"])
+        assert_clean(found)
+        p.focus("#pairing-close")
+        p.keyboard.press("Enter")
+        expect(p.locator("#pairing")).to_be_hidden()
+        assert p.evaluate("document.activeElement.id") == "dev-name"
+        open_reports(p, shared_hub, "daily")
+        p.focus("#show")
+        p.keyboard.press("Enter")
+        within(10, lambda: p.evaluate("document.activeElement.id") == "report-slot", "focus on the report")
+        assert p.locator("#report-slot main.report h1").count() == 1
+    finally:
+        tab.close()
 
 
 def test_focus_rings_have_three_to_one_contrast(browser, shared_hub, hall):

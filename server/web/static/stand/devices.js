@@ -213,6 +213,7 @@
     Stand.showError(document.getElementById("pairing-error"), "");
     pairing.hidden = false;
     pairing.scrollIntoView({ block: "nearest" });
+    document.getElementById("pairing-title").focus();  // the result: the code, read out from its heading
   }
 
   function showPaired() {
@@ -227,6 +228,7 @@
   document.getElementById("pairing-close").addEventListener("click", () => {
     pairing.hidden = true;
     shown = null;
+    document.getElementById("dev-name").focus();  // the button is gone: back to the form, for the next one
   });
 
   // ------------------------------------------------------------------ withdrawing a device
