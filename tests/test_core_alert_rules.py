@@ -312,6 +312,7 @@ def test_a_printer_not_printing_is_told_in_words_with_the_time_since():
         a = one(hall_alerts(hall, T0, devices=dev), "printer_down")
         assert (a.id, a.title, a.source, a.level, a.since) == ("printer_down:device:k1", "Принтер киоска не печатает",
                                                                "001:784", "warning", T0 - 120)
+        assert a.device == "k1"
         assert a.text == (f"Киоск «У входа»: {said} — уже 2 мин; до предела в 60 мин осталось 58 мин. "
                           f"Талоны можно выдать со стойки")
     dev = [{**KIOSK, "last_seen": T0, "status": {"printer": {"state": "paper_out"}}}]  # since unknown
@@ -353,9 +354,12 @@ def test_other_incidents_say_what_is_broken_and_count_the_hour_for_a_kiosk_or_th
     assert (sound.level, sound.source) == ("warning", "")  # a sound fault does not stop the kiosk
     assert sound.text == "Киоск «У входа»: нет звука — уже 1 ч 30 мин; предел в 60 мин превышен"
     assert odd.text == "Устройство «gone»: odd" and odd.since is None and odd.device == "gone"
+    assert odd.level == "warning"
     kiosk_fault = [{"id": 9, "device": "k1", "kind": "kiosk", "detail": "", "opened_at": T0 - 5 * MIN}]
     a = one(hall_alerts(hall, T0, devices=dev, incidents=kiosk_fault), "incident")
-    assert (a.level, a.source) == ("warning", "001:784") and "неисправность киоска" in a.text
+    assert (a.level, a.source, a.since) == ("warning", "001:784", T0 - 5 * MIN) and "неисправность киоска" in a.text
+    kiosk_fault[0]["opened_at"] = T0 - 61 * MIN  # a kiosk out of order for over an hour: red (001:784)
+    assert one(hall_alerts(hall, T0, devices=dev, incidents=kiosk_fault), "incident").level == "danger"
     board = [{"id": "b1", "kind": "board", "name": "Табло", "last_seen": T0}]
     b = one(hall_alerts(hall, T0, devices=board, incidents=[{"id": 2, "device": "b1", "kind": "board",
                                                                "opened_at": T0}]), "incident")
@@ -490,3 +494,79 @@ def test_hall_alerts_take_the_bursts_in():
     hall = make_hall()
     got = hall_alerts(hall, T0, auth_bursts=[{"at": T0, "scope": "address", "address": "10.0.0.1", "attempts": 5}])
     assert [a.kind for a in got] == ["auth_burst"]
+
+
+def test_an_answered_help_request_hides_nothing_after_it():
+    hall = make_hall()
+    helps = [{"seq": 1, "at": T0 - 5}]
+    bursts = [{"at": T0, "scope": "address", "address": "10.0.0.1", "attempts": 5}]
+    got = hall_alerts(hall, T0, help_requests=helps, auth_bursts=bursts, acks={"help:event:1": {"login": "x", "at": T0}})
+    assert [a.kind for a in got] == ["auth_burst"]
+
+
+def test_a_ticket_served_at_a_window_no_longer_listed_raises_its_alert_without_a_window_number():
+    hall = make_hall(windows=2)
+    hall.open_window(2, T0)
+    t = called_and_started(hall, "cash", window=2)
+    del hall.windows[2]
+    a = one(hall_alerts(hall, T0 + 5 * MIN), "service_over")
+    assert a.window is None and a.ticket == t.id
+
+
+def test_a_visitor_waiting_again_after_a_transfer_is_not_shown_at_the_window_they_left():
+    hall = make_hall(windows=2)
+    hall.open_window(1, T0)
+    t = called_and_started(hall, "consult")
+    hall.transfer(t.id, T0 + 5 * MIN, service="cash")
+    a = one(hall_alerts(hall, T0 + 34 * MIN), "visit_over")
+    assert a.window is None and a.text.endswith(", ждёт вызова")
+
+
+def test_a_device_with_any_time_left_before_the_hours_limit_is_told_how_much():
+    hall = make_hall()
+    dev = [{**KIOSK, "last_seen": T0, "status": {}}]
+    a = one(hall_alerts(hall, T0 + 3599.5, devices=dev), "device_down")
+    assert a.level == "warning" and a.text.endswith("до предела в 60 мин осталось 0 с")
+
+
+def test_down_devices_by_kind_then_name_and_printers_by_name_whatever_their_ids():
+    from server.domain.alerts import device_alerts
+    hall = make_hall()
+    down = [{"id": "1", "kind": "kiosk", "name": "Б", "last_seen": T0}, {"id": "9", "kind": "kiosk", "name": "А", "last_seen": T0},
+            {"id": "5", "kind": "kiosk", "name": None, "last_seen": T0}, {"id": "0", "kind": "kiosk", "name": "В", "last_seen": None}]
+    assert [a.device for a in device_alerts(hall, T0 + 200, down, [])] == ["5", "9", "1"]
+    paper = {"printer": {"state": "paper_out"}}
+    printers = [{"id": "1", "kind": "kiosk", "name": "Б", "last_seen": T0, "status": paper},
+                {"id": "9", "kind": "kiosk", "name": "А", "last_seen": T0, "status": paper},
+                {"id": "5", "kind": "kiosk", "name": None, "last_seen": T0, "status": paper}]
+    assert [a.device for a in device_alerts(hall, T0, printers, [])] == ["5", "9", "1"]
+
+
+def test_bursts_of_the_same_second_without_a_sequence_number_are_taken_in_the_order_given():
+    from server.domain.alerts import security_alerts
+    bursts = [{"at": T0, "scope": "address", "address": "10.0.0.1", "attempts": 5},
+              {"at": T0, "scope": "address", "address": "10.0.0.1", "attempts": 9, "seq": 0}]
+    assert security_alerts(T0, bursts)[0].extra["attempts"] == 9
+
+
+def test_the_words_for_failed_attempts():
+    from server.domain.alerts import attempts_words
+    assert [attempts_words(n) for n in (1, 3, 5)] == ["1 неудачная попытка", "3 неудачные попытки",
+                                                      "5 неудачных попыток"]
+
+
+def test_a_device_never_heard_from_hides_no_device_listed_after_it():
+    from server.domain.alerts import device_alerts
+    hall = make_hall()
+    devs = [{"id": "00", "kind": "board", "name": None, "last_seen": None},
+            {"id": "k1", "kind": "kiosk", "name": "У входа", "last_seen": T0}]
+    assert [a.device for a in device_alerts(hall, T0 + 200, devs, [])] == ["k1"]
+
+
+def test_a_printer_incident_or_one_of_a_device_down_hides_no_other_incident():
+    from server.domain.alerts import device_alerts
+    hall = make_hall()
+    devs = [{**KIOSK, "last_seen": T0, "status": {}}, {"id": "b1", "kind": "board", "name": "Табло", "last_seen": T0}]
+    incidents = [{"id": 1, "device": "k1", "kind": "printer", "detail": "", "opened_at": T0},
+                 {"id": 2, "device": "b1", "kind": "sound", "detail": "", "opened_at": T0}]
+    assert [a.id for a in device_alerts(hall, T0, devs, incidents)] == ["printer_down:device:k1", "incident:2"]

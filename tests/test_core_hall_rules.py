@@ -710,15 +710,19 @@ def test_an_escalated_visitor_keeps_a_priority_above_one():
 
 
 def test_the_seniors_service_norm_applies_after_escalation():
+    from dataclasses import replace
+    from server.domain.norms import Norm
     hall = ladder_hall(["specialist", "senior"])
+    # the presets give the senior as long as the specialist; a longer one tells the two apart
+    hall.profile = replace(hall.profile, escalation_norms={"senior": Norm.of(25, "002:159"),
+                                                           "head": Norm.of(40, "002:165")})
     t = called(hall, start=True)
     assert hall.service_limit(t) == 15 * MIN   # pyatigorsk: consultation 10–15 min (002:153)
     hall.escalate(t.id, T0 + 60)
-    assert hall.service_limit(t) == 15 * MIN   # senior 15 min (002:159)
-    kuz = ladder_hall(["specialist", "senior"])
-    kuz.profile = __import__("server.domain.norms", fromlist=["PRESETS"]).PRESETS["kuzbass-2020"]
-    u = called(kuz, start=True)
-    assert kuz.service_limit(u) == 10 * MIN
+    assert hall.service_limit(t) == 25 * MIN   # the senior's norm from the moment of escalation
+    hall.call_ticket(2, t.id, T0 + 70)
+    hall.start(t.id, T0 + 80)
+    assert hall.service_limit(t) == 25 * MIN
     ros = hall_with()
     v = called(ros, "cash", start=True)
     assert ros.service_limit(v) == 4 * MIN and ros.wait_limit(v) == 4 * MIN
@@ -918,7 +922,7 @@ def test_with_no_window_open_those_of_the_same_service_who_came_earlier_are_ahea
     a = hall.issue("consult", T0)
     hall.issue("cash", T0 + 1)
     b = hall.issue("consult", T0 + 2)
-    c = hall.issue("consult", T0 + 2)
+    c = hall.issue("consult", T0 + 3)
     assert [hall.people_ahead(t, T0 + 5) for t in (a, b, c)] == [0, 1, 2]
 
 
@@ -937,3 +941,166 @@ def test_with_no_window_for_the_service_the_individual_format_and_priority_go_fi
     prio = hall.issue("consult", T0 + 8, priority=1)
     assert hall.people_ahead_of_new(prio, T0 + 9) == 3         # both individual ones and the other priority
     assert plain.state is TicketState.WAITING
+
+
+# --- each command names itself when refused, and lets an administrator act anywhere ---------------------------
+
+ACTIONS = {  # command → (the words it is named by, a state it is refused in, how to run it)
+    "recall": ("повторный вызов", "waiting", lambda h, t, **k: h.recall(t, T0 + 50, **k)),
+    "start": ("начать приём", "waiting", lambda h, t, **k: h.start(t, T0 + 50, **k)),
+    "phase": ("этап обслуживания", "called", lambda h, t, **k: h.set_phase(t, "digital", T0 + 50, **k)),
+    "finish": ("завершить приём", "called", lambda h, t, **k: h.finish(t, T0 + 50, **k)),
+    "no_show": ("неявка", "waiting", lambda h, t, **k: h.no_show(t, T0 + 50, **k)),
+    "cancel": ("отменить", "serving", lambda h, t, **k: h.cancel(t, T0 + 50, **k)),
+    "resolve": ("решено администратором", "called", lambda h, t, **k: h.resolve(t, T0 + 50, **k)),
+    "postpone": ("отложить", "waiting", lambda h, t, **k: h.postpone(t, T0 + 50, **k)),
+    "transfer": ("перевести", "finished", lambda h, t, **k: h.transfer(t, T0 + 50, service="cash", **k)),
+    "escalate": ("передать старшему", "waiting", lambda h, t, **k: h.escalate(t, T0 + 50, **k)),
+}
+STATE_SAID = {"waiting": "ожидает вызова", "called": "вызван к окну", "serving": "на приёме",
+              "finished": "уже обслужен"}
+
+
+def ticket_in(hall, state, window=2):
+    t = hall.issue("consult", T0)
+    if state != "waiting":
+        hall.call_ticket(window, t.id, T0 + 1, admin=True)
+    if state in ("serving", "finished"):
+        hall.start(t.id, T0 + 2, admin=True)
+    if state == "finished":
+        hall.finish(t.id, T0 + 3, admin=True)
+    hall.take_pending()
+    return t
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_an_action_refused_in_the_wrong_state_is_named_in_its_own_words(action):
+    words, state, run = ACTIONS[action]
+    hall = ladder_hall(["specialist", "senior"])
+    t = ticket_in(hall, state)
+    e = refused(Conflict, "bad_state", lambda: run(hall, t.id, admin=True))
+    assert e.message == f"Действие «{words}» невозможно: талон А-001 {STATE_SAID[state]}"
+    assert hall.take_pending() == []
+
+
+ALLOWED_IN = {"recall": "called", "start": "called", "phase": "serving", "finish": "serving", "no_show": "called",
+              "cancel": "called", "resolve": "waiting", "postpone": "serving", "transfer": "serving",
+              "escalate": "serving"}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_an_administrator_acts_on_a_ticket_at_another_operators_window_and_is_named(action):
+    hall = ladder_hall(["specialist", "senior"])
+    t = ticket_in(hall, ALLOWED_IN[action], window=2)  # window 2 is op2's
+    if action != "resolve":
+        refused(Forbidden, "not_your_window", lambda: ACTIONS[action][2](hall, t.id, actor="op1"))
+    else:
+        refused(Forbidden, "not_your_ticket", lambda: ACTIONS[action][2](hall, t.id, actor="op1"))
+    ACTIONS[action][2](hall, t.id, actor="hall", admin=True)
+    (e,) = hall.take_pending()
+    assert e["data"]["by"] == "hall" and e["at"] == T0 + 50 and e["data"]["ticket"] == t.id
+
+
+def test_a_ticket_called_out_of_turn_records_the_windows_operator_and_who_called():
+    hall = hall_with(windows=2, open_=(1, 2))
+    t = hall.issue("consult", T0)
+    hall.take_pending()
+    refused(Forbidden, "not_your_window", lambda: hall.call_ticket(2, t.id, T0 + 5, "op1"))
+    hall.call_ticket(2, t.id, T0 + 5, "hall", admin=True)
+    (e,) = hall.take_pending()
+    assert e["data"] == {"ticket": t.id, "window": 2, "operator": "op2", "by": "hall"}
+    u = hall.issue("consult", T0 + 6)
+    hall.take_pending()
+    hall.call_ticket(1, u.id, T0 + 7, "op1")
+    (e,) = hall.take_pending()
+    assert e["data"] == {"ticket": u.id, "window": 1, "operator": "op1", "by": "op1"}
+
+
+def test_a_resolved_visit_ends_when_the_administrator_says_so():
+    hall = hall_with()
+    t = hall.issue("consult", T0)
+    hall.resolve(t.id, T0 + 75, admin=True)
+    assert t.ended_at == T0 + 75 and t.segment.ended_at == T0 + 75 and t.segment.outcome == "resolved"
+
+
+def test_time_in_each_phase_adds_up_over_returns_to_it():
+    hall = hall_with()
+    t = called(hall, start=True)
+    hall.set_phase(t.id, "digital", T0 + 40)
+    hall.set_phase(t.id, "upsell", T0 + 100)    # digital 60 s
+    hall.set_phase(t.id, "digital", T0 + 130)   # upsell 30 s
+    hall.set_phase(t.id, "upsell", T0 + 160)    # digital 30 s more
+    assert t.segment.phases == {"digital": 90.0, "upsell": 30.0}
+
+
+def test_a_floor_never_lowers_the_days_numbering_and_a_floor_of_zero_changes_nothing():
+    hall = make_hall()
+    for _ in range(5):
+        hall.issue("consult", T0)
+    hall.apply({"type": "numbering.floor", "at": T0, "office": "t", "day": "2026-12-03",
+                "data": {"day": "2026-12-03", "letters": {"А": 3, "Б": 0}}})
+    assert hall.issue("consult", T0).code == "А-006"
+    assert hall.issue("cash", T0).code == "Б-001"
+    assert hall.floors["2026-12-03"] == {"А": 3, "Б": 0}
+
+
+def test_the_day_rolls_at_midnight_of_the_offices_own_zone_not_the_machines():
+    from server.domain.schedule import always_open
+    # Vladivostok is ten hours ahead of UTC: 05:00 there is still yesterday in UTC (the machine's
+    # zone on the test servers), and must already be the office's next day
+    hall = make_hall(schedule=always_open("Asia/Vladivostok"))
+    hall.issue("consult", at("2026-12-03 05:00"))   # 12:00 in Vladivostok on the 3rd
+    t = hall.issue("consult", at("2026-12-03 22:00"))  # 05:00 in Vladivostok on the 4th
+    assert (t.day, t.code) == ("2026-12-04", "А-001")
+
+
+def test_a_visitor_in_the_individual_format_or_with_priority_is_promised_a_shorter_wait():
+    hall = hall_with(windows=2)
+    for i in range(6):
+        hall.issue("consult", T0 + i)
+    plain = hall.issue("consult", T0 + 10)
+    individual = hall.issue("consult", T0 + 10, individual=True)
+    assert individual.estimate[1] < plain.estimate[0]
+
+
+def test_ending_a_visit_frees_its_window_only_if_the_window_still_shows_it():
+    hall = hall_with(windows=2, open_=(1, 2))
+    t = called(hall, start=True)
+    hall.transfer(t.id, T0 + 60, service="cash")   # t waits again; its last window was 1
+    u = hall.issue("consult", T0 + 70)
+    hall.call_ticket(1, u.id, T0 + 80)
+    hall.cancel(t.id, T0 + 90, admin=True)
+    assert hall.windows[1].ticket == u.id and hall.windows[1].state_since == T0 + 80
+
+
+def test_a_ticket_keeps_where_it_came_from_and_its_flags():
+    hall = hall_with()
+    t = hall.issue("consult", T0, source="desk", client_type="business", individual=True, priority=1)
+    assert (t.source, t.client_type, t.individual, t.priority, t.issued_at, t.queued_at) == (
+        "desk", "business", True, 1, T0, T0)
+    assert hall.issue("consult", T0).source == "kiosk"
+
+
+def test_an_older_log_without_the_optional_fields_replays_with_their_defaults():
+    hall = hall_with()
+    day = "2026-12-03"
+    hall.apply({"type": "day.started", "at": T0, "office": "t", "day": day, "data": {"day": day}})
+    hall.apply({"type": "ticket.issued", "at": T0, "office": "t", "day": day,
+                "data": {"ticket": 1, "service": "consult", "letter": "А", "number": 1, "token": "x"}})
+    t = hall.tickets[1]
+    assert (t.source, t.client_type, t.individual, t.priority, t.estimate) == ("kiosk", "any", False, 0, None)
+    hall.apply({"type": "ticket.called", "at": T0 + 5, "office": "t", "day": day, "data": {"ticket": 1, "window": 1}})
+    assert t.operator is None and t.segment.operator is None
+    t.priority = 2
+    hall.apply({"type": "ticket.transferred", "at": T0 + 9, "office": "t", "day": day,
+                "data": {"ticket": 1, "service": "cash"}})
+    assert (t.priority, t.service, t.target_window) == (2, "cash", None)
+    hall.apply({"type": "ticket.finished", "at": T0 + 9, "office": "t", "day": day, "data": {"ticket": 1}})
+    assert t.outcome == "finished"
+
+
+def test_of_two_visitors_who_came_in_the_same_second_the_one_given_the_earlier_ticket_is_ahead():
+    hall = make_hall(windows=2)  # no window open: nothing projected, the order of arrival decides
+    a = hall.issue("consult", T0)
+    b = hall.issue("consult", T0)
+    assert (hall.people_ahead(a, T0 + 1), hall.people_ahead(b, T0 + 1)) == (0, 1)

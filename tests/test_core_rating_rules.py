@@ -283,3 +283,9 @@ def test_figures_by_operator_window_service_and_day_sorted_with_the_unknown_last
 
 def test_the_module_has_no_clock_of_its_own():
     assert not hasattr(rating, "time") and not hasattr(rating, "datetime")
+
+
+def test_check_refuses_a_second_rating_of_the_same_visit():
+    with pytest.raises(Conflict) as e:
+        check(ticket(), TODAY, True)
+    assert e.value.code == "already_rated"

@@ -112,8 +112,7 @@ class Hall:
         same = [x for x in estimate.call_order(self, now) if self.tickets[x].service == t.service]
         if t.id in same:
             return same.index(t.id)
-        return sum(1 for x in self.waiting() if x.service == t.service and x.queued_at <= t.queued_at
-                   and x.id != t.id)
+        return sum(1 for x in self.waiting() if x.service == t.service and (x.queued_at, x.id) < (t.queued_at, t.id))
 
     def people_ahead_of_new(self, t: Ticket, now: float) -> int:
         """``people_ahead`` for a ticket just issued, without projecting the whole queue: those of
