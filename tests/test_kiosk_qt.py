@@ -172,6 +172,10 @@ def test_idle_to_printed_ticket_in_two_touches(qtbot, shared_hub, tmp_path, kios
     check_readable(w)
     shot(w, "idle")
     before = {t["id"] for t in hub_tickets(shared_hub)}
+    # an operator is at window 3 (it takes «Смена владельца»): the ticket can promise a wait
+    admin = shared_hub.client("admin")
+    window3 = next(x["id"] for x in admin.state("demo")["windows"] if x["number"] == 3)
+    admin.window(window3, "open")
 
     click(qtbot, w.idle.start_button)  # waking the kiosk
     assert w.current is w.choice  # the demo office serves both kinds of client
@@ -204,6 +208,7 @@ def test_idle_to_printed_ticket_in_two_touches(qtbot, shared_hub, tmp_path, kios
     assert "[ ] Паспорт" in job.text  # the topic's document checklist (001:822)
     assert "8 800 000-00-00" in job.text and "Ведётся аудио- и видеозапись" in job.text
     assert "Рады, что Вы к нам обратились" in job.text
+    admin.window(window3, "close", force=True)  # the ticket just taken still waits: closing is the administrator's choice
     assert [q.payload for q in job.qr_codes] == [url]
 
     qtbot.waitUntil(lambda: w.current is w.idle, timeout=5000)  # back to idle by itself

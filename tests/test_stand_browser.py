@@ -155,6 +155,11 @@ def test_transfer_resolve_and_cancel_from_the_stand(page, shared_hub, admin):
         "Выберите услугу или окно, куда перевести посетителя.")
     assert admin.ticket(moved["id"])["service"] == "consult"
     page.select_option("#transfer-service", "cash")
+    page.click("#transfer-submit")  # no window takes cash now: the hub's refusal is shown, nothing moves
+    expect(page.locator("#dlg-transfer [data-slot=error]")).to_contain_text("ни одно окно не принимает")
+    assert admin.ticket(moved["id"])["service"] == "consult"
+    cash_desk = windows(admin)[4]
+    admin.window(cash_desk, "open")
     page.click("#transfer-submit")
     page.wait_for_selector("#dlg-transfer", state="hidden")
     after = admin.ticket(moved["id"])
@@ -180,6 +185,7 @@ def test_transfer_resolve_and_cancel_from_the_stand(page, shared_hub, admin):
     page.click("#transfer-submit")
     page.wait_for_selector("#dlg-transfer [data-slot=error]:not([hidden])")
     assert admin.ticket(moved["id"])["state"] == "cancelled"
+    admin.window(cash_desk, "close")
 
 
 def test_issue_on_behalf_with_individual_format_and_print_at_a_kiosk(page, shared_hub, admin):
