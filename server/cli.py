@@ -112,8 +112,9 @@ def hub(db: Path | None, host: str, port: int, threads: int, announce: bool, tes
         click.echo(refusal, err=True)
         sys.exit(2)
     if central.get("central_url"):  # ship the office's log to the company centre in the background
-        __import__("server.shipping", fromlist=["x"]).start_from_options(app, **central)
-        __import__("server.catalogue_pull", fromlist=["x"]).start_from_options(app, **central)  # and pull the catalogue
+        from . import catalogue_pull, shipping
+        shipping.start_from_options(app, **central)
+        catalogue_pull.start_from_options(app, **central)  # and pull the catalogue
     handle = zeroconf_announce(host, port) if announce and not testing_clock else None
     try:
         from .service import watchdog_for  # under systemd: READY=1, then WATCHDOG=1 while the hub answers

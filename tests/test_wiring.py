@@ -61,3 +61,13 @@ def test_every_command_group_is_there():
     for command in ("hub", "init", "report", "simulate", "demo", "backup", "restore", "service", "central",
                     "kiosk", "console", "board"):
         assert f"  {command} " in r.stdout, command
+
+
+@pytest.mark.parametrize("module", ["server.central.dashboard_web", "server.central.reports_routes",
+                                    "server.central.catalogue_routes"])
+def test_a_broken_part_of_the_centre_stops_it_loudly(module):
+    missing = module.rsplit(".", 1)[0] + ".gone"
+    r = _run(_broken(module, missing) + "from server.central.app import create_app")
+    assert r.returncode != 0
+    assert r.stderr.strip().splitlines()[-1].startswith(("ModuleNotFoundError:", "ImportError:")), r.stderr
+

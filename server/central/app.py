@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from . import access, catalogue_routes, dashboard_web, reports_routes
 from .access import current_staff, staff_required
 from .protocol import BadBatch, check_batch, loads
 from .store import CentralStore, Refused
@@ -204,11 +205,12 @@ def create_app(url: str, *, pool_size: int = 20, project_interval: float | None 
     if project_interval is not None:
         app.config["CENTRAL_PROJECTOR"] = (ProjectorProcess(url, project_interval) if project_process
                                            else Projector(store, project_interval)).start()
-    app.register_blueprint(bp)
-    app.register_blueprint(__import__("server.central.access", fromlist=["bp"]).bp)  # staff sign-in (issue 11)
-    app.register_blueprint(__import__("server.central.reports_routes", fromlist=["bp"]).bp)  # reports, office configs
-    app.register_blueprint(__import__("server.central.dashboard_web", fromlist=["bp"]).bp)  # /company (issue 11)
-    app.register_blueprint(__import__("server.central.catalogue_routes", fromlist=["bp"]).bp)  # the company catalogue
+    for blueprint in (bp,
+                      access.bp,  # staff sign-in
+                      reports_routes.bp,  # consolidated reports, offices' settings
+                      dashboard_web.bp,  # /company
+                      catalogue_routes.bp):  # the company catalogue
+        app.register_blueprint(blueprint)
 
     @app.errorhandler(Refused)
     def refused(exc: Refused):
