@@ -1104,3 +1104,95 @@ def test_of_two_visitors_who_came_in_the_same_second_the_one_given_the_earlier_t
     a = hall.issue("consult", T0)
     b = hall.issue("consult", T0)
     assert (hall.people_ahead(a, T0 + 1), hall.people_ahead(b, T0 + 1)) == (0, 1)
+
+
+# --- breaks: the hall is never left with no open window (001:353) ------------------------------------------------
+
+def rota(*lines):
+    from server.domain.rota import Rota
+    return Rota.from_json({"breaks": [{"window": w, "start": s, "end": e, "kind": k, "day": "every"}
+                                      for w, s, e, k in lines]})
+
+
+def test_the_last_open_window_may_not_take_a_break_during_reception_even_with_nobody_waiting():
+    hall = hall_with(windows=2, open_=(1,))
+    e = refused(Conflict, "break_guard", lambda: hall.pause_window(1, "lunch", T0, actor="op1"))
+    assert e.message == ("Нельзя: тогда в зале не останется ни одного открытого окна (перерывы не берут все "
+                         "сразу). Сначала пусть откроется окно 2.")
+    assert e.details == {"waiting": 0, "next_window": 2}
+    assert hall.windows[1].state is WindowState.OPEN and hall.take_pending() == []
+
+
+def test_a_window_on_a_break_is_asked_back_before_a_closed_one():
+    hall = hall_with(windows=4, open_=(1, 3))
+    hall.pause_window(3, "other", T0, actor="op3")
+    e = refused(Conflict, "break_guard", lambda: hall.pause_window(1, "lunch", T0 + 60, actor="op1"))
+    assert e.message.endswith("Сначала пусть откроется окно 3.") and e.details["next_window"] == 3
+
+
+def test_the_refusal_says_which_window_comes_back_first_from_its_planned_break_and_when():
+    hall = hall_with(windows=3, open_=(1, 2, 3))
+    hall.rota = rota((2, "12:00", "13:00", "lunch"), (3, "11:30", "12:30", "lunch"), (1, "14:00", "14:45", "lunch"))
+    hall.pause_window(3, "lunch", at("2026-12-03 11:40"), actor="op3")
+    hall.pause_window(2, "lunch", at("2026-12-03 12:00"), actor="op2")
+    e = refused(Conflict, "break_guard", lambda: hall.pause_window(1, "other", at("2026-12-03 12:10"), actor="op1"))
+    assert e.message == ("Нельзя: тогда в зале не останется ни одного открытого окна (перерывы не берут все сразу). "
+                         "Окно 3 вернётся с перерыва по графику в 12:30 — перерыв возможен после этого. "
+                         "Ваш перерыв по графику: обед 14:00–14:45.")
+    assert e.details == {"waiting": 0, "next_window": 3}
+
+
+def test_a_windows_own_planned_break_give_or_take_ten_minutes_is_allowed_and_recorded():
+    hall = hall_with(windows=2, open_=(1,))
+    hall.rota = rota((1, "12:00", "12:45", "lunch"))
+    refused(Conflict, "break_guard", lambda: hall.pause_window(1, "lunch", at("2026-12-03 11:49"), actor="op1"))
+    hall.pause_window(1, "lunch", at("2026-12-03 11:51"), actor="op1")
+    (e,) = hall.take_pending()
+    assert e["data"] == {"window": 1, "reason": "lunch", "planned": {"start": "12:00", "end": "12:45", "kind": "lunch"},
+                         "by": "op1"}
+
+
+def test_out_of_reception_hours_the_last_window_may_take_a_break():
+    from server.domain.schedule import Schedule
+    sched = Schedule.from_json({"tz": "Europe/Moscow", "week": {"thu": {"open": "09:00", "close": "18:00"}}})
+    hall = make_hall(windows=2, schedule=sched)
+    hall.open_window(1, at("2026-12-03 18:30"), "op1")
+    hall.pause_window(1, "other", at("2026-12-03 18:40"), actor="op1")
+    assert hall.windows[1].state is WindowState.PAUSED
+
+
+def test_only_an_administrator_may_allow_a_break_against_the_rota_and_the_event_says_so():
+    hall = hall_with(windows=2, open_=(1,))
+    hall.issue("consult", T0)
+    e = refused(Forbidden, "override_forbidden",
+                lambda: hall.pause_window(1, "lunch", T0 + 5, actor="op1", override=True))
+    assert e.message == "Разрешить перерыв вопреки графику может только администратор" and e.status == 403
+    hall.take_pending()
+    hall.pause_window(1, "lunch", T0 + 5, actor="hall", admin=True, override=True)
+    (ev,) = hall.take_pending()
+    assert ev["data"] == {"window": 1, "reason": "lunch", "override": True, "by": "hall"}
+
+
+def test_a_window_closed_by_force_hands_its_called_visitor_back_to_the_queue():
+    hall = hall_with(windows=2, open_=(1, 2))
+    t = called(hall)
+    refused(Conflict, "window_busy", lambda: hall.close_window(1, T0 + 30))
+    hall.close_window(1, T0 + 30, force=True, actor="op1")
+    (e,) = hall.take_pending()
+    assert e["data"] == {"window": 1, "reason": "closed", "ticket": t.id, "returned": True, "by": "op1"}
+    assert t.state is TicketState.WAITING and t in hall.waiting() and hall.windows[1].ticket is None
+    hall.close_window(2, T0 + 40, force=True)
+    (e,) = hall.take_pending()
+    assert e["data"] == {"window": 2, "reason": "closed"}  # nobody called there: nothing handed back
+
+
+def test_a_break_refused_for_waiting_visitors_says_it_is_put_off_and_a_closing_does_not():
+    hall = hall_with(windows=2, open_=(1, 2))
+    hall.windows[2].services = {"consult": 1}
+    hall.issue("cash", T0)
+    e = refused(Conflict, "break_guard", lambda: hall.pause_window(1, "lunch", T0 + 5, actor="op1"))
+    assert e.message == ("Нельзя: ждущих по услуге «Оплата» больше никто не примет. "
+                         "Перерыв отложен до освобождения очереди")
+    assert e.details == {"waiting": 1}
+    e = refused(Conflict, "break_guard", lambda: hall.close_window(1, T0 + 5, actor="op1"))
+    assert e.message == "Нельзя: ждущих по услуге «Оплата» больше никто не примет"
