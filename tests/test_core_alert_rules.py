@@ -570,3 +570,55 @@ def test_a_printer_incident_or_one_of_a_device_down_hides_no_other_incident():
     incidents = [{"id": 1, "device": "k1", "kind": "printer", "detail": "", "opened_at": T0},
                  {"id": 2, "device": "b1", "kind": "sound", "detail": "", "opened_at": T0}]
     assert [a.id for a in device_alerts(hall, T0, devs, incidents)] == ["printer_down:device:k1", "incident:2"]
+
+
+def test_a_danger_comes_before_a_warning_even_a_later_one():
+    hall = make_hall()
+    dev = [{**KIOSK, "last_seen": T0, "status": {"printer": {"state": "paper_low"}}, "status_since": T0 - 500}]
+    got = hall_alerts(hall, T0, devices=dev, help_requests=[{"seq": 1, "at": T0 - 100}])
+    assert [a.kind for a in got] == ["help", "paper_low"]
+
+
+def test_alerts_of_one_level_go_by_when_they_began_before_their_ids():
+    hall = make_hall()
+    devs = [{"id": "k1", "kind": "kiosk", "name": "А", "last_seen": T0}, {"id": "k2", "kind": "kiosk", "name": "Б", "last_seen": T0 - 100}]
+    assert [a.device for a in hall_alerts(hall, T0 + 200, devices=devs)] == ["k2", "k1"]
+
+
+def test_five_tickets_are_named_without_an_ellipsis():
+    from server.domain.alerts import hall_staffing_alerts
+    hall = make_hall(windows=1)
+    hall.windows[1].services = {"consult": 1}
+    hall.open_window(1, T0)
+    for i in range(5):
+        hall.issue("cash", T0 + i)
+    (a,) = hall_staffing_alerts(hall, T0 + 10)
+    assert "(талоны Б-001, Б-002, Б-003, Б-004, Б-005), а открытые" in a.text
+
+
+def test_a_help_request_pressed_this_very_second_is_shown():
+    hall = make_hall()
+    assert [a.id for a in hall_alerts(hall, T0, help_requests=[{"seq": 3, "at": T0}])] == ["help:event:3"]
+
+
+def test_an_old_burst_hides_no_recent_one():
+    from server.domain.alerts import security_alerts
+    bursts = [{"at": T0 - 3600, "scope": "address", "address": "10.0.0.1", "attempts": 5},
+              {"at": T0, "scope": "address", "address": "10.0.0.2", "attempts": 5, "window": 3000}]
+    (a,) = security_alerts(T0, bursts)
+    assert a.id == "auth_burst:address:10.0.0.2" and a.text.startswith("За 50 мин — 5 неудачных попыток")
+
+
+def test_russian_plurals_past_one_hundred():
+    from server.domain.alerts import counted
+    assert [counted(n, "окно", "окна", "окон") for n in (112, 113, 122)] == ["112 окон", "113 окон", "122 окна"]
+
+
+def test_a_device_without_a_name_is_listed_before_named_ones():
+    from server.domain.alerts import device_alerts
+    hall = make_hall()
+    devs = [{"id": "k1", "kind": "kiosk", "name": "Alpha", "last_seen": T0}, {"id": "k9", "kind": "kiosk", "name": None, "last_seen": T0}]
+    assert [a.device for a in device_alerts(hall, T0 + 200, devs, [])] == ["k9", "k1"]
+    paper = {"printer": {"state": "paper_out"}}
+    printers = [{**d, "last_seen": T0, "status": paper} for d in devs]
+    assert [a.device for a in device_alerts(hall, T0, printers, [])] == ["k9", "k1"]
