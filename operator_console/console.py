@@ -428,6 +428,7 @@ class ConsoleWindow(QWidget):
         self.hall.update_rows(m.hall_rows(now))
         planned = w.get("next_break")  # from the hub's rota (issue 13 point 4)
         self.day_panel.next_break.setText(f"Следующий перерыв: {planned['label']}" if planned else "")
+        self.day_panel.next_break.setVisible(bool(planned))
         for key, (text, enabled, why, visible) in self.action_states().items():
             active = (key in ("digital", "upsell") and t is not None and t.get("phase") == key)
             self.action_bar.set_action(key, text, enabled, visible, active, "" if enabled else why)

@@ -275,7 +275,17 @@ class DayPanel(QFrame):
         col = QVBoxLayout(self)
         col.setContentsMargins(16, 10, 16, 10)
         col.setSpacing(4)
-        col.addWidget(label("Мой день", 19, True, name="panelTitle"))
+        head = QHBoxLayout()
+        head.setSpacing(12)
+        head.addWidget(label("Мой день", 19, True, name="panelTitle"))
+        head.addStretch(1)
+        #: the window's next planned break from the office's rota, «Следующий перерыв: обед 13:00–13:45»,
+        #: beside the title (a row of its own would push the console past a 1366x768 screen)
+        self.next_break = label("", 14, True)
+        self.next_break.setAccessibleName("Следующий перерыв по графику")
+        self.next_break.hide()  # shown only when the rota plans one
+        head.addWidget(self.next_break)
+        col.addLayout(head)
         grid = QGridLayout()
         grid.setVerticalSpacing(2)
         grid.setHorizontalSpacing(10)
@@ -292,10 +302,6 @@ class DayPanel(QFrame):
         col.addLayout(grid)
         self.norm = label("", 14, name="dim")
         col.addWidget(self.norm)
-        #: the window's next planned break from the office's rota, «Следующий перерыв: обед 13:00–13:45»
-        self.next_break = label("", 16, True, wrap=True)
-        self.next_break.setAccessibleName("Следующий перерыв по графику")
-        col.addWidget(self.next_break)
         set_level(self.values["avg"], M.NONE)
 
     def update_day(self, day: dict | None) -> None:

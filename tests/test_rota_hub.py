@@ -124,6 +124,8 @@ def test_the_console_shows_the_next_planned_break(hub, qtbot):
     label = c.day_panel.next_break
     qtbot.waitUntil(lambda: label.text() == "Следующий перерыв: обед 13:45–14:30", timeout=15_000)
     assert label.isVisible()
+    qtbot.wait(300)  # the layout settles: the console with the break shown still fits a 1366x768 screen
+    assert c.width() <= 1366 and c.height() <= 768, (c.width(), c.height())
     # the head moves window 2's lunch: the console follows the change without a restart
     head = hub.client("head")
     moved = [b if b["window"] != 2 else {**b, "start": "14:30", "end": "15:15"} for b in LUNCHES]
