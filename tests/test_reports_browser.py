@@ -167,6 +167,8 @@ def test_the_month_and_year_pages(page, hub, api_report, tmp_path):
     page.fill("#period", f"{LAST_YEAR}-03")  # a whole month of last year's rows
     page.click("#show")
     page.wait_for_function(f"location.search.includes('month={LAST_YEAR}-03')")
+    # the new month's report has replaced the old one (the URL changes before the slot does)
+    playwright_api.expect(page.locator("#report .report-lead")).to_contain_text(f"март {LAST_YEAR} г.")
     page.wait_for_selector("#report-slot[aria-busy=false] #t-days")
     assert page.locator("#t-days tbody tr").count() == len([d for d in working_days(LAST_YEAR) if d.month == 3])
     assert page.locator("#report .report-lead").inner_text().count(f"март {LAST_YEAR} г.") == 1
