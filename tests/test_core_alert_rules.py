@@ -30,6 +30,15 @@ def test_a_cash_visit_is_over_its_service_norm_after_4_minutes():
     assert (a.ticket, a.limit, a.since, a.source, a.window) == (t.id, 240.0, T0 + 240.0, "001:404–405", 1)
 
 
+def test_a_service_at_a_window_since_removed_names_no_window():
+    hall = make_hall(windows=1)
+    t = serving(hall, "cash")
+    hall.windows.pop(t.window)  # the office's configuration dropped the window while its visitor was served
+    a = one(hall_alerts(hall, T0 + 5 * MIN), "service_over")
+    assert a.window is None
+    assert a.text.startswith(f"Талон {t.code} («") and "None" not in a.text, a.text
+
+
 def one(alerts, kind):
     (a,) = [a for a in alerts if a.kind == kind]
     return a

@@ -206,7 +206,8 @@ def ticket_alerts(hall: Hall, now: float, near: float = NEAR_SHARE) -> list[Aler
                 out.append(Alert(
                     id=f"service_over:ticket:{t.id}", kind="service_over", level=DANGER,
                     title="Приём дольше норматива",
-                    text=(f"Окно {window}, талон {t.code} («{name}»): приём идёт {duration_words(running)} "
+                    text=((f"Окно {window}, талон" if window is not None else "Талон")  # a window since removed
+                          + f" {t.code} («{name}»): приём идёт {duration_words(running)} "
                           f"при нормативе {norm_words(limit)}"),
                     since=t.started_at + limit, source=norm.source if norm else "",
                     ticket=t.id, code=t.code, window=window, limit=limit))
