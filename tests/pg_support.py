@@ -22,6 +22,12 @@ from server.central.pgcluster import Cluster
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def talon(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``talon ARGS`` (``python -m server.cli``) from the project, as a person would."""
+    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, input=stdin)
+
+
 def start_cluster() -> Cluster:
     base = Path(tempfile.mkdtemp(prefix="talon-pg-"))
     os.chmod(base, 0o711)  # the postgres user must reach its folder inside

@@ -3,13 +3,11 @@ and a real PostgreSQL: sign-in right and wrong, the session cookie and bearer to
 growing delays after failures, each role's offices, and the 401/403/404 bodies."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from pg_support import ROOT, CentralProcess, fresh_database
+from pg_support import CentralProcess, fresh_database, talon
 from server.central.access import Staff
 from server.central.staff_store import StaffError, StaffStore
 from server.central.store import CentralStore
@@ -18,10 +16,6 @@ API = "/api/v1/central"
 OFFICES = [("msk-1", "ЦОК «Центральный»", "Москва"), ("msk-2", "ЦОК «Северный»", "Москва"),
            ("ekb-1", "ЦОК в Екатеринбурге", "Свердловская область"), ("perm-1", "ЦОК в Перми", None)]
 
-
-def talon(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, input=stdin)
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,12 @@ the centre down keeps the office on its last good version."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-from pg_support import ROOT, CentralProcess, fresh_database
+from pg_support import CentralProcess, fresh_database, talon
 from server.central.catalogue import CatalogueError, check_catalogue, content_hash
 from server.central.catalogue_store import CatalogueStore
 from server.central.staff_store import StaffStore
@@ -43,10 +41,6 @@ def catalogue(**changes) -> dict:
     base.update(changes)
     return base
 
-
-def talon(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
 
 
 @pytest.fixture(scope="module")

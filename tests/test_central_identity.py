@@ -8,14 +8,12 @@ events are stored under the new epoch, and the day's projection holds the visito
 parts of the day. Everything through a real centre process, a real hub process and PostgreSQL."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 
 import pytest
 import requests
 
-from pg_support import ROOT, CentralProcess, OfficeHub, fresh_database, wait_until
+from pg_support import CentralProcess, OfficeHub, fresh_database, talon, wait_until
 from server.central.staff_store import StaffStore
 from server.central.store import SUPERSEDED_ID, CentralStore
 from server.store import Store
@@ -42,10 +40,6 @@ def token(proc: CentralProcess, login: str, password: str) -> str:
     assert r.status_code == 200, r.text
     return r.json()["token"]
 
-
-def talon(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
 
 
 def hub_log(db) -> list[dict]:

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 import requests
 
-from pg_support import ROOT, CentralProcess, fresh_database
+from pg_support import ROOT, CentralProcess, fresh_database, talon
 from server.central.store import CentralStore
 
 T0 = 1_795_000_000.0  # 2026-11-18, a Wednesday
@@ -33,10 +33,6 @@ def centre(cluster, tmp_path_factory):
     proc.stop()
     store.close()
 
-
-def talon(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
 
 
 def ev(seq: int, kind: str = "device.status", at: float | None = None, day: str | None = "2026-11-18",
