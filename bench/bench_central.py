@@ -175,12 +175,10 @@ def main() -> None:
     args = ap.parse_args()
 
     from pg_support import CentralProcess
-    from server.central.pgcluster import Cluster
+    from server.central.pgcluster import throwaway
     from server.central.store import CentralStore
 
-    base = Path(tempfile.mkdtemp(prefix="talon-bench-pg-"))
-    os.chmod(base, 0o711)
-    cluster = Cluster(base / "cluster", fsync=True).start()
+    cluster = throwaway("talon-bench-pg-")
     centre = None
     try:
         url = cluster.url()
@@ -192,7 +190,7 @@ def main() -> None:
               f"({args.visitors} visitors) in {time.time() - t:.1f} s")
         keys = {f"office-{i:02d}": store.pair(store.issue_pairing_code(f"office-{i:02d}"))["key"]
                 for i in range(args.offices)}
-        centre = CentralProcess(url, base, threads=args.threads, project_every=args.project_every)
+        centre = CentralProcess(url, cluster.dir.parent, threads=args.threads, project_every=args.project_every)
         centre.start()
         bodies = []
         for i in range(0, len(events), args.batch):

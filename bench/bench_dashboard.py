@@ -24,7 +24,6 @@ import json
 import multiprocessing as mp
 import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -145,13 +144,11 @@ def main() -> None:
 
     from bench_central import cpu_seconds, peak_day
     from pg_support import CentralProcess
-    from server.central.pgcluster import Cluster
+    from server.central.pgcluster import throwaway
     from server.central.staff_store import StaffStore
     from server.central.store import CentralStore
 
-    base = Path(tempfile.mkdtemp(prefix="talon-bench-dash-"))
-    os.chmod(base, 0o711)
-    cluster = Cluster(base / "cluster", fsync=True).start()
+    cluster = throwaway("talon-bench-dash-")
     centre = None
     try:
         url = cluster.url()
@@ -170,7 +167,7 @@ def main() -> None:
             store.add_office(office, f"ЦОК № {i + 1}")
             staff.set_office_region(office, f"Регион {i % 5 + 1}")
             keys[office] = store.pair(store.issue_pairing_code(office))["key"]
-        centre = CentralProcess(url, base, threads=args.threads, project_every=2.0).start()
+        centre = CentralProcess(url, cluster.dir.parent, threads=args.threads, project_every=2.0).start()
         n_batches = int(args.seconds / args.every) + 1
         per_office = []
         for office, key in keys.items():

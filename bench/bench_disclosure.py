@@ -22,7 +22,6 @@ Prints each run's time, min-max, and the load average.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -101,16 +100,14 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="print a cProfile of one office-day's rebuild")
     args = ap.parse_args()
 
-    from server.central.pgcluster import Cluster
+    from server.central.pgcluster import throwaway
     from server.central.protocol import check_batch
     from server.central.report_source import DAY_FIGURES_COLUMNS, CentralSource
     from server.central.store import CentralStore
     from server.reports import build, export_pdf, export_xlsx
     from server.reports.source import settings_hash
 
-    base = Path(tempfile.mkdtemp(prefix="talon-bench-pg-"))
-    os.chmod(base, 0o711)
-    cluster = Cluster(base / "cluster", fsync=True).start()
+    cluster = throwaway("talon-bench-pg-")
     try:
         url = cluster.url()
         store = CentralStore(url)
@@ -204,7 +201,7 @@ def main() -> None:
     finally:
         cluster.destroy()
         try:
-            base.rmdir()
+            cluster.dir.parent.rmdir()
         except OSError:
             pass
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from server.central.pgcluster import Cluster
+from server.central.pgcluster import Cluster, throwaway
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,9 +29,7 @@ def talon(*args: str, stdin: str | None = None, timeout: float = 120) -> subproc
 
 
 def start_cluster() -> Cluster:
-    base = Path(tempfile.mkdtemp(prefix="talon-pg-"))
-    os.chmod(base, 0o711)  # the postgres user must reach its folder inside
-    return Cluster(base / "cluster", fsync=False).start()
+    return throwaway("talon-pg-", fsync=False)
 
 
 def stop_cluster(cluster: Cluster) -> None:

@@ -163,6 +163,15 @@ class Cluster:
         return self.url(database)
 
 
+def throwaway(prefix: str = "talon-pg-", fsync: bool = True) -> Cluster:
+    """A started cluster in a new temporary folder (for tests and benchmarks); ``destroy()`` it."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(base, 0o711)  # the postgres user must reach its folder inside
+    return Cluster(base / "cluster", fsync=fsync).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m server.central.pgcluster start|stop|url DIR``: for scripts/run-company.sh."""
     args = argv if argv is not None else sys.argv[1:]
