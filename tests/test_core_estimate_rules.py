@@ -1,1 +1,461 @@
-"""Rules of server/domain/estimate.py, pinned for mutation testing (issue 20): filled in this session."""
+"""The rules of the wait estimate (server/domain/estimate.py), each pinned in the domain's words:
+how long one call takes a window, the visitors still to come, how long the visitor at a window
+has still to go, the windows on a break, closed or not yet open, the projection itself (people
+ahead, several windows with different services and weights, transfers, escalations, planned
+breaks), the printed range and its width rule, the «window opens at …» plan, the forecast.
+
+Pure and fast: every test builds its own small hall (tests/core_support.py) inside the test, so
+that mutation testing (scripts/mutation.sh, issue 20) maps it to the estimate's code it runs.
+The figures are worked out by hand from the constants of estimate.py (a consultation's norm is
+8 minutes, cash 4, «consultation and cash» 16; a call adds 30 seconds of walking).
+"""
+from __future__ import annotations
+
+from collections import deque
+from datetime import time
+
+import pytest
+
+from core_support import at, make_hall
+from server.domain import estimate
+from server.domain.model import Service, Ticket, TicketState, Window, WindowState
+from server.domain.rota import EVERY, Break, Entry, Rota
+from server.domain.schedule import DayHours, Schedule, weekdays
+
+T0 = at("2026-12-03 10:00")  # a Thursday
+DAY = "2026-12-03"
+MIN = 60.0
+CONSULT_CALL = 30.0 + 8 * MIN  # 510 s: the walk to the window and an 8-minute consultation
+CASH_CALL = 30.0 + 4 * MIN  # 270 s
+FIRST = CONSULT_CALL * (1 - 0.35 / 2)  # 420.75 s: the first visit of a window, shortened by renewal
+
+
+def office(windows=1, policy="fifo", services=None, **kw):
+    """A hall with ``windows`` windows serving ``services`` (default: consultations only), open."""
+    hall = make_hall(windows=windows, policy=policy,
+                     window_services=services or {"consult": 1}, **kw)
+    return hall
+
+
+def opened(hall, *numbers, now=T0):
+    """Opens the windows ``numbers`` (every window when none is named) at ``now``."""
+    for n in numbers or tuple(hall.windows):
+        hall.open_window(n, now)
+    return hall
+
+
+def ticket(tid=-1, service="consult", queued_at=T0, **kw):
+    return Ticket(id=tid, office="t", day=DAY, service=service, letter="А", number=1, token="",
+                  issued_at=queued_at, queued_at=queued_at, **kw)
+
+
+def office_hours(open_="08:00", close="20:00", brk=None):
+    return Schedule(tz="Europe/Moscow", week=weekdays(open_, close, brk))
+
+
+def lunch_rota(*entries, kind="lunch"):
+    """``(window number, (h, m), (h, m))`` → a rota of every-day breaks."""
+    return Rota(tuple(Entry(n, EVERY, Break(time(*a), time(*b), kind)) for n, a, b in entries))
+
+
+# --- how long one call takes a window ------------------------------------------------------------
+
+def test_before_anything_is_seen_a_consultation_call_takes_the_walk_and_the_8_minute_norm():
+    hall = office()
+    assert estimate.call_stats(hall, "consult") == (510.0, 0.35)
+    assert estimate.call_time(hall, "consult") == 510.0
+    assert estimate.call_stats(hall, "cash") == (270.0, 0.35)
+    assert estimate.call_stats(hall, "both") == (990.0, 0.35)
+
+
+def test_the_norm_counts_as_three_calls_seen_against_the_first_real_ones():
+    hall = office()
+    hall.occupancy["consult"] = deque([600.0])
+    assert estimate.call_stats(hall, "consult") == (pytest.approx((600 + 3 * 510) / 4), 0.35)
+    hall.occupancy["consult"] = deque([600.0, 700.0, 800.0, 900.0])
+    assert estimate.call_stats(hall, "consult") == (pytest.approx((3000 + 3 * 510) / 7), 0.35)
+
+
+def test_from_five_calls_seen_their_own_spread_counts_weighed_against_the_usual_one():
+    hall = office()
+    hall.occupancy["consult"] = deque([400.0, 500.0, 600.0, 700.0, 800.0])
+    mean, scv = estimate.call_stats(hall, "consult")
+    assert mean == pytest.approx((3000 + 3 * 510) / 8)
+    own = 25000.0 / 600.0 ** 2  # sample variance (n − 1) over the mean squared
+    assert scv == pytest.approx((own * 5 + 0.35 * 3) / 8)
+
+
+def test_calls_that_took_no_time_keep_the_usual_spread():
+    hall = office()
+    hall.occupancy["consult"] = deque([0.0] * 5)
+    assert estimate.call_stats(hall, "consult") == (pytest.approx(3 * 510 / 8), pytest.approx(0.35))
+
+
+def test_the_recent_service_times_replace_the_norm_in_the_prior():
+    hall = office()
+    hall.recent["consult"] = deque([300.0, 420.0])
+    assert estimate.call_stats(hall, "consult") == (390.0, 0.35)
+
+
+# --- the visitors still to come: the rates of the last hour ----------------------------------------
+
+def test_arrival_rates_count_the_last_hour_by_service_and_priority_and_skip_the_future():
+    hall = office()
+    hall.queued_log["consult"] = deque([(T0 - 4000, 0), (T0 - 3000, 0), (T0 - 600, 0), (T0 - 300, 2),
+                                        (T0 - 60, 0), (T0 + 50, 0)])
+    # four in the hour (one a transfer, priority 2 → 1); the first 50 minutes ago: over a full hour
+    assert estimate.arrival_rates(hall, T0) == [("consult", 0, pytest.approx(3 / 3600)),
+                                                ("consult", 1, pytest.approx(1 / 3600))]
+
+
+def test_a_visitor_exactly_an_hour_ago_still_counts():
+    hall = office()
+    hall.queued_log["consult"] = deque([(T0 - 3600, 0)])
+    assert estimate.arrival_rates(hall, T0) == [("consult", 0, pytest.approx(1 / 3600))]
+
+
+def test_the_rate_is_measured_from_the_first_arrival_plus_one_mean_gap():
+    hall = office()
+    hall.queued_log["consult"] = deque([(T0 - 1500, 0), (T0 - 600, 0)])
+    assert estimate.arrival_rates(hall, T0) == [("consult", 0, pytest.approx(2 / 2250))]
+
+
+def test_a_rate_is_never_measured_over_less_than_20_minutes():
+    hall = office()
+    hall.queued_log["consult"] = deque([(T0 - 300, 0)])
+    assert estimate.arrival_rates(hall, T0) == [("consult", 0, pytest.approx(1 / 1200))]
+
+
+def test_a_service_nobody_came_for_in_the_last_hour_has_no_rate():
+    hall = office()
+    hall.queued_log["cash"] = deque([(T0 - 4000, 0)])
+    hall.queued_log["consult"] = deque([(T0 + 10, 0)])
+    assert estimate.arrival_rates(hall, T0) == []
+
+
+# --- the visitor at a window: how long still -----------------------------------------------------
+
+def called_at_window(hall, now=T0, start=None):
+    t = hall.issue("consult", now)
+    hall.call_next(1, now + 10)
+    if start is not None:
+        hall.start(t.id, now + start)
+    return hall.tickets[t.id]
+
+
+def test_a_visitor_called_a_minute_ago_takes_the_window_for_the_rest_of_a_call():
+    hall = opened(office())
+    t = called_at_window(hall)
+    assert estimate._residuals(hall, t, T0 + 70, {}) == [450.0]
+
+
+def test_a_visitor_being_served_for_a_minute_takes_the_rest_of_the_norm():
+    hall = opened(office())
+    t = called_at_window(hall, start=40)
+    assert t.state is TicketState.SERVING
+    assert estimate._residuals(hall, t, T0 + 100, {}) == [420.0]
+
+
+def test_a_visit_past_its_mean_is_still_given_a_fifth_of_it():
+    hall = opened(office())
+    t = called_at_window(hall, start=40)
+    assert estimate._residuals(hall, t, T0 + 40 + 470, {}) == [96.0]
+
+
+def test_a_visit_is_expected_to_last_as_the_recent_visits_that_went_on_longer():
+    hall = opened(office())
+    t = called_at_window(hall, start=40)
+    hall.recent["consult"] = deque([100.0, 200.0, 300.0, 400.0, 500.0, 600.0])
+    assert estimate._residuals(hall, t, T0 + 40 + 250, {}) == [50.0, 150.0, 250.0, 350.0]
+    hall.recent["consult"] = deque([100.0, 200.0, 300.0, 400.0])
+    assert estimate._residuals(hall, t, T0 + 40 + 150, {}) == [50.0, 150.0, 250.0]
+
+
+def test_a_visit_longer_than_nearly_every_one_seen_should_end_within_a_minute_or_a_fifth():
+    hall = opened(office())
+    t = called_at_window(hall, start=40)
+    hall.recent["consult"] = deque([100.0, 200.0, 300.0, 400.0, 500.0, 600.0])
+    assert estimate._residuals(hall, t, T0 + 40 + 400, {}) == [70.0]  # a fifth of the 350 s mean
+    hall.recent["consult"] = deque([300.0] * 5)
+    assert estimate._residuals(hall, t, T0 + 40 + 300, {}) == [60.0]  # at least a minute
+    assert estimate._residuals(hall, t, T0 + 40 + 299, {}) == [1.0] * 5
+
+
+def test_with_fewer_than_five_seen_a_long_visit_falls_back_to_the_mean():
+    hall = opened(office())
+    t = called_at_window(hall, start=40)
+    hall.recent["consult"] = deque([100.0, 200.0, 300.0, 400.0])
+    assert estimate._residuals(hall, t, T0 + 40 + 250, {}) == [50.0]
+
+
+def test_a_called_visitor_is_measured_against_the_recent_calls_not_the_services():
+    hall = opened(office())
+    t = called_at_window(hall)
+    hall.recent["consult"] = deque([1000.0] * 10)
+    hall.occupancy["consult"] = deque([100.0, 200.0, 300.0, 400.0, 500.0])
+    assert estimate._residuals(hall, t, T0 + 10 + 150, {}) == [50.0, 150.0, 250.0, 350.0]
+
+
+def test_a_called_visitor_without_a_call_time_counts_from_now():
+    hall = office()
+    t = ticket(tid=5, state=TicketState.CALLED)
+    assert estimate._residuals(hall, t, T0, {}) == [510.0]
+    t = ticket(tid=6, state=TicketState.SERVING)  # serving, but no start recorded: as a call
+    assert estimate._residuals(hall, t, T0, {}) == [510.0]
+
+
+def test_several_windows_finish_in_parallel_the_first_sooner_than_any_one():
+    assert estimate._order_statistics([[100.0], [300.0]]) == [100.0, 300.0]
+    assert estimate._order_statistics([[100.0, 200.0, 300.0], [300.0, 600.0]]) == [200.0, 450.0]
+    assert estimate._order_statistics([[60.0, 120.0, 180.0, 240.0]] * 3) == [75.0, 150.0, 225.0]
+
+
+def test_one_busy_window_is_expected_free_after_its_mean_residual():
+    assert estimate._order_statistics([[100.0, 200.0, 300.0]]) == [200.0]
+
+
+# --- words and small pieces ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("n, word", [(1, "минуту"), (2, "минуты"), (4, "минуты"), (5, "минут"), (11, "минут"),
+                                     (12, "минут"), (14, "минут"), (21, "минуту"), (22, "минуты"),
+                                     (111, "минут"), (112, "минут"), (0, "минут"), (-3, "минуты")])
+def test_minutes_agree_with_the_number(n, word):
+    assert estimate._minutes_word(n) == word
+
+
+@pytest.mark.parametrize("n, word", [(1, "минуты"), (21, "минуты"), (11, "минут"), (2, "минут"), (5, "минут"),
+                                     (111, "минут")])
+def test_after_do_minutes_take_the_genitive(n, word):
+    assert estimate._minutes_word(n, genitive=True) == word
+
+
+def test_the_forecast_of_a_thursday_comes_from_the_four_thursdays_before():
+    assert estimate.forecast_days("2026-12-03") == ["2026-11-26", "2026-11-19", "2026-11-12", "2026-11-05"]
+    assert estimate.forecast_days("2026-12-03", 2) == ["2026-11-26", "2026-11-19"]
+
+
+def test_the_forecast_averages_each_hour_over_the_days_that_had_visitors():
+    sched = office_hours()
+    arrivals = [("2026-11-26", at("2026-11-26 10:05"), "consult", 0),
+                ("2026-11-26", at("2026-11-26 10:40"), "consult", 0),
+                ("2026-11-26", at("2026-11-26 11:10"), "consult", 3),
+                ("2026-11-19", at("2026-11-19 10:30"), "consult", 0),
+                ("2026-11-19", at("2026-11-19 14:00"), "cash", 0)]
+    out = estimate.forecast_from_history(arrivals, sched)
+    assert set(out) == {("consult", 0), ("consult", 1), ("cash", 0)}
+    assert out[("consult", 0)][10] == 1.5 and sum(out[("consult", 0)]) == 1.5
+    assert out[("consult", 1)][11] == 0.5 and sum(out[("consult", 1)]) == 0.5
+    assert out[("cash", 0)][14] == 0.5 and len(out[("cash", 0)]) == 24
+    assert estimate.forecast_from_history([], sched) == {}
+
+
+def test_the_forecast_expects_visitors_hour_by_hour_in_proportion_to_the_time():
+    base = at("2026-12-03 00:00")
+    hourly = [0.0] * 10 + [60.0, 120.0] + [0.0] * 12
+    assert estimate._expected(hourly, base, at("2026-12-03 09:30"), at("2026-12-03 10:30")) == pytest.approx(30.0)
+    assert estimate._expected(hourly, base, at("2026-12-03 10:30"), at("2026-12-03 11:30")) == pytest.approx(90.0)
+    assert estimate._expected(hourly[:11], base, at("2026-12-03 10:30"), at("2026-12-03 11:30")) == \
+        pytest.approx(30.0)  # no forecast past the list
+    assert estimate._expected(hourly, base + 3600, base, base + 7200) == 0.0  # none before the day
+    assert estimate._expected(hourly, base, T0, T0) == 0.0
+
+
+def test_alike_tickets_are_grouped_by_service_priority_format_and_target():
+    t = ticket(tid=1, priority=1, individual=True, target_window=2, target_level="senior")
+    assert estimate._group(t) == ("consult", 1, True, 2, "senior")
+
+
+def test_a_window_reaches_only_the_services_with_a_positive_weight():
+    w = Window(id=1, number=1, services={"consult": 2, "cash": 1, "both": 0})
+    assert estimate._reach(w) == frozenset({"consult", "cash"})
+
+
+# --- which windows will call, and when each is next free ------------------------------------------
+
+def free_at(hall, now, breaks=None):
+    """{window id: minutes from now until it is next free} as the projection sees it."""
+    return {w.id: round((a - now) / MIN, 3) for a, w in estimate._windows_for_projection(hall, now, breaks)}
+
+
+def test_an_open_free_window_calls_now_a_busy_one_when_its_visitor_is_expected_to_leave():
+    hall = opened(office(windows=2))
+    t = hall.issue("consult", T0)
+    hall.call_ticket(2, t.id, T0 + 10)
+    assert free_at(hall, T0 + 70) == {1: 0.0, 2: 7.5}  # 510 s a call, 60 s gone
+
+
+def test_windows_on_a_break_come_back_after_a_usual_break_by_its_reason():
+    hall = opened(office(windows=4))
+    hall.pause_window(2, "lunch", T0 + 60, override=True, admin=True)
+    hall.pause_window(3, "technical", T0 + 60, override=True, admin=True)
+    hall.pause_window(4, "other", T0 + 60, override=True, admin=True)
+    assert free_at(hall, T0 + 120) == {1: 0.0, 2: 44.0, 3: 9.0, 4: 14.0}  # a minute of each gone
+    hall.windows[4].pause_reason = None  # no reason given: as «other»
+    hall.windows[3].pause_reason = "unheard-of"
+    assert free_at(hall, T0 + 120) == {1: 0.0, 2: 44.0, 3: 14.0, 4: 14.0}
+
+
+def test_a_break_overrunning_its_usual_length_is_expected_to_end_a_minute_from_now():
+    hall = opened(office(windows=2))
+    hall.pause_window(2, "technical", T0 + 60)
+    assert free_at(hall, T0 + 60 + 590) == {1: 0.0, 2: 1.0}
+    hall.windows[2].since = None  # when it began is unknown: a usual break from now
+    assert free_at(hall, T0 + 120) == {1: 0.0, 2: 10.0}
+
+
+def test_at_opening_every_closed_window_is_expected_with_reception_and_not_a_quarter_hour_later():
+    hall = office(windows=2, schedule=office_hours("08:00", "20:00", ("13:00", "14:00")))
+    assert free_at(hall, at(f"{DAY} 07:00")) == {1: 60.0, 2: 60.0}  # before it opens: at 08:00
+    assert free_at(hall, at(f"{DAY} 08:00")) == {1: 0.0, 2: 0.0}
+    assert free_at(hall, at(f"{DAY} 08:14")) == {1: 0.0, 2: 0.0}
+    assert free_at(hall, at(f"{DAY} 08:15")) == {}  # nobody opened in 15 minutes: nobody is expected
+    assert free_at(hall, at(f"{DAY} 12:59")) == {}
+    assert free_at(hall, at(f"{DAY} 13:30")) == {1: 30.0, 2: 30.0}  # after the office's lunch
+    assert free_at(hall, at(f"{DAY} 14:14")) == {1: 0.0, 2: 0.0}
+    assert free_at(hall, at(f"{DAY} 20:00")) == {}
+    assert free_at(hall, at("2026-12-05 10:00")) == {}  # a Saturday: no reception at all
+
+
+def test_while_one_window_is_open_the_closed_ones_are_not_expected():
+    hall = office(windows=2, schedule=office_hours())
+    opened(hall, 1, now=at(f"{DAY} 08:00"))
+    assert free_at(hall, at(f"{DAY} 08:01")) == {1: 0.0}
+
+
+def test_while_every_window_is_on_a_break_the_closed_ones_are_still_expected_at_opening():
+    hall = office(windows=2, schedule=office_hours())
+    opened(hall, 1, now=at(f"{DAY} 08:00"))
+    hall.pause_window(1, "technical", at(f"{DAY} 08:01"), override=True, admin=True)
+    assert free_at(hall, at(f"{DAY} 08:02")) == {1: 9.0, 2: 0.0}
+
+
+def test_reception_starts_at_the_current_or_next_interval_of_the_day():
+    hall = office(schedule=office_hours("08:00", "20:00", ("13:00", "14:00")))
+    start = estimate._reception_start
+    assert start(hall, at(f"{DAY} 07:00")) == at(f"{DAY} 08:00")
+    assert start(hall, at(f"{DAY} 12:59")) == at(f"{DAY} 08:00")
+    assert start(hall, at(f"{DAY} 13:00")) == at(f"{DAY} 14:00")
+    assert start(hall, at(f"{DAY} 19:59")) == at(f"{DAY} 14:00")
+    assert start(hall, at(f"{DAY} 20:00")) is None
+    assert start(hall, at("2026-12-06 10:00")) is None
+
+
+def test_the_reception_start_is_on_the_offices_own_clock():
+    hall = office(schedule=Schedule(tz="Asia/Yekaterinburg", week=weekdays("08:00", "20:00")))
+    # 08:00 in Yekaterinburg is 06:00 in Moscow
+    assert estimate._reception_start(hall, at(f"{DAY} 07:00")) == at(f"{DAY} 06:00")
+
+
+def hours(pairs, day=DAY):
+    return [(round((a - at(f"{day} 00:00")) / 3600, 4), round((b - at(f"{day} 00:00")) / 3600, 4)) for a, b in pairs]
+
+
+def test_the_planned_breaks_of_today_still_to_end_are_those_of_the_rota():
+    hall = office(windows=2, schedule=office_hours())
+    hall.rota = Rota((Entry(1, EVERY, Break(time(13, 0), time(13, 45), "lunch")),
+                      Entry(1, EVERY, Break(time(15, 0), time(15, 15), "break")),
+                      Entry(2, "fri", Break(time(13, 0), time(13, 45), "lunch"))))
+    w1, w2 = hall.windows[1], hall.windows[2]
+    assert hours(estimate._today_breaks(hall, w1, at(f"{DAY} 12:00"))) == [(13.0, 13.75), (15.0, 15.25)]
+    assert hours(estimate._today_breaks(hall, w1, at(f"{DAY} 13:44"))) == [(13.0, 13.75), (15.0, 15.25)]
+    assert hours(estimate._today_breaks(hall, w1, at(f"{DAY} 13:45"))) == [(15.0, 15.25)]
+    assert estimate._today_breaks(hall, w2, at(f"{DAY} 12:00")) == []  # a Friday lunch, today is Thursday
+    fri = "2026-12-04"
+    assert hours(estimate._today_breaks(hall, w2, at(f"{fri} 12:00")), fri) == [(13.0, 13.75)]
+    assert estimate._today_breaks(hall, w2, at(f"{DAY} 12:30")) == []  # back on Thursday again
+    assert hours(estimate._today_breaks(hall, w1, at(f"{fri} 23:59")), fri) == []
+
+
+def test_a_new_rota_or_timetable_is_read_at_once():
+    hall = office(windows=1, schedule=office_hours())
+    hall.rota = lunch_rota((1, (13, 0), (13, 45)))
+    assert hours(estimate._today_breaks(hall, hall.windows[1], at(f"{DAY} 12:00"))) == [(13.0, 13.75)]
+    hall.rota = lunch_rota((1, (14, 0), (14, 30)))
+    assert hours(estimate._today_breaks(hall, hall.windows[1], at(f"{DAY} 12:00"))) == [(14.0, 14.5)]
+    hall.schedule = Schedule(tz="Asia/Yekaterinburg", week=weekdays("08:00", "20:00"))
+    # 14:00 in Yekaterinburg is 12:00 in Moscow
+    assert hours(estimate._today_breaks(hall, hall.windows[1], at(f"{DAY} 10:00"))) == [(12.0, 12.5)]
+    hall.rota = Rota()
+    assert estimate._today_breaks(hall, hall.windows[1], at(f"{DAY} 10:00")) == []
+
+
+def test_a_window_without_a_rota_line_has_no_planned_break():
+    hall = office(windows=2, schedule=office_hours())
+    hall.rota = lunch_rota((1, (13, 0), (13, 45)))
+    assert estimate._today_breaks(hall, hall.windows[2], at(f"{DAY} 12:00")) == []
+
+
+def rota_office(open_since="08:00"):
+    hall = office(windows=2, schedule=office_hours())
+    hall.rota = Rota((Entry(1, EVERY, Break(time(13, 0), time(13, 45), "lunch")),
+                      Entry(1, EVERY, Break(time(15, 0), time(15, 15), "break"))))
+    opened(hall, 1, 2, now=at(f"{DAY} {open_since}"))
+    return hall
+
+
+def test_an_open_window_still_has_todays_planned_breaks_ahead():
+    hall = rota_office()
+    plan = {}
+    assert free_at(hall, at(f"{DAY} 12:00"), plan) == {1: 0.0, 2: 0.0}
+    assert {k: hours(v) for k, v in plan.items()} == {1: [(13.0, 13.75), (15.0, 15.25)]}
+
+
+def test_a_window_that_opened_within_ten_minutes_of_its_break_has_taken_it():
+    for since, expected in (("12:49", [(13.0, 13.75), (15.0, 15.25)]), ("12:50", [(15.0, 15.25)]),
+                            ("12:55", [(15.0, 15.25)])):
+        hall = rota_office(since)
+        plan = {}
+        free_at(hall, at(f"{DAY} 12:56"), plan)
+        assert hours(plan[1]) == expected, since
+
+
+def test_a_window_open_since_an_unknown_time_has_its_breaks_ahead():
+    hall = rota_office()
+    hall.windows[1].since = None
+    plan = {}
+    free_at(hall, at(f"{DAY} 12:00"), plan)
+    assert hours(plan[1]) == [(13.0, 13.75), (15.0, 15.25)]
+
+
+def test_a_window_on_its_planned_lunch_comes_back_when_the_planned_length_has_passed():
+    hall = rota_office()
+    hall.pause_window(1, "lunch", at(f"{DAY} 12:55"))
+    plan = {}
+    assert free_at(hall, at(f"{DAY} 12:55"), plan) == {1: 45.0, 2: 0.0}
+    assert {k: hours(v) for k, v in plan.items()} == {1: [(15.0, 15.25)]}  # the lunch is being taken
+    assert free_at(hall, at(f"{DAY} 13:00")) == {1: 40.0, 2: 0.0}
+    assert free_at(hall, at(f"{DAY} 13:50")) == {1: 1.0, 2: 0.0}
+
+
+def test_a_break_taken_up_to_ten_minutes_around_the_plan_counts_as_the_planned_one():
+    for paused, back in (("12:50", 45.0), ("12:49", 15.0)):
+        hall = rota_office()
+        hall.pause_window(1, "other", at(f"{DAY} {paused}"), override=True, admin=True)
+        assert free_at(hall, at(f"{DAY} {paused}"))[1] == back, paused
+    hall = rota_office()
+    hall.pause_window(1, "other", at(f"{DAY} 13:44"), override=True, admin=True)
+    assert free_at(hall, at(f"{DAY} 13:44"))[1] == 45.0  # the lunch's last minute: the lunch, late
+    hall = rota_office()
+    hall.pause_window(1, "other", at(f"{DAY} 13:45"), override=True, admin=True)
+    assert free_at(hall, at(f"{DAY} 13:45"))[1] == 15.0
+
+
+def test_an_unplanned_break_leaves_the_planned_ones_after_it_ahead():
+    hall = rota_office()
+    hall.pause_window(1, "technical", at(f"{DAY} 12:45"), override=True, admin=True)
+    plan = {}
+    assert free_at(hall, at(f"{DAY} 12:45"), plan) == {1: 10.0, 2: 0.0}
+    assert {k: hours(v) for k, v in plan.items()} == {1: [(13.0, 13.75), (15.0, 15.25)]}
+    hall = rota_office()
+    hall.pause_window(1, "other", at(f"{DAY} 12:46"), override=True, admin=True)  # back 13:01, after 13:00
+    plan = {}
+    free_at(hall, at(f"{DAY} 12:46"), plan)
+    assert {k: hours(v) for k, v in plan.items()} == {1: [(15.0, 15.25)]}
+
+
+def test_closed_windows_expected_at_opening_bring_their_planned_breaks():
+    hall = office(windows=2, schedule=office_hours())
+    hall.rota = lunch_rota((2, (13, 0), (13, 45)))
+    plan = {}
+    assert free_at(hall, at(f"{DAY} 08:00"), plan) == {1: 0.0, 2: 0.0}
+    assert {k: hours(v) for k, v in plan.items()} == {2: [(13.0, 13.75)]}
