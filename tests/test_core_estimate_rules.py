@@ -459,3 +459,214 @@ def test_closed_windows_expected_at_opening_bring_their_planned_breaks():
     plan = {}
     assert free_at(hall, at(f"{DAY} 08:00"), plan) == {1: 0.0, 2: 0.0}
     assert {k: hours(v) for k, v in plan.items()} == {2: [(13.0, 13.75)]}
+
+
+# --- the projection: who is called when ----------------------------------------------------------
+
+def since(projected, now):
+    return {k: round(v - now, 3) for k, v in projected.items()}
+
+
+def queue_of(n, windows=1, services=None, policy="fifo", now=T0, **kw):
+    hall = opened(office(windows=windows, services=services, policy=policy, **kw))
+    tickets = [hall.issue("consult", now + i) for i in range(n)]
+    return hall, tickets
+
+
+def replayed(hall, service, now, n):
+    """``n`` visitors who joined the queue, replayed from the log (no estimate worked out for each:
+    fast for the big queues)."""
+    hall.roll_day(now)
+    for i in range(n):
+        tid = max(hall.tickets, default=0) + 1
+        hall.apply({"type": "ticket.issued", "at": now + i, "office": "t", "day": DAY,
+                    "data": {"ticket": tid, "service": service, "letter": "А", "number": tid, "token": f"t{tid}"}})
+    return hall
+
+
+def test_a_visitor_with_three_people_ahead_at_one_window_of_an_8_minute_service_is_told_about_24_minutes():
+    hall, tickets = queue_of(3)
+    now = T0 + 5
+    # the first is called now; the window's first visit is shortened by renewal (SCV·mean/2)
+    assert since(estimate.project(hall, now), now) == {1: 0.0, 2: FIRST, 3: FIRST + CONSULT_CALL}
+    point = estimate.point_for_new_ticket(hall, "consult", now)
+    assert point == pytest.approx(FIRST + 2 * CONSULT_CALL)  # 1440.75 s: 24 minutes
+    assert estimate.for_new_ticket(hall, "consult", now) == (18.0, 31.0)
+    assert [hall.people_ahead(t, now) for t in tickets] == [0, 1, 2]
+
+
+def test_the_waiting_are_shown_the_range_of_their_own_projected_call():
+    hall, tickets = queue_of(3)
+    now = T0 + 5
+    assert estimate.for_waiting(hall, now) == {1: (0.0, 1.0), 2: (4.0, 11.0), 3: (11.0, 21.0)}
+    assert estimate.call_order(hall, now) == [1, 2, 3]
+
+
+def test_two_windows_call_two_at_a_time():
+    hall, _ = queue_of(5, windows=2)
+    now = T0 + 5
+    assert since(estimate.project(hall, now), now) == {1: 0.0, 2: 0.0, 3: FIRST, 4: FIRST, 5: FIRST + CONSULT_CALL}
+    assert estimate.point_for_new_ticket(hall, "consult", now) == pytest.approx(FIRST + CONSULT_CALL)
+
+
+def test_only_a_windows_first_visit_is_shortened_by_renewal():
+    hall, _ = queue_of(4)
+    now = T0 + 5
+    p = since(estimate.project(hall, now), now)
+    assert p[4] - p[3] == pytest.approx(CONSULT_CALL) and p[3] - p[2] == pytest.approx(CONSULT_CALL)
+
+
+def test_with_nobody_waiting_a_free_window_calls_the_new_visitor_at_once():
+    hall = opened(office(windows=2), 1)
+    assert estimate.point_for_new_ticket(hall, "consult", T0 + 5) == 0.0
+    assert estimate.for_new_ticket(hall, "consult", T0 + 5) == (0.0, 1.0)
+    assert estimate.project(hall, T0 + 5) == {}
+    assert estimate.for_waiting(hall, T0 + 5) == {}
+    assert estimate.call_order(hall, T0 + 5) == []
+
+
+def test_with_nobody_waiting_a_visitor_waits_for_the_busy_window_of_their_service():
+    hall = opened(office(windows=2, services={"cash": 1}))
+    hall.windows[2].services = {"consult": 1}
+    t = hall.issue("consult", T0)
+    hall.call_ticket(2, t.id, T0 + 1)
+    # window 1 is free but serves only cash: the consultation waits for window 2's visitor (510 − 60 s)
+    assert estimate.point_for_new_ticket(hall, "consult", T0 + 61) == 450.0
+    assert estimate.point_for_new_ticket(hall, "cash", T0 + 61) == 0.0
+
+
+def test_a_service_no_window_serves_gets_no_estimate():
+    hall = opened(office(services={"cash": 1}))
+    t = hall.issue("consult", T0)
+    assert t.estimate is None
+    assert estimate.project(hall, T0 + 5) == {}
+    assert estimate.point_for_new_ticket(hall, "consult", T0 + 5) is None
+    assert estimate.for_new_ticket(hall, "consult", T0 + 5) == (None, None)
+    assert estimate.for_waiting(hall, T0 + 5) == {t.id: (None, None)}
+
+
+def test_a_window_serving_a_service_at_weight_zero_does_not_count_for_it():
+    hall = opened(office(services={"consult": 0, "cash": 1}))
+    hall.issue("cash", T0)
+    assert estimate.point_for_new_ticket(hall, "consult", T0 + 5) is None
+
+
+def test_transfers_go_first_and_the_individual_format_before_them():
+    hall, tickets = queue_of(2, policy="fifo")
+    vip = hall.issue("consult", T0 + 10, priority=1)
+    ind = hall.issue("consult", T0 + 11, individual=True)
+    now = T0 + 20
+    p = since(estimate.project(hall, now), now)
+    assert p[ind.id] == 0.0 and p[vip.id] == pytest.approx(FIRST)
+    # the transfers still to come (one in the last 20 minutes: one expected 10 and 30 minutes from
+    # now) go first too
+    assert p[1] == pytest.approx(FIRST + 2 * CONSULT_CALL) and p[2] == pytest.approx(FIRST + 4 * CONSULT_CALL)
+    assert estimate.point_for_new_ticket(hall, "consult", now, priority=1) == pytest.approx(FIRST + CONSULT_CALL)
+    assert estimate.point_for_new_ticket(hall, "consult", now, individual=True) == pytest.approx(FIRST)
+
+
+def test_a_visitor_transferred_to_one_window_waits_for_that_window_only():
+    hall, _ = queue_of(0, windows=2)
+    busy = hall.issue("consult", T0)
+    hall.call_ticket(2, busy.id, T0 + 1)
+    t = hall.issue("consult", T0 + 2)
+    t.target_window = 2
+    other = hall.issue("consult", T0 + 3)
+    now = T0 + 61
+    p = since(estimate.project(hall, now), now)
+    assert p == {t.id: 450.0, other.id: 0.0}  # window 1 is free but not theirs
+
+
+def test_an_escalated_visitor_waits_for_a_senior_window():
+    hall, _ = queue_of(0, windows=2)
+    hall.windows[2].level = "senior"
+    busy = hall.issue("consult", T0)
+    hall.call_ticket(2, busy.id, T0 + 1)
+    t = hall.issue("consult", T0 + 2)
+    t.target_level = "senior"
+    now = T0 + 61
+    assert since(estimate.project(hall, now), now) == {t.id: 450.0}
+
+
+def test_a_visitor_no_projected_window_can_call_gets_no_range_while_the_others_do():
+    hall, tickets = queue_of(1)
+    odd = hall.issue("consult", T0 + 2)
+    odd.target_level = "head"
+    now = T0 + 5
+    assert since(estimate.project(hall, now), now) == {tickets[0].id: 0.0}
+    assert estimate.for_waiting(hall, now)[odd.id] == (None, None)
+
+
+def test_several_windows_with_different_services_each_serve_their_own():
+    hall = opened(office(windows=2, services={"consult": 1}))
+    hall.windows[2].services = {"cash": 1}
+    c = [hall.issue("consult", T0 + i) for i in range(2)]
+    k = [hall.issue("cash", T0 + 10 + i) for i in range(3)]
+    now = T0 + 20
+    p = since(estimate.project(hall, now), now)
+    cash_first = CASH_CALL * (1 - 0.35 / 2)
+    assert p == {c[0].id: 0.0, c[1].id: FIRST, k[0].id: 0.0, k[1].id: pytest.approx(cash_first),
+                 k[2].id: pytest.approx(cash_first + CASH_CALL)}
+    assert estimate.call_order(hall, now) == [c[0].id, k[0].id, k[1].id, c[1].id, k[2].id]
+
+
+def test_under_fifo_a_windows_primary_service_goes_before_an_older_secondary_one():
+    hall = opened(office(windows=1, services={"consult": 1, "cash": 2}))
+    c = hall.issue("consult", T0)
+    k = hall.issue("cash", T0 + 10)
+    now = T0 + 20
+    assert since(estimate.project(hall, now), now) == {k.id: 0.0, c.id: pytest.approx(CASH_CALL * (1 - 0.35 / 2))}
+
+
+def test_the_visitor_at_a_window_delays_the_next_call_by_the_rest_of_the_visit():
+    hall, _ = queue_of(0)
+    t = hall.issue("consult", T0)
+    hall.call_next(1, T0 + 10)
+    hall.start(t.id, T0 + 40)
+    nxt = hall.issue("consult", T0 + 50)
+    now = T0 + 100
+    assert since(estimate.project(hall, now), now) == {nxt.id: 420.0}  # 8 minutes of service, 1 gone
+
+
+def test_a_window_on_a_break_calls_when_it_is_back():
+    hall, tickets = queue_of(2)
+    hall.pause_window(1, "technical", T0 + 10, override=True, admin=True)
+    now = T0 + 70
+    assert since(estimate.project(hall, now), now) == {1: 540.0, 2: 540.0 + FIRST}
+
+
+def test_more_than_250_waiting_are_estimated_by_the_work_ahead_over_the_windows():
+    hall = replayed(opened(office(windows=2)), "consult", T0, 251)
+    now = T0 + 300
+    p = since(estimate.project(hall, now), now)
+    assert [p[i] for i in range(1, 5)] == [0.0, 255.0, 510.0, 765.0]  # 510 s a call over two windows
+    hall = replayed(opened(office(windows=2)), "consult", T0, 250)
+    p = since(estimate.project(hall, now), now)
+    assert [p[i] for i in range(1, 5)] == [0.0, 0.0, FIRST, FIRST]  # 250: still projected
+
+
+def test_the_closed_form_puts_the_individual_format_and_transfers_first_and_skips_unserved_services():
+    hall = replayed(opened(office(windows=2, services={"consult": 1, "cash": 1})), "consult", T0, 250)
+    hall.windows[2].services = {"cash": 1}
+    ind = hall.issue("consult", T0 + 300, individual=True)
+    vip = hall.issue("consult", T0 + 301, priority=1)
+    cash = hall.issue("cash", T0 + 302)
+    hall.services["both"] = hall.services["both"]
+    nobody = hall.issue("both", T0 + 303, check_hours=False)
+    hall.windows[1].services = {"consult": 1}  # now no window serves «both»
+    now = T0 + 400
+    p = since(estimate.project(hall, now), now)
+    assert (p[ind.id], p[vip.id], p[1], p[2]) == (0.0, 510.0, 1020.0, 1530.0)  # one window serves consultations
+    assert p[cash.id] == 0.0 and nobody.id not in p
+    assert len(p) == 253
+
+
+def test_the_closed_form_divides_a_call_among_the_windows_serving_the_service():
+    hall = opened(office(windows=3))
+    hall.windows[3].services = {"cash": 1}
+    replayed(hall, "consult", T0, 260)
+    for i in range(2):
+        hall.issue("cash", T0 + 300 + i)
+    now = T0 + 400
+    p = since(estimate.project(hall, now), now)
+    assert p[2] == 255.0 and p[261] == 0.0 and p[262] == 270.0
