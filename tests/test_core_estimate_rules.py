@@ -670,3 +670,181 @@ def test_the_closed_form_divides_a_call_among_the_windows_serving_the_service():
     now = T0 + 400
     p = since(estimate.project(hall, now), now)
     assert p[2] == 255.0 and p[261] == 0.0 and p[262] == 270.0
+
+
+# --- the printed range ---------------------------------------------------------------------------
+
+def test_the_margin_grows_with_the_square_root_of_the_wait_from_a_base_of_72_seconds():
+    assert estimate.spread(0) == pytest.approx(72.0)  # 1.6 × 45 s: even «now» is not exact
+    assert estimate.spread(-100) == pytest.approx(72.0)
+    assert estimate.spread(3600) == pytest.approx(648.0)  # 1.6 × √(45·3600 + 45²)
+    assert estimate.spread(600) == pytest.approx(1.6 * (45 * 600 + 45 * 45) ** 0.5)
+
+
+def test_the_width_rule_a_range_is_at_most_four_tenths_of_its_middle_plus_four_minutes():
+    assert estimate.fits(0, 5) and not estimate.fits(0, 5.01)  # 5 ≤ 0.4 · 2.5 + 4
+    assert estimate.fits(10, 20) and not estimate.fits(10, 20.01)  # 10 ≤ 0.4 · 15 + 4
+    assert estimate.fits(49, 78.5) and not estimate.fits(49, 78.6)
+    assert estimate.fits(20, 20)
+
+
+@pytest.mark.parametrize("seconds, printed", [
+    (0, (0, 1)), (-30, (0, 1)), (29, (0, 2)), (45, (0, 2)), (59, (0, 3)), (90, (0, 4)), (100, (0, 4)),
+    (150, (0, 5)), (160, (0, 5)), (180, (0, 5)), (200, (1, 6)), (240, (2, 7)), (250, (2, 7)), (300, (2, 8)),
+    (330, (3, 9)), (400, (4, 10)), (420, (4, 11)), (500, (5, 12)), (600, (6, 14)), (700, (8, 16)),
+    (1000, (12, 22)), (1300, (16, 28)), (1440.75, (18, 31)), (1800, (22, 38)), (2700, (35, 55)),
+    (2856, (37, 58)), (3600, (49, 71)), (5000, (70, 97)), (9000, (133, 167)), (14400, (218, 262)),
+    (36000, (566, 634))])
+def test_the_printed_range_in_whole_minutes(seconds, printed):
+    low, high = estimate.wait_range(None, seconds)
+    assert (low, high) == printed and isinstance(low, float) and isinstance(high, float)
+    assert estimate.fits(low, high) and low <= max(seconds, 0) / 60 <= high
+
+
+def test_a_call_that_may_come_at_any_moment_is_printed_from_zero_and_at_most_five_minutes():
+    for seconds in range(0, 190, 5):
+        low, high = estimate.wait_range(None, seconds)
+        assert low == 0 and 1 <= high <= 5
+
+
+def test_a_long_wait_is_printed_as_wide_as_its_spread_centred_on_the_point():
+    low, high = estimate.wait_range(None, 3600)  # 60 ± 10.8 minutes
+    assert (low + high) / 2 == 60 and high - low == 22
+    low, high = estimate.wait_range(None, 3630)  # 60.5: an odd width centres it exactly
+    assert (low + high) / 2 == 60.5
+
+
+def test_no_point_no_range():
+    assert estimate.wait_range(None, None) == (None, None)
+
+
+# --- the plan: «the window opens at …» -----------------------------------------------------------
+
+def timed_office(windows=2, services=None):
+    return office(windows=windows, services=services, schedule=office_hours())
+
+
+def test_with_a_window_of_the_service_open_the_range_is_the_plain_one():
+    hall = timed_office()
+    opened(hall, 1, now=at(f"{DAY} 08:00"))
+    for i in range(3):
+        hall.issue("consult", T0 + i)
+    assert estimate.plan_for_new_ticket(hall, "consult", T0 + 5) == (18.0, 31.0, None)
+
+
+def test_every_window_of_the_service_away_the_range_counts_the_minutes_until_one_is_back():
+    hall = timed_office()
+    opened(hall, 1, now=at(f"{DAY} 08:00"))
+    for i in range(3):
+        hall.issue("consult", T0 + i)
+    hall.pause_window(1, "technical", T0 + 5, override=True, admin=True)  # back at 10:10:05
+    back = T0 + 5 + 600
+    assert estimate.plan_for_new_ticket(hall, "consult", T0 + 5) == (28.0, 41.0, back)
+    assert estimate.point_for_new_ticket(hall, "consult", T0 + 5) == pytest.approx(600 + FIRST + 2 * CONSULT_CALL)
+    assert estimate.plan_for_new_ticket(hall, "consult", T0 + 360) == (23.0, 36.0, back)
+
+
+def test_a_window_back_within_a_minute_is_as_good_as_open():
+    hall = timed_office()
+    opened(hall, 1, now=at(f"{DAY} 08:00"))
+    for i in range(3):
+        hall.issue("consult", T0 + i)
+    hall.pause_window(1, "technical", T0 + 5, override=True, admin=True)
+    back = T0 + 5 + 600
+    assert estimate.plan_for_new_ticket(hall, "consult", back - 61)[2] == back
+    assert estimate.plan_for_new_ticket(hall, "consult", back - 60) == (18.0, 32.0, None)
+    assert estimate.plan_for_new_ticket(hall, "consult", back - 30) == (18.0, 32.0, None)
+
+
+def test_before_opening_the_range_starts_at_the_opening():
+    hall = timed_office()
+    opens = at(f"{DAY} 08:00")
+    assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 07:00")) == (60.0, 61.0, opens)
+    assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 07:58")) == (2.0, 3.0, opens)
+    assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 07:58") + 1) == (2.0, 3.0, opens)
+    assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 07:59")) == (0.0, 3.0, None)
+    assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 08:00")) == (0.0, 1.0, None)
+
+
+def test_the_other_services_window_being_open_does_not_make_this_one_open():
+    hall = timed_office()
+    opened(hall, 1, 2, now=at(f"{DAY} 08:00"))
+    hall.windows[2].services = {"cash": 1}
+    hall.pause_window(1, "lunch", T0, override=True, admin=True)
+    now = T0 + 60
+    assert estimate.plan_for_new_ticket(hall, "consult", now) == (44.0, 45.0, T0 + 45 * MIN)
+    assert estimate.plan_for_new_ticket(hall, "cash", now) == (0.0, 1.0, None)
+
+
+def test_no_window_of_the_service_expected_no_range_at_all():
+    hall = timed_office()
+    opened(hall, 1, now=at(f"{DAY} 08:00"))
+    hall.windows[2].services = {"cash": 1}
+    hall.windows[1].services = {"cash": 1}
+    assert estimate.plan_for_new_ticket(hall, "consult", T0) == (None, None, None)
+    hall = timed_office()
+    opened(hall, 1, now=at(f"{DAY} 08:00"))
+    hall.close_window(1, T0)
+    assert estimate.plan_for_new_ticket(hall, "consult", T0 + 60) == (None, None, None)
+
+
+def test_the_ticket_issued_while_the_window_is_at_lunch_says_when_it_opens_and_how_long_after():
+    hall = timed_office()
+    opened(hall, 1, 2, now=at(f"{DAY} 08:00"))
+    hall.windows[2].services = {"cash": 1}
+    hall.pause_window(1, "lunch", T0, override=True, admin=True)
+    now = T0 + 60
+    first = hall.issue("consult", now)
+    assert first.estimate == (44.0, 45.0) and first.opens_at == T0 + 45 * MIN
+    assert estimate.after_opening(first) == (0.0, 1.0)
+    assert estimate.opening_text(hall, first) == "окно откроется в 10:45, ожидание примерно до 1 минуты после открытия"
+    for i in range(6):
+        hall.issue("consult", now + 1 + i)
+    t = hall.issue("consult", now + 10)
+    assert t.estimate == (91.0, 113.0)
+    assert estimate.after_opening(t) == (47.0, 69.0)
+    assert estimate.opening_text(hall, t) == "окно откроется в 10:45, ожидание примерно 47–69 минут после открытия"
+
+
+def opening_ticket(issued, opens, low, high):
+    return ticket(tid=9, queued_at=issued, estimate=(low, high), opens_at=opens)
+
+
+def test_the_range_after_opening_takes_away_the_whole_minutes_until_the_opening():
+    t = opening_ticket(T0, T0 + 44 * MIN + 1, 50.0, 60.0)  # 44 min 1 s: 45 whole minutes
+    assert estimate.after_opening(t) == (5.0, 15.0)
+    t = opening_ticket(T0, T0 + 44 * MIN, 50.0, 60.0)
+    assert estimate.after_opening(t) == (6.0, 16.0)
+    t = opening_ticket(T0, T0 + 44 * MIN, 40.0, 46.0)
+    assert estimate.after_opening(t) == (0.0, 2.0)  # never below zero
+    assert estimate.after_opening(ticket(tid=9, estimate=(1.0, 2.0))) is None  # no opening: no such range
+    assert estimate.after_opening(ticket(tid=9, opens_at=T0 + 600)) is None  # no range printed
+
+
+@pytest.mark.parametrize("low, high, text", [  # issued at 10:00, the window opens at 10:45: 45 minutes
+    (45.0, 46.0, "окно откроется в 10:45, ожидание примерно до 1 минуты после открытия"),
+    (45.0, 50.0, "окно откроется в 10:45, ожидание примерно до 5 минут после открытия"),
+    (45.0, 66.0, "окно откроется в 10:45, ожидание примерно до 21 минуты после открытия"),
+    (46.0, 47.0, "окно откроется в 10:45, ожидание примерно 1–2 минуты после открытия"),
+    (47.0, 67.0, "окно откроется в 10:45, ожидание примерно 2–22 минуты после открытия"),
+    (51.0, 66.0, "окно откроется в 10:45, ожидание примерно 6–21 минуту после открытия"),
+    (51.0, 70.0, "окно откроется в 10:45, ожидание примерно 6–25 минут после открытия"),
+])
+def test_the_opening_is_told_in_the_offices_time_with_the_minutes_agreeing(low, high, text):
+    hall = timed_office()
+    t = opening_ticket(T0, at(f"{DAY} 10:45"), low, high)
+    assert estimate.opening_text(hall, t) == text
+
+
+def test_an_opening_between_minutes_is_told_as_the_minute_it_opens_rounded_up():
+    hall = timed_office()
+    t = opening_ticket(T0, at(f"{DAY} 10:44") + 1, 45.0, 50.0)
+    assert estimate.opening_text(hall, t).startswith("окно откроется в 10:45,")
+    t = opening_ticket(T0, at(f"{DAY} 10:44"), 45.0, 50.0)
+    assert estimate.opening_text(hall, t).startswith("окно откроется в 10:44,")
+    hall.schedule = Schedule(tz="Asia/Yekaterinburg", week=weekdays("08:00", "20:00"))
+    assert estimate.opening_text(hall, t).startswith("окно откроется в 12:44,")
+
+
+def test_no_opening_no_words():
+    assert estimate.opening_text(timed_office(), ticket(tid=9, estimate=(1.0, 2.0))) is None
