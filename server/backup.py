@@ -137,6 +137,8 @@ def start_hub_checked(path: Path, make_app, backup_dir: Path | None = None,
                           f"{hint if hint else ' Устраните причину и запустите хаб снова.'}")
     if keep_days > 0:
         app.config["TALON_BACKUPS"] = DailyBackups(path, backup_dir, keep_days).start()
+    from .api.casework import DailyForgetting  # the keeping period of personal data (issue 16 point 7)
+    app.config["TALON_FORGETTING"] = DailyForgetting(app.config["TALON_HUB"]).start()
     return app
 
 

@@ -114,3 +114,74 @@ def m006_company_catalogue(db):
     db.execute("""CREATE TABLE IF NOT EXISTS catalogue_state (
         office TEXT PRIMARY KEY, version INTEGER, hash TEXT, content TEXT, applied_at REAL,
         refused_version INTEGER, refused_hash TEXT, refused_error TEXT, refused_at REAL)""")
+
+
+@migrations()
+def m009_survey(db):
+    """``survey_answers``: the visitor questionnaire of 000:622–762 (server/domain/survey.py), one
+    row per answered question of a visit; stored once per visit (server/store/survey.py), with no
+    personal data: the ticket, the question's id and the option's id only."""
+    db.execute("""CREATE TABLE IF NOT EXISTS survey_answers (
+        ticket INTEGER NOT NULL, question TEXT NOT NULL, office TEXT NOT NULL, day TEXT NOT NULL,
+        answer TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (ticket, question))""")
+    db.execute("CREATE INDEX IF NOT EXISTS survey_answers_office_day ON survey_answers (office, day)")
+
+
+@migrations()
+def m009b_segment_accounts(db):
+    """``segments.accounts``: how many accounts the request of a segment covers (the operator's
+    entry); a per-account norm scales with it (001:841)."""
+    cols = {r[1] for r in db.execute("PRAGMA table_info(segments)").fetchall()}
+    if "accounts" not in cols:
+        db.execute("ALTER TABLE segments ADD COLUMN accounts INTEGER NOT NULL DEFAULT 1")
+
+
+@migrations()
+def m008_casework(db):
+    """Casework (server/store/casework.py): ``home_visits`` (000:348, 002:170) and
+    ``written_requests`` (обращения, претензии, жалобы: 004:206). Names, phones, addresses and
+    contacts live only here and are blanked when the keeping period ends (``forgotten``)."""
+    db.execute("""CREATE TABLE IF NOT EXISTS home_visits (
+        id INTEGER PRIMARY KEY, office TEXT NOT NULL, created REAL NOT NULL, day TEXT NOT NULL,
+        channel TEXT NOT NULL, reason TEXT NOT NULL, name TEXT NOT NULL, phone TEXT NOT NULL,
+        address TEXT NOT NULL, consent_at REAL NOT NULL, lives_alone INTEGER NOT NULL,
+        disability INTEGER NOT NULL, over_65 INTEGER NOT NULL, state TEXT NOT NULL,
+        scheduled_for TEXT, refusal TEXT, closed REAL, closed_day TEXT, updated REAL NOT NULL, by TEXT,
+        forgotten REAL)""")
+    db.execute("CREATE INDEX IF NOT EXISTS home_visits_office_day ON home_visits (office, day)")
+    db.execute("""CREATE TABLE IF NOT EXISTS written_requests (
+        id INTEGER PRIMARY KEY, office TEXT NOT NULL, created REAL NOT NULL, day TEXT NOT NULL,
+        kind TEXT NOT NULL, channel TEXT NOT NULL, subject TEXT NOT NULL, name TEXT NOT NULL,
+        contact TEXT NOT NULL, consent_at REAL NOT NULL, due TEXT NOT NULL, term_days INTEGER NOT NULL,
+        term_working INTEGER NOT NULL, term_source TEXT NOT NULL, state TEXT NOT NULL,
+        answered REAL, answered_day TEXT, closed REAL, updated REAL NOT NULL, by TEXT, forgotten REAL)""")
+    db.execute("CREATE INDEX IF NOT EXISTS written_requests_office_day ON written_requests (office, day)")
+
+
+@migrations()
+def m008b_personal_data(db):
+    """``personal_data_access``: who read, made, changed or blanked the personal data of a casework
+    record, and when (152-ФЗ practice); ``casework_settings``: the office's keeping period."""
+    db.execute("""CREATE TABLE IF NOT EXISTS personal_data_access (
+        id INTEGER PRIMARY KEY, office TEXT NOT NULL, at REAL NOT NULL, login TEXT NOT NULL,
+        record_kind TEXT NOT NULL, record INTEGER NOT NULL, action TEXT NOT NULL, fields TEXT NOT NULL DEFAULT '')""")
+    db.execute("CREATE INDEX IF NOT EXISTS personal_data_access_record ON personal_data_access "
+               "(office, record_kind, record)")
+    db.execute("""CREATE TABLE IF NOT EXISTS casework_settings (
+        office TEXT PRIMARY KEY, personal_data_days INTEGER NOT NULL, updated REAL NOT NULL, by TEXT)""")
+
+
+@migrations()
+def m007_bookings(db):
+    """``bookings``: appointments (issue 16, server/store/bookings.py). The visitor's name and phone
+    live only here (never in events, the board or the visitor's page; the ticket carries the code);
+    ``forget_personal_data`` blanks them once the slot is long past. ``state``: booked, arrived,
+    cancelled (released is computed on read); ``ticket`` the ticket check-in made."""
+    db.execute("""CREATE TABLE IF NOT EXISTS bookings (
+        id INTEGER PRIMARY KEY, office TEXT NOT NULL, code TEXT NOT NULL, service TEXT NOT NULL,
+        day TEXT NOT NULL, slot_start REAL NOT NULL, slot_end REAL NOT NULL, name TEXT NOT NULL,
+        phone TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'booked', ticket INTEGER,
+        idem_key TEXT, request TEXT, created REAL NOT NULL, updated REAL NOT NULL,
+        arrived_at REAL, UNIQUE (office, code), UNIQUE (office, idem_key))""")
+    db.execute("CREATE INDEX IF NOT EXISTS bookings_slot ON bookings (office, service, slot_start)")
+    db.execute("CREATE INDEX IF NOT EXISTS bookings_day ON bookings (office, day)")
