@@ -848,3 +848,170 @@ def test_an_opening_between_minutes_is_told_as_the_minute_it_opens_rounded_up():
 
 def test_no_opening_no_words():
     assert estimate.opening_text(timed_office(), ticket(tid=9, estimate=(1.0, 2.0))) is None
+
+
+# --- the visitors still to come ------------------------------------------------------------------
+
+MIDNIGHT = at(f"{DAY} 00:00")
+
+
+def test_a_forecast_stream_places_the_kth_visitor_where_k_minus_a_half_are_expected():
+    s = estimate._Stream("consult", 0, [0.0] * 10 + [6.0, 0.0, 60.0] + [0.0] * 11, MIDNIGHT)
+    s.at = T0
+    assert s.advance(0.5, T0 + 10 * 3600) == T0 + 5 * MIN  # 6 an hour: one in 10 minutes, half of it
+    assert s.advance(1, T0 + 10 * 3600) == T0 + 15 * MIN
+
+
+def test_a_forecast_stream_skips_the_hours_nobody_is_expected():
+    s = estimate._Stream("consult", 0, [0.0] * 10 + [6.0, 0.0, 60.0] + [0.0] * 11, MIDNIGHT)
+    s.at = at(f"{DAY} 10:55")  # half a visitor left in hour 10, none in hour 11, one a minute in hour 12
+    assert s.advance(1, T0 + 10 * 3600) == at(f"{DAY} 12:00") + 30
+
+
+def test_a_forecast_stream_stops_at_the_closing():
+    s = estimate._Stream("consult", 0, [0.0] * 10 + [6.0, 0.0, 60.0] + [0.0] * 11, MIDNIGHT)
+    s.at = at(f"{DAY} 10:55")
+    assert s.advance(1, at(f"{DAY} 12:00")) is None and s.at == at(f"{DAY} 12:00")
+    s.at = at(f"{DAY} 10:55")
+    assert s.advance(1, at(f"{DAY} 12:00") + 30) is None and s.at == at(f"{DAY} 12:00") + 30
+    s.at = at(f"{DAY} 10:55")
+    assert s.advance(1, at(f"{DAY} 12:00") + 31) == at(f"{DAY} 12:00") + 30
+    s.at = at(f"{DAY} 23:00")
+    assert s.advance(1, at(f"{DAY} 23:00") + 7200) is None  # past the day's forecast nobody comes
+
+
+def test_a_stream_without_hours_comes_one_an_hour():
+    s = estimate._Stream("consult", 0, None, MIDNIGHT)
+    s.at = T0
+    assert s.advance(2, T0 + 8000) == T0 + 7200
+    s.at = T0
+    assert s.advance(2, T0 + 7200) is None and s.at == T0 + 7200
+
+
+def test_a_constant_rate_stream_is_evenly_spaced_the_first_half_a_gap_away():
+    s = estimate._ConstStream("consult", 1, 1 / 600, T0, T0 + 3600)
+    assert (s.service, s.priority, s.at, s.gap) == ("consult", 1, T0 + 300, 600.0)
+    assert s.advance(1, T0 + 3600) == T0 + 900
+    assert s.advance(3, T0 + 3600) == T0 + 2700
+    assert s.advance(1.5, T0 + 3600) is None and s.at == T0 + 3600  # closed by then
+    assert s.advance(0.5, T0 + 3900) is None and s.at == T0 + 3900
+
+
+def streams_of(hall, now, until, served):
+    return [(s.service, s.priority, round(s.at - now, 3), round(s.hourly[10], 4) if s.hourly else s.gap)
+            for s in estimate._streams(hall, now, until, served)]
+
+
+def test_the_forecast_is_scaled_by_todays_last_hour_against_it_eight_visitors_of_prior_each_side():
+    hall = timed_office()
+    hall.forecast = {("consult", 0): [6.0] * 24, ("cash", 1): [12.0] * 24, ("nope", 0): [6.0] * 24,
+                     ("both", 0): [6.0] * 24}
+    # nobody came in the last hour: consultations (6 expected) × 8/14; transfers to cash (12) × 8/20 → at least ½
+    assert streams_of(hall, T0, T0 + 4 * 3600, {"consult", "cash", "nope"}) == [
+        ("consult", 0, 525.0, round(6 * 8 / 14, 4)), ("cash", 1, 300.0, 6.0)]
+    for i in range(10):
+        hall.queued_log.setdefault("consult", deque()).append((T0 - 3000 + i, 0))
+    hall.queued_log["cash"] = deque([(T0 - 100, 0)] * 5 + [(T0 - 50, 2)])
+    assert streams_of(hall, T0, T0 + 4 * 3600, {"consult", "cash"}) == [
+        ("consult", 0, 233.333, round(6 * 18 / 14, 4)), ("cash", 1, 300.0, 6.0)]
+
+
+def test_today_may_at_most_double_the_forecast():
+    hall = timed_office()
+    hall.forecast = {("consult", 0): [1.0] * 24}
+    hall.queued_log["consult"] = deque([(T0 - 1000 + i, 0) for i in range(40)] + [(T0 + 100, 0)])
+    assert streams_of(hall, T0, T0 + 4 * 3600, {"consult"}) == [("consult", 0, 900.0, 2.0)]
+
+
+def test_just_after_opening_today_is_compared_with_the_forecast_since_the_opening_only():
+    hall = timed_office()
+    hall.forecast = {("consult", 0): [6.0] * 24}
+    now = at(f"{DAY} 08:10")  # 1 visitor expected since 08:00: × 8/9
+    assert streams_of(hall, now, now + 4 * 3600, {"consult"}) == [("consult", 0, 337.5, round(6 * 8 / 9, 4))]
+    now = at(f"{DAY} 08:00")  # at the opening itself: the hour before counts (6 expected)
+    assert streams_of(hall, now, now + 4 * 3600, {"consult"}) == [("consult", 0, 525.0, round(6 * 8 / 14, 4))]
+
+
+def test_without_a_timetable_start_the_last_hour_is_compared():
+    hall = timed_office()
+    hall.forecast = {("consult", 0): [6.0] * 24}
+    now = at("2026-12-05 10:00")  # a Saturday: no reception today
+    assert streams_of(hall, now, now + 4 * 3600, {"consult"}) == [("consult", 0, 525.0, round(6 * 8 / 14, 4))]
+
+
+def test_a_forecast_of_nobody_brings_nobody():
+    hall = timed_office()
+    hall.forecast = {("consult", 0): [0.0] * 24}
+    assert estimate._streams(hall, T0, T0 + 4 * 3600, {"consult"}) == []
+
+
+def test_without_a_forecast_the_last_hours_rate_of_the_served_known_services_comes():
+    hall = timed_office()
+    hall.queued_log = {"consult": deque([(T0 - 600, 0)]), "cash": deque([(T0 - 600, 0)]),
+                       "nope": deque([(T0 - 600, 0)])}
+    assert streams_of(hall, T0, T0 + 4 * 3600, {"consult", "nope"}) == [("consult", 0, 600.0, 1200.0)]
+    assert estimate._streams(hall, T0, T0 + 599, {"consult"}) == []  # the first would come after closing
+    assert len(estimate._streams(hall, T0, T0 + 601, {"consult"})) == 1
+
+
+# --- the visitors still to come in the projection ------------------------------------------------
+
+def test_under_norm_aware_cash_visitors_still_to_come_go_before_a_consultation():
+    hall = opened(office(windows=1, services={"consult": 1, "cash": 1}, policy="norm-aware",
+                         schedule=office_hours()), now=at(f"{DAY} 08:00"))
+    for i in range(2):
+        hall.issue("consult", T0 - 60 + i)
+    assert estimate.point_for_new_ticket(hall, "consult", T0) == pytest.approx(FIRST + CONSULT_CALL)
+    hall.queued_log["cash"] = deque([(T0 - 1200 + i * 120, 0) for i in range(10)])  # one every 2 minutes
+    assert estimate.point_for_new_ticket(hall, "consult", T0) == pytest.approx(3630.75)
+
+
+def test_under_fifo_visitors_still_to_come_do_not_pass_those_waiting_of_equal_weight():
+    hall = opened(office(windows=1, services={"consult": 1, "cash": 1}, schedule=office_hours()),
+                  now=at(f"{DAY} 08:00"))
+    for i in range(2):
+        hall.issue("consult", T0 - 60 + i)
+    hall.queued_log["cash"] = deque([(T0 - 1200 + i * 120, 0) for i in range(10)])
+    assert estimate.point_for_new_ticket(hall, "consult", T0) == pytest.approx(FIRST + CONSULT_CALL)
+
+
+def test_under_fifo_the_primary_services_visitors_still_to_come_go_first_until_the_closing():
+    hall = opened(office(windows=1, services={"consult": 1, "cash": 2}, schedule=office_hours()),
+                  now=at(f"{DAY} 08:00"))
+    for i in range(2):
+        hall.issue("consult", T0 - 60 + i)
+    hall.queued_log["cash"] = deque([(T0 - 1200 + i * 120, 0) for i in range(10)])
+    assert estimate.point_for_new_ticket(hall, "consult", T0) == pytest.approx(30360.75)
+
+
+def test_visitors_to_come_are_projected_at_most_four_hours_ahead():
+    hall = opened(office(windows=1, services={"consult": 1, "cash": 2}), now=T0 - 3600)
+    for i in range(2):
+        hall.issue("consult", T0 - 60 + i)
+    hall.queued_log["cash"] = deque([(T0 - 1200 + i * 120, 0) for i in range(10)])
+    assert estimate.point_for_new_ticket(hall, "consult", T0) == pytest.approx(30360.75)
+
+
+# --- planned breaks in the projection ------------------------------------------------------------
+
+def lunch_queue(start, end, n=3):
+    hall = timed_office(windows=1)
+    hall.rota = lunch_rota((1, start, end))
+    opened(hall, now=at(f"{DAY} 08:00"))
+    for i in range(n):
+        hall.issue("consult", T0 + i)
+    return hall
+
+
+def test_a_window_takes_its_planned_lunch_when_next_free_for_as_long_as_planned():
+    hall = lunch_queue((10, 10), (10, 55))
+    # 2nd called at 10:07 (before 10:09), free at 10:15:35: lunch until 11:00:35
+    assert since(estimate.project(hall, T0 + 5), T0) == {1: 5.0, 2: 5 + FIRST, 3: 5 + FIRST + CONSULT_CALL + 2700}
+    assert estimate.point_for_new_ticket(hall, "consult", T0 + 5) == pytest.approx(FIRST + CONSULT_CALL + 2700 + CONSULT_CALL)
+
+
+def test_a_window_free_a_minute_before_its_lunch_goes_to_lunch_and_comes_back_at_its_planned_end():
+    hall = lunch_queue((10, 9), (10, 55))
+    assert since(estimate.project(hall, T0 + 5), T0)[3] == 5 + FIRST + CONSULT_CALL + 2760
+    hall = lunch_queue((10, 8), (10, 55))  # free at 10:07:05, within the minute before 10:08
+    assert since(estimate.project(hall, T0 + 5), T0) == {1: 5.0, 2: 3300.0, 3: 3300.0 + CONSULT_CALL}
