@@ -1015,3 +1015,49 @@ def test_a_window_free_a_minute_before_its_lunch_goes_to_lunch_and_comes_back_at
     assert since(estimate.project(hall, T0 + 5), T0)[3] == 5 + FIRST + CONSULT_CALL + 2760
     hall = lunch_queue((10, 8), (10, 55))  # free at 10:07:05, within the minute before 10:08
     assert since(estimate.project(hall, T0 + 5), T0) == {1: 5.0, 2: 3300.0, 3: 3300.0 + CONSULT_CALL}
+
+
+# --- the new visitor when nobody waits -----------------------------------------------------------
+
+def test_with_nobody_waiting_a_busy_window_is_not_free():
+    hall = opened(office(windows=1))
+    t = hall.issue("consult", T0)
+    hall.call_next(1, T0 + 1)
+    assert estimate.point_for_new_ticket(hall, "consult", T0 + 61) == 450.0
+
+
+def test_with_nobody_waiting_a_window_on_a_break_is_not_free():
+    hall = opened(office(windows=1))
+    hall.pause_window(1, "technical", T0, override=True, admin=True)
+    assert estimate.point_for_new_ticket(hall, "consult", T0 + 60) == 540.0
+
+
+def test_a_new_visitor_no_window_can_serve_gets_no_point_even_when_others_wait():
+    hall = opened(office(windows=1))
+    hall.issue("consult", T0)
+    assert estimate.point_for_new_ticket(hall, "cash", T0 + 5) is None
+    assert estimate.for_new_ticket(hall, "cash", T0 + 5) == (None, None)
+
+
+def test_an_individual_visitor_or_a_transfer_issued_now_is_projected_with_that_priority():
+    hall, _ = queue_of(3)
+    now = T0 + 5  # the window is free and nobody is called yet: they are called first
+    assert estimate.point_for_new_ticket(hall, "consult", now, individual=True) == 0.0
+    assert estimate.for_new_ticket(hall, "consult", now, individual=True) == (0.0, 1.0)
+    assert estimate.point_for_new_ticket(hall, "consult", now, priority=2) == 0.0
+    assert estimate.for_new_ticket(hall, "consult", now, priority=2) == (0.0, 1.0)
+    assert estimate.plan_for_new_ticket(hall, "consult", now, individual=True) == (0.0, 1.0, None)
+    assert estimate.plan_for_new_ticket(hall, "consult", now, priority=1) == (0.0, 1.0, None)
+    assert estimate.plan_for_new_ticket(hall, "consult", now) == (18.0, 31.0, None)
+
+
+def test_a_transfer_issued_while_the_window_is_away_is_projected_with_its_priority():
+    hall = timed_office(windows=1)
+    opened(hall, now=at(f"{DAY} 08:00"))
+    for i in range(3):
+        hall.issue("consult", T0 + i)
+    hall.pause_window(1, "technical", T0 + 5, override=True, admin=True)
+    # called first when the window is back in 10 minutes
+    assert estimate.plan_for_new_ticket(hall, "consult", T0 + 5, priority=1) == (10.0, 11.0, T0 + 605)
+    assert estimate.plan_for_new_ticket(hall, "consult", T0 + 5, individual=True) == (10.0, 11.0, T0 + 605)
+    assert estimate.plan_for_new_ticket(hall, "consult", T0 + 5) == (28.0, 41.0, T0 + 605)
