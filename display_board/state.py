@@ -22,7 +22,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone, tzinfo
 from typing import Any
 
+from server.domain import events as catalogue
+
 log = logging.getLogger(__name__)
+
+# What the board does with each event type: the hub's event catalogue says it (server/domain/events.py).
+RELOAD = catalogue.board_does("reload")        # the settings changed: fetch the texts and hours again
+RESET = catalogue.board_does("reset")          # a new day: clear the board
+ANNOUNCE = catalogue.board_does("announce")    # a call or a recall: flash it and say it aloud
+RECALLED = catalogue.name("ticket.recalled")
+ISSUED = catalogue.name("ticket.issued")
+WINDOW_OPENED = catalogue.name("window.opened")
 
 #: Ticket states in which the visitor is invited to (or is already at) a window.
 ACTIVE_STATES = ("called", "serving")
@@ -160,10 +170,10 @@ class BoardState:
             return update
         self.seq = event.seq
         kind = event.type
-        if kind == "config.changed":
+        if kind in RELOAD:
             update.config_changed = True
             return update
-        if kind == "day.started":
+        if kind in RESET:
             self.day = event.data.get("day", self.day)
             self.calls.clear()
             self.waiting.clear()
@@ -176,19 +186,19 @@ class BoardState:
             before = self.windows.get(window["id"])
             self.windows[window["id"]] = _window(window)
             update.changed = True
-            if kind == "window.opened" and (before is None or before.state != "open"):
+            if kind == WINDOW_OPENED and (before is None or before.state != "open"):
                 update.windows_opened.append(window["id"])
         ticket = view.get("ticket")
         if ticket:
             self._ticket(ticket, update)
-            if kind == "ticket.issued" and ticket.get("state") == "waiting":
+            if kind == ISSUED and ticket.get("state") == "waiting":
                 update.issued.append((ticket["id"], ticket["code"], ticket["service"]))
-            if kind in ("ticket.called", "ticket.recalled"):
+            if kind in ANNOUNCE:
                 call = self.calls.get(ticket["id"])
                 if call is not None:
                     # a recall brings the ticket back to the top of the board
                     call = self.calls[call.ticket] = replace(call, invited_at=float(event.at))
-                    update.news.append(CallNews(call, kind == "ticket.recalled", float(event.at), event.seq))
+                    update.news.append(CallNews(call, kind == RECALLED, float(event.at), event.seq))
         return update
 
     def _ticket(self, t: dict, update: Update) -> None:

@@ -11,6 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from . import catalogue_pull, shipping
 from .api import alerts, auth_routes, device_printer, devices, health, live, operator_day, queue, setup
+from .api import event_catalogue
+from .api import bookings as booking_routes
+from .api import casework as casework_routes
 from .api.framework import ApiError, error_response, queue_error_response
 from .api.openapi import document
 from .auth import Auth
@@ -21,6 +24,7 @@ from .planning import routes as planning_routes
 from .reports import routes as report_routes
 from .store import Store
 from .web import landing, stand, visitor
+from .web import booking as booking_page
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,10 @@ BLUEPRINTS = (
     catalogue_pull.bp,  # GET /api/v1/offices/{office}/catalogue: the company catalogue applied here
     health.bp,
     planning_routes.bp,  # the day's staffing plan and the rota proposal (issue 13 point 5)
+    event_catalogue.bp,  # GET /api/v1/events/catalogue(.js): the event types (issue 15 point 3)
+    booking_routes.bp,  # appointments: slots, booking by code, check-in (issue 16)
+    booking_page.bp,  # /book/{office}: the public booking page (issue 16)
+    casework_routes.bp,  # home visits, written requests, personal data (issue 16 points 3, 4, 7)
 )
 
 

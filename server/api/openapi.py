@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from ..domain import events
 from .framework import SPECS, path_int_schema
 from .schemas import ERROR
 
@@ -82,6 +83,11 @@ def standard_errors(spec, has_path_params: bool) -> dict[str, str]:
     return out
 
 
+def event_schema_name(kind: str) -> str:
+    """``ticket.no_show`` → ``Event_ticket_no_show``: a components/schemas key for an event's data."""
+    return "Event_" + re.sub(r"[^A-Za-z0-9_]", "_", kind)
+
+
 def document(registered: set[str] | None = None) -> dict:
     """The document for the routes of one app (``registered``: its endpoint names)."""
     paths: dict = {}
@@ -126,8 +132,13 @@ def document(registered: set[str] | None = None) -> dict:
                                 "Errors are {error, message}; bad input changes nothing."},
         "servers": [{"url": "/"}],
         "paths": paths,
+        # the event catalogue (server/domain/events.py): every type on the live stream and in the log,
+        # its data (components/schemas/Event_<name>) and what the board and the stand do with it
+        "x-events": [{**{k: v for k, v in e.to_json().items() if k != "data"},
+                      "data": {"$ref": f"#/components/schemas/{event_schema_name(e.name)}"}}
+                     for e in events.CATALOGUE],
         "components": {
-            "schemas": {"Error": ERROR},
+            "schemas": {"Error": ERROR, **{event_schema_name(e.name): e.schema() for e in events.CATALOGUE}},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

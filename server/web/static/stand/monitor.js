@@ -8,13 +8,16 @@
   const { h, api, clear } = Stand;
   const W = Stand.WORDS;
   const POLL_MS = 3000;
-  const EVENT_TYPES = [
-    "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.phase", "ticket.finished",
-    "ticket.no_show", "ticket.cancelled", "ticket.expired", "ticket.resolved", "ticket.postponed",
-    "ticket.transferred", "ticket.escalated", "ticket.print_requested", "window.opened", "window.paused",
-    "window.closed", "day.started", "help.requested", "device.status", "device.registered", "device.paired", "device.revoked",
-    "incident.opened", "incident.closed", "config.changed", "alert.acknowledged",
-  ];
+  // The event types come from the hub's catalogue (server/domain/events.py, served as
+  // /api/v1/events/catalogue.js): the stand follows those it announces or re-reads the hall for.
+  const EV = window.TalonEvents;
+  const ANNOUNCED = new Set(EV.stand.announce);
+  const EVENT_TYPES = [...EV.stand.announce, ...EV.stand.refresh];
+  const declared = (name) => {
+    if (!EV.all.some((e) => e.name === name)) throw new Error(`event type ${name} is not in the catalogue`);
+    return name;
+  };
+  const RECALLED = declared("ticket.recalled");
 
   const session = Stand.requireSession("administrator", "admin");
   if (!session) return;
@@ -82,14 +85,14 @@
   /** A call or a recall in words in the polite live region: «Талон А-012 — окно 3». The text
       is cleared first, so a second call of the same ticket is announced again. */
   function announceCall(e) {
-    if (e.type !== "ticket.called" && e.type !== "ticket.recalled") return;
+    if (!ANNOUNCED.has(e.type)) return;
     let t = null;
     try {
       t = (JSON.parse(e.data).view || {}).ticket;
     } catch (err) { return; }
     if (!t || !t.code) return;
     const where = t.window_number != null ? ` — окно ${t.window_number}` : "";
-    const text = (e.type === "ticket.recalled" ? "Повторный вызов: талон " : "Талон ") + t.code + where;
+    const text = (e.type === RECALLED ? "Повторный вызов: талон " : "Талон ") + t.code + where;
     const el = document.getElementById("call-announcer");
     el.textContent = "";
     setTimeout(() => { el.textContent = text; }, 100);
