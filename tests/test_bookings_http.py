@@ -278,6 +278,52 @@ def test_personal_data_can_be_forgotten_after_the_slot(h):
         store.close()
 
 
+def test_the_directors_reception_has_its_own_hours_slots_and_queue(h):
+    admin = h.admin
+    admin.post("/api/v1/offices/demo/services", {"id": "head", "letter": "Р", "name": "Приём руководителя",
+                                                  "kind": "consultation", "client_type": "any", "order": 20})
+    today = datetime.fromtimestamp(now_of(h), MSK)
+    weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    other = weekdays[(today.weekday() + 1) % 7]
+    settings = {"share": 0.5, "slot_minutes": 60, "early": 15, "late": 10, "grace": 30, "services": ["consult"],
+                "reception": {"service": "head", "days": [other], "from": "15:00", "to": "17:00", "windows": [6]}}
+    admin.request("PUT", "/api/v1/offices/demo/booking/settings", json=settings)
+    info = requests.get(f"{h.url}/api/v1/offices/demo/booking/services", timeout=10).json()
+    assert {s["id"] for s in info["services"]} == {"consult", "head"}
+    assert info["reception"]["open_now"] is False and info["reception"]["windows"] == [6]
+    # a walk-in ticket outside its hours: refused in words, with when it opens
+    kiosk = h.client(token=h.kiosk_key)
+    with pytest.raises(HubError) as e:
+        kiosk.issue("demo", "head")
+    assert e.value.status == 409 and e.value.code == "service_closed"
+    assert "Приём руководителя" in e.value.message and e.value.details["opens_at"].startswith(
+        day(h, 1).isoformat() + "T15:00")
+    # its slots: only in its hours on its day, at the head's one window (share 1.0 of it)
+    slots = requests.get(f"{h.url}/api/v1/offices/demo/booking/slots", timeout=10,
+                         params={"service": "head", "date": day(h, 1).isoformat()}).json()["slots"]
+    assert [(s["time"], s["capacity"]) for s in slots] == [("15:00", 1), ("16:00", 1)]
+    assert requests.get(f"{h.url}/api/v1/offices/demo/booking/slots", timeout=10,
+                        params={"service": "head", "date": day(h, 0).isoformat()}).json()["slots"] == []
+    b = book(h, service="head", slot=f"{day(h, 1).isoformat()}T15:00", phone="+79120000009")
+    assert b.status_code == 201, b.text
+    russian_error(book(h, service="head", slot=f"{day(h, 1).isoformat()}T15:00", phone="+79120000010"),
+                  409, "slot_full")
+    # inside its hours (today, the whole day): walk-in tickets are taken
+    settings["reception"]["days"] = [weekdays[today.weekday()]]
+    settings["reception"]["from"], settings["reception"]["to"] = "00:00", "23:59"
+    admin.request("PUT", "/api/v1/offices/demo/booking/settings", json=settings)
+    assert requests.get(f"{h.url}/api/v1/offices/demo/booking/services",
+                        timeout=10).json()["reception"]["open_now"] is True
+    t = kiosk.issue("demo", "head")
+    assert t["code"].startswith("Р-")
+    admin.act(t["id"], "cancel")
+    # a reception at a window the office does not have: refused
+    settings["reception"]["windows"] = [42]
+    with pytest.raises(HubError) as e:
+        admin.request("PUT", "/api/v1/offices/demo/booking/settings", json=settings)
+    assert e.value.status == 400 and e.value.code == "unknown_window"
+
+
 def test_wrong_codes_are_slowed_per_address(h):
     # last in the module: the address is slowed afterwards
     statuses = [pub(h, "GET", f"{i:08d}").status_code for i in range(12)]

@@ -305,3 +305,56 @@ def test_the_issued_event_carries_the_booking_code_and_slot_and_a_replay_keeps_t
     walk = hall.issue("consult", slot)
     assert "appointment" not in [e for e in hall.take_pending() if e["type"] == "ticket.issued"][-1]["data"]
     assert "appointment" not in walk.to_json() and walk.appointment_at is None
+
+
+# ---------------------------------------------------------------------- the reception in the hall
+
+def test_the_reception_opens_next_on_its_next_day_and_hour():
+    r = reception()
+    assert r.next_opening(datetime(2026, 11, 23, 14, 0, tzinfo=MSK)) == datetime(2026, 11, 23, 15, 0, tzinfo=MSK)
+    assert r.next_opening(datetime(2026, 11, 23, 15, 0, tzinfo=MSK)) == datetime(2026, 11, 25, 15, 0, tzinfo=MSK)
+    assert r.next_opening(datetime(2026, 11, 26, 9, 0, tzinfo=MSK)) == datetime(2026, 11, 30, 15, 0, tzinfo=MSK)
+    assert r.next_opening(datetime(2026, 11, 30, 15, 0, tzinfo=MSK)) == datetime(2026, 12, 2, 15, 0, tzinfo=MSK)
+    one_day = reception(days=["mon"])
+    assert one_day.next_opening(datetime(2026, 11, 23, 15, 30, tzinfo=MSK)) == \
+        datetime(2026, 11, 30, 15, 0, tzinfo=MSK)  # a week on
+
+
+def test_reception_of_names_the_reception_only_for_its_service():
+    settings = {"reception": reception().to_json()}
+    assert B.reception_of(settings, "head") == reception()
+    assert B.reception_of(settings, "consult") is None
+    assert B.reception_of(None, "head") is None
+    assert B.reception_of({}, "head") is None
+    assert B.reception_of({"reception": None}, "head") is None
+    assert B.reception_of({"reception": {"service": "head", "days": []}}, "head") is None  # unreadable: none
+
+
+def reception_hall():
+    from server.domain.model import Service
+    services = [Service("consult", "А", "Консультация", kind="consultation"),
+                Service("head", "Р", "Приём руководителя", kind="consultation")]
+    hall = make_hall(services=services)
+    hall.settings.booking = {"reception": reception(windows=[1]).to_json()}
+    return hall
+
+
+def test_walk_in_tickets_for_the_reception_only_in_its_hours():
+    from server.domain.model import Conflict
+    hall = reception_hall()
+    with pytest.raises(Conflict) as e:
+        hall.issue("head", at("2026-11-23 14:59"))
+    assert e.value.code == "service_closed"
+    assert e.value.message == "Приём руководителя ведётся по расписанию: пн, ср 15:00–17:00"
+    assert e.value.details["opens_at"] == datetime(2026, 11, 23, 15, 0, tzinfo=MSK).isoformat()
+    with pytest.raises(Conflict):
+        hall.issue("head", at("2026-11-24 15:30"))  # Tuesday
+    with pytest.raises(Conflict):
+        hall.issue("head", at("2026-11-23 17:00"))
+    assert hall.issue("head", at("2026-11-23 15:00")).service == "head"
+    assert hall.issue("head", at("2026-11-25 16:59")).service == "head"
+    # other services are not touched; a check-in (an appointment) and the hours check off pass
+    assert hall.issue("consult", at("2026-11-24 10:00")).service == "consult"
+    assert hall.issue("head", at("2026-11-23 14:50"), appointment="12345678",
+                      appointment_at=at("2026-11-23 15:00")).appointment == "12345678"
+    assert hall.issue("head", at("2026-11-24 10:00"), check_hours=False).service == "head"

@@ -195,8 +195,10 @@ def booking_services(office):
                     for s in sorted(hall.services.values(), key=lambda s: (s.order, s.letter))
                     if s.active and rules.bookable(s.id)]
         today = hall.schedule.local(h.clock.now()).date()
+        reception_open = bool(rules.reception and rules.reception.open_at(hall.schedule.local(h.clock.now())))
     return jsonify({"services": services, "days": [d.isoformat() for d in B.bookable_days(today, rules)],
-                    "reception": ({**rules.reception.to_json(), "hours": rules.reception.hours_words()}
+                    "reception": ({**rules.reception.to_json(), "hours": rules.reception.hours_words(),
+                                   "open_now": reception_open}
                                   if rules.reception else None)})
 
 
@@ -353,6 +355,7 @@ def put_booking_settings(office, body):
         if missing:
             raise ApiError(400, "unknown_window", f"В офисе нет окна {missing[0]}")
     store.save_settings(h.store, office, rules.to_json())
+    h.reload_config(office)  # the hall's settings carry the reception's hours
     h.record(office, "config.changed", {"what": "booking"})
     return jsonify(rules.to_json())
 

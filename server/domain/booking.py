@@ -67,6 +67,17 @@ class Reception:
         """Is the reception going on at this local moment?"""
         return WEEKDAYS[local.weekday()] in self.days and self.start <= local.time() < self.end
 
+    def next_opening(self, local: datetime) -> datetime | None:
+        """The next start of the reception after the local moment (within a week), or None."""
+        for offset in range(8):
+            day = local.date() + timedelta(days=offset)
+            if WEEKDAYS[day.weekday()] not in self.days:
+                continue
+            start = datetime.combine(day, self.start, local.tzinfo)
+            if start > local:
+                return start
+        return None
+
     def hours_words(self) -> str:
         """«пн, ср 15:00–17:00»"""
         short = {"mon": "пн", "tue": "вт", "wed": "ср", "thu": "чт", "fri": "пт", "sat": "сб", "sun": "вс"}
@@ -270,3 +281,15 @@ def normal_phone(text: str) -> str | None:
     if len(digits) != 10 or digits[0] == "0":
         return None
     return "+7" + digits
+
+
+def reception_of(booking_settings: dict | None, service_id: str) -> Reception | None:
+    """The director's reception when ``service_id`` is its service (settings that can not be read
+    count as none: they are checked when they are set)."""
+    if not booking_settings or not isinstance(booking_settings, dict) or not booking_settings.get("reception"):
+        return None
+    try:
+        reception = Reception.from_json(booking_settings["reception"])
+    except BookingError:
+        return None
+    return reception if reception.service == service_id else None

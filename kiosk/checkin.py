@@ -1,0 +1,189 @@
+"""«У меня запись»: check-in for an appointment at the kiosk (issue 16).
+
+A large keypad screen for the eight digits of the booking code; «Готово» asks the hub
+(``HubClient.check_in``), which decides everything (too early, late, released, not found) and
+answers with the ticket; the kiosk prints it as the normal flow does. The kiosk decides no rule:
+a refusal shows the hub's own Russian words on the keypad screen.
+
+``install(window)`` adds the button to the idle screen and wires the screen into the window.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QVBoxLayout
+
+from hub_client import HubError, HubUnavailable
+
+from . import flow
+from .screens import CENTER, PORTRAIT, BigButton, Screen, label
+
+log = logging.getLogger(__name__)
+
+DIGITS = 8
+
+
+class CheckinScreen(Screen):
+    """The booking code on a large keypad: eight digits, «Стереть», «Готово»."""
+
+    name = "Талон по записи"
+    entered = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.code = ""
+        self.title = label("Талон по записи", "title", align=CENTER)
+        self.text = label("Введите, пожалуйста, восьмизначный код записи из сообщения или с экрана телефона.",
+                          "body", align=CENTER)
+        self.error = label("", "alert_title", align=CENTER)
+        self.error.hide()
+        self.digits = [label("", "digit", align=CENTER, wrap=False) for _ in range(DIGITS)]
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for i, d in enumerate(self.digits):
+            row.addWidget(d)
+            if i == 3:
+                row.addSpacing(6)
+        row.addStretch(1)
+        self.keys: dict[str, BigButton] = {}
+        keypad = QGridLayout()
+        for i, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "Стереть", "0", "Готово"]):
+            b = BigButton(key, kind="plain" if key == "Стереть" else "key")
+            b.clicked.connect(lambda _=False, k=key: self.press(k))
+            self.keys[key] = b
+            keypad.addWidget(b, i // 3, i % 3)
+        self.keypad = keypad
+        words = QVBoxLayout()
+        words.addStretch(1)
+        for w in (self.title, self.text, self.error):
+            words.addWidget(w)
+        words.addLayout(row)
+        words.addStretch(1)
+        self.words = words
+        box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        box.addLayout(words, 1)
+        box.addLayout(keypad)
+        self.box = box
+        self.idle_button: BigButton | None = None
+        self._refresh()
+
+    def arrange(self, mode: str, s: dict) -> None:
+        self.box.setDirection(QBoxLayout.Direction.TopToBottom if mode == PORTRAIT
+                              else QBoxLayout.Direction.LeftToRight)
+        self.box.setContentsMargins(s["margin"] * 2, s["margin"], s["margin"] * 2, s["margin"])
+        self.box.setSpacing(s["gap"] * 2)
+        self.words.setSpacing(s["gap"])
+        self.keypad.setSpacing(s["gap"])
+        box = round(s["digit_box"] * 0.62)  # eight digits no wider than the pairing screen's six
+        for d in self.digits:
+            d.setFixedSize(box, round(box * 1.25))
+        font = QFont(self.keys["Стереть"].title.font())
+        font.setPixelSize(s["body"])
+        font.setBold(True)
+        words = max(QFontMetrics(font).horizontalAdvance(k) for k in ("Стереть", "Готово")) + 2 * 8 + 8
+        for key, b in self.keys.items():
+            b.layout().setContentsMargins(8, 4, 8, 4)
+            b.setFixedSize(max(round(s["key"] * 1.7), words), s["key"])
+            b.set_fonts(s["key_font"] if key.isdigit() else s["body"], s["small"])
+        if self.idle_button is not None:  # the idle screen's «У меня запись», under «Получить талон»
+            self.idle_button.setMinimumHeight(round(s["start_h"] * 0.45))
+            self.idle_button.set_fonts(s["choice_font"], s["choice_hint"])
+
+    def press(self, key: str) -> None:
+        if key == "Стереть":
+            self.code = self.code[:-1]
+        elif key == "Готово":
+            if len(self.code) == DIGITS:
+                self.entered.emit(self.code)
+        elif len(self.code) < DIGITS:
+            self.code += key
+        self._refresh()
+
+    def _refresh(self) -> None:
+        for i, d in enumerate(self.digits):
+            d.setText(self.code[i] if i < len(self.code) else "")
+        self.keys["Готово"].setEnabled(len(self.code) == DIGITS)
+
+    def reset(self, error: str = "") -> None:
+        self.code = ""
+        self.error.setText(error)
+        self.error.setVisible(bool(error))
+        self._refresh()
+
+    def set_busy(self, busy: bool) -> None:
+        for b in self.keys.values():
+            b.setEnabled(not busy)
+        if not busy:
+            self._refresh()
+
+
+class Checkin:
+    """The check-in's part of the kiosk window: the idle button, the keypad screen, the hub call."""
+
+    def __init__(self, window) -> None:
+        self.window = window
+        self.screen = window.checkin
+        self.busy = False
+        button = BigButton("У меня запись", "Талон по коду записи", kind="plain")
+        button.clicked.connect(self.open)
+        self.button = button
+        self.screen.idle_button = button
+        window.idle.checkin_button = button
+        layout = window.idle.action.layout()
+        layout.insertWidget(layout.indexOf(window.idle.start_button) + 1, button)
+        self.screen.entered.connect(self.send)
+
+    def open(self) -> None:
+        w = self.window
+        if w.state is None or not w.state.get("open", True) or w.link is None:
+            return
+        self.screen.reset()
+        w.show_screen(self.screen, w.settings.idle_timeout_s)
+
+    def send(self, code: str) -> None:
+        if self.busy:
+            return
+        w = self.window
+        self.busy = True
+        self.screen.set_busy(True)
+        w.footer.set_status("Ищем запись…", busy=True)
+        w.link.run(lambda c: c.check_in(w.office, code), self.done, self.failed)
+
+    def done(self, answer: dict) -> None:
+        w = self.window
+        self.busy = False
+        self.screen.set_busy(False)
+        if w.current is not self.screen:
+            log.warning("check-in ticket %s arrived after the visitor left; not printed", answer.get("code"))
+            return
+        ticket = flow.ticket_print(answer, w.state, w.visitor_base)
+        w.ticket_job = w.spooler.submit(ticket)
+        queue, wait = flow.ticket_lines(ticket)
+        booking = answer.get("booking") or {}
+        if booking.get("on_time"):
+            queue, wait = f"По записи на {booking.get('time')}", "Вас пригласят к окну в это время"
+        w.ticket.show_ticket(ticket.code, ticket.service_name, queue, wait, ticket.url, ticket.checklist)
+        w.ticket.name = f"Талон {ticket.code}"
+        log.info("ticket %s issued by check-in (on time: %s)", ticket.code, booking.get("on_time"))
+        w.show_screen(w.ticket, w.settings.ticket_timeout_s)
+
+    def failed(self, exc: Exception) -> None:
+        w = self.window
+        self.busy = False
+        self.screen.set_busy(False)
+        w.footer.set_status("")
+        if isinstance(exc, HubError):
+            self.screen.reset(exc.message)
+        elif isinstance(exc, HubUnavailable):
+            self.screen.reset("Нет связи с сервером очереди. Пожалуйста, попробуйте ещё раз или нажмите "
+                              "«Нужна помощь сотрудника».")
+        else:
+            log.exception("check-in failed", exc_info=exc)
+            self.screen.reset("Не получилось. Пожалуйста, нажмите «Нужна помощь сотрудника».")
+        w.focus_first()
+
+
+def install(window) -> Checkin:
+    return Checkin(window)
