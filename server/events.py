@@ -35,6 +35,10 @@ from typing import Callable
 log = logging.getLogger(__name__)
 
 TAIL = 20000
+#: The tail's bytes are bounded too: 20,000 frames with their views were ~35 MB per office, which
+#: the hub grew into under load (issue 17: 138 → 172 MB in 45 s and rising). A client further
+#: behind than the tail reads the gap from the store, as before.
+TAIL_BYTES = 4 << 20
 #: The broadcaster writes at most this often: a burst of events goes out as one write per
 #: subscriber instead of one per event, which keeps the fan-out's cost flat under load.
 MIN_INTERVAL = 0.01
@@ -105,6 +109,7 @@ class OfficeStream:
         self.cond = threading.Condition()
         self.log = log_identity  # the identity of the log this stream follows (Store.log_identity)
         self.tail: deque[tuple[int, bytes]] = deque(maxlen=TAIL)
+        self.tail_bytes = 0
         self.floor = floor  # every event with seq <= floor is only in the store
         self.last = floor
         self.sent = floor   # what the broadcaster has written out
@@ -112,8 +117,35 @@ class OfficeStream:
         self.subs: set[Subscriber] = set()
         self.subscribers = 0
         self._broadcaster: threading.Thread | None = None
+        self._joined = False
+        # Events committed under the office lock wait here and are encoded and published after the
+        # lock is released (:meth:`enqueue`, :meth:`flush`); one flusher at a time, in seq order.
+        self._outbox: deque[dict] = deque()
+        self._outbox_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
 
     # ------------------------------------------------------------------ publishing
+
+    def enqueue(self, events: list[dict]) -> None:
+        """Called under the office lock right after the events' commit: they wait, in seq order,
+        for :meth:`flush`. Cheap (no encoding), so the lock is held only for the command and the
+        commit."""
+        if events:
+            with self._outbox_lock:
+                self._outbox.extend(events)
+
+    def flush(self) -> None:
+        """Publish everything enqueued so far, in seq order (called after the office lock is let
+        go, and by readers that must see every committed event published). When it returns,
+        every event enqueued before the call is in the tail: whoever flushes second waits for the
+        first, and the first takes the whole outbox at once, so seq n+1 never goes out before n."""
+        if not self._outbox:
+            return
+        with self._flush_lock:
+            with self._outbox_lock:
+                events = list(self._outbox)
+                self._outbox.clear()
+            self.publish(events)
 
     def publish(self, events: list[dict]) -> None:
         if not events:
@@ -128,15 +160,32 @@ class OfficeStream:
                     log.error("event %s published again or out of order (stream at %s); not sent twice",
                               seq, self.last)
                     continue
-                if len(self.tail) == self.tail.maxlen:
-                    self.floor = self.tail[0][0]
-                self.tail.append((seq, frame))
+                tail = self.tail
+                while tail and (len(tail) >= TAIL or self.tail_bytes + len(frame) > TAIL_BYTES):
+                    old_seq, old = tail.popleft()
+                    self.tail_bytes -= len(old)
+                    self.floor = old_seq
+                tail.append((seq, frame))
+                self.tail_bytes += len(frame)
                 self.last = seq
             self.cond.notify_all()
 
+    def _tail_after(self, seq: int) -> list[tuple[int, bytes]]:
+        """Call with ``cond`` held: the tail's (seq, frame) pairs after ``seq``, walking back from
+        the newest end only as far as needed (the tail is in seq order), never the whole tail."""
+        if self.last <= seq:
+            return []
+        out = []
+        for item in reversed(self.tail):
+            if item[0] <= seq:
+                break
+            out.append(item)
+        out.reverse()
+        return out
+
     def _frames_after(self, seq: int, from_store: FromStore | None) -> list[bytes]:
         """Call with ``cond`` held: every frame after ``seq`` up to ``last``."""
-        tail = [f for s, f in self.tail if s > seq] if self.last > seq else []
+        tail = [f for _, f in self._tail_after(seq)]
         if seq < self.floor and from_store is not None:
             return [sse_frame(e) for e in from_store(seq, self.floor)] + tail
         return tail
@@ -169,7 +218,7 @@ class OfficeStream:
         """Frames of the events after ``seq``, and the new cursor."""
         with self.cond:
             floor, last = self.floor, self.last
-            tail = [f for s, f in self.tail if s > seq] if last > seq else []
+            tail = [f for _, f in self._tail_after(seq)]
         if seq < floor:
             missed = [sse_frame(e) for e in from_store(seq, floor)]
             return missed + tail, last
@@ -192,7 +241,9 @@ class OfficeStream:
             sub.cursor = max(sub.cursor, self.last)
             self.subs.add(sub)
             self.subscribers = len(self.subs)
+            self._joined = True
             if self._broadcaster is None or not self._broadcaster.is_alive():
+                self.sent = self.last  # every subscriber has had what came before (its backlog above)
                 self._broadcaster = threading.Thread(target=self._broadcast, name="talon-broadcast", daemon=True)
                 self._broadcaster.start()
             self.cond.notify_all()
@@ -221,14 +272,17 @@ class OfficeStream:
             if pause > 0:
                 time.sleep(pause)
             with self.cond:
-                self.cond.wait_for(lambda: self.last > self.sent or not self.subs
-                                   or time.monotonic() >= self._next_beat(),
-                                   timeout=max(0.0, self._next_beat() - time.monotonic()))
+                # the earliest heartbeat due, once per round (not once per wake-up per subscriber)
+                beat_at = self._next_beat()
+                self.cond.wait_for(lambda: self.last > self.sent or not self.subs or self._joined
+                                   or time.monotonic() >= beat_at,
+                                   timeout=max(0.0, beat_at - time.monotonic()))
+                self._joined = False  # a new subscriber may beat sooner: the next round looks again
                 if not self.subs:
                     self._broadcaster = None
                     self.sent = self.last
                     return
-                batch = [(s, f) for s, f in self.tail if s > self.sent] if self.last > self.sent else []
+                batch = self._tail_after(self.sent)  # only the new events: a walk from the newest end
                 self.sent = self.last
                 subs = list(self.subs)
             last_round = time.monotonic()

@@ -71,7 +71,9 @@ class Hub:
                 store = self.store
 
                 def from_store(after: int, upto: int) -> list[dict]:
-                    return [e for e in store.events_after(office, after, limit=10_000_000) if e["seq"] <= upto]
+                    # seqs are unique across offices, so no more than upto - after rows are wanted
+                    return [e for e in store.events_after(office, after, limit=max(1, upto - after))
+                            if e["seq"] <= upto]
 
                 s = self._streams[office] = OfficeStream(self.store.last_seq(office), from_store,
                                                          self.log_identity())
@@ -129,31 +131,45 @@ class Hub:
 
     def execute(self, office: str, command: Callable[[Hall, float], T],
                 also: Callable[[object, T, float], None] | None = None) -> T:
-        """Run a core command, commit its events (and ``also``'s writes), publish them."""
-        with self.lock(office):
-            hall = self.hall(office)
-            now = self.clock.now()
-            error: QueueError | None = None
-            result = None
-            try:
-                result = command(hall, now)
-            except QueueError as exc:
-                error = exc  # events emitted before the refusal (a new day) are still real
-            events = hall.take_pending()
-            if events or (also and error is None):
-                self._commit(office, hall, events, lambda conn: also(conn, result, now)
-                             if also and error is None else None)
-            if error is not None:
-                raise error
-            return result
+        """Run a core command, commit its events (and ``also``'s writes), publish them.
+
+        The office lock is held for the command and the commit only; the events are published
+        after it is let go (:meth:`OfficeStream.flush`, in seq order), and before the answer."""
+        try:
+            with self.lock(office):
+                hall = self.hall(office)
+                now = self.clock.now()
+                error: QueueError | None = None
+                result = None
+                try:
+                    result = command(hall, now)
+                except QueueError as exc:
+                    error = exc  # events emitted before the refusal (a new day) are still real
+                events = hall.take_pending()
+                if events or (also and error is None):
+                    self._commit(office, hall, events, lambda conn: also(conn, result, now)
+                                 if also and error is None else None)
+                if error is not None:
+                    raise error
+                return result
+        finally:
+            self._flush(office)
 
     def record(self, office: str, kind: str, data: dict, write: Callable | None = None) -> dict:
         """Log and publish an event that is not about the queue (devices, alerts, texts, config)."""
-        with self.lock(office):
-            hall = self.hall(office)
-            event = {"type": kind, "at": self.clock.now(), "office": office, "day": hall.day, "data": data}
-            self._commit(office, hall, [event], write)
-            return event
+        try:
+            with self.lock(office):
+                hall = self.hall(office)
+                event = {"type": kind, "at": self.clock.now(), "office": office, "day": hall.day, "data": data}
+                self._commit(office, hall, [event], write)
+                return event
+        finally:
+            self._flush(office)
+
+    def _flush(self, office: str) -> None:
+        stream = self._streams.get(office)
+        if stream is not None:
+            stream.flush()
 
     def _commit(self, office: str, hall: Hall, events: list[dict], write: Callable | None) -> None:
         ids = {e["data"]["ticket"] for e in events if "ticket" in e["data"]}
@@ -177,7 +193,7 @@ class Hub:
             log.exception("write failed for office %s; rebuilding its hall from the store", office)
             self._halls.pop(office, None)
             raise
-        stream.publish(events)
+        stream.enqueue(events)  # published by _flush once the office lock is let go
 
     def _view(self, hall: Hall, event: dict) -> dict:
         """What clients need to show an event without another request: codes and window numbers."""
@@ -200,7 +216,9 @@ class Hub:
             hall = self.hall(office)
             now = self.clock.now()
             info = self.office(office)
-            seq = self.stream(office).last
+            stream = self.stream(office)
+            stream.flush()  # every event this hall has seen is published: the stream goes on from here
+            seq = stream.last
             projected = estimate.project(hall, now)
             waiting = sorted(hall.waiting(), key=lambda t: (projected.get(t.id, float("inf")), t.id))
             ahead: dict[str, int] = {}
