@@ -80,7 +80,8 @@ def postgres_cpu(data_dir: Path) -> float:
     return total
 
 
-def peak_day(visitors: int, seed: int) -> list[dict]:
+def peak_day(visitors: int, seed: int, full_view: bool = False) -> list[dict]:
+    from server.central.protocol import shipped_view
     from server.reports.sample import DayPlan, build_office_day, sample_office
     from server.store import Store
 
@@ -89,7 +90,8 @@ def peak_day(visitors: int, seed: int) -> list[dict]:
                      DayPlan(day=date(2026, 11, 16), visitors=visitors, opens=__import__("datetime").time(8, 0),
                              closes=__import__("datetime").time(20, 0), seed=seed))
     store = Store(db)
-    events = [{k: e[k] for k in ("seq", "type", "at", "day", "data", "view")}
+    events = [{**{k: e[k] for k in ("seq", "type", "at", "day", "data")},
+               "view": e["view"] if full_view else shipped_view(e["view"])}
               for e in store.events_after("demo", 0, limit=10_000_000)]
     store.close()
     return events
@@ -172,6 +174,8 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=0.0,
                     help="offered events/s over all offices (open loop: each office sends a batch every "
                          "batch*offices/rate s); 0: every office sends as fast as it is acknowledged")
+    ap.add_argument("--full-view", action="store_true",
+                    help="ship each event's whole view, as hubs did before the thin view (an A/B)")
     args = ap.parse_args()
 
     from pg_support import CentralProcess
@@ -185,7 +189,7 @@ def main() -> None:
         store = CentralStore(url)
         store.migrate()
         t = time.time()
-        events = peak_day(args.visitors, args.seed)
+        events = peak_day(args.visitors, args.seed, args.full_view)
         print(f"peak day generated with the real core: {len(events)} events per office "
               f"({args.visitors} visitors) in {time.time() - t:.1f} s")
         keys = {f"office-{i:02d}": store.pair(store.issue_pairing_code(f"office-{i:02d}"))["key"]

@@ -28,6 +28,7 @@ from flask import Blueprint, current_app, jsonify
 
 from .api import schemas as S
 from .api.framework import api, check_office, current_principal
+from .central.protocol import shipped_view
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,8 @@ class Shipper:
         # the centre numbers the office's own events 1, 2, 3, …; the file's seqs are shared by its
         # offices, so they are renumbered (the same numbers for a file of one office)
         body = {"log": self._identity(), "after": after,
-                "events": [{"seq": after + i, **{k: e[k] for k in ("type", "at", "day", "data", "view")}}
+                "events": [{"seq": after + i, **{k: e[k] for k in ("type", "at", "day", "data")},
+                            "view": shipped_view(e["view"])}
                            for i, e in enumerate(events, 1)]}
         resp = self._request("POST", f"/api/v1/central/offices/{self.office}/events", body)
         if isinstance(resp, float):

@@ -28,6 +28,19 @@ def talon(*args: str, stdin: str | None = None, timeout: float = 120) -> subproc
                           timeout=timeout, input=stdin)
 
 
+def shipped_log(db, office: str) -> list[dict]:
+    """An office hub's log as it is shipped to the centre: the facts whole, each event's view cut
+    to what the centre reads (server.central.protocol.shipped_view), seqs as in the file."""
+    from server.central.protocol import shipped_view
+    from server.store import Store
+    s = Store(db)
+    try:
+        return [{**{k: e[k] for k in ("seq", "type", "at", "day", "data")}, "view": shipped_view(e["view"])}
+                for e in s.events_after(office, 0, limit=10_000_000)]
+    finally:
+        s.close()
+
+
 def start_cluster() -> Cluster:
     return throwaway("talon-pg-", fsync=False)
 
@@ -53,13 +66,14 @@ class CentralProcess:
     """``talon central serve`` in a child process."""
 
     def __init__(self, url: str, log_dir: Path, port: int | None = None, project_every: float = 0.5,
-                 threads: int = 16):
+                 threads: int = 16, extra_args: tuple[str, ...] = ()):
         self.db_url = url
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_dir) / f"central-{self.port}.log"
         self.project_every = project_every
         self.threads = threads
+        self.extra_args = tuple(extra_args)
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> "CentralProcess":
@@ -67,7 +81,7 @@ class CentralProcess:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "central", "serve", "--db", self.db_url, "--host", "127.0.0.1",
-             "--port", str(self.port), "--threads", str(self.threads), "--project-every", str(self.project_every)],
+             "--port", str(self.port), "--threads", str(self.threads), "--project-every", str(self.project_every), *self.extra_args],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:

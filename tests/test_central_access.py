@@ -245,3 +245,23 @@ def test_the_company_demo_staff_and_regions(pg_cluster):
         assert seen == {"company": ["ekb", "msk-centr", "msk-sever"], "ural": ["ekb"]}
     finally:
         store.close()
+
+
+def test_behind_the_tls_proxy_the_cookie_is_secure_and_only_the_trusted_proxy_is_believed(centre, tmp_path):
+    """`--trusted-proxy ADDR`: the proxy's X-Forwarded-Proto: https makes the staff cookie Secure;
+    without the option the header is dropped (anyone could send it), and so is plain HTTP's."""
+    https = {"X-Forwarded-Proto": "https"}
+    plain = requests.post(centre[0].url + API + "/session", json={"login": "boss", "password": "boss-password"},
+                          headers=https, timeout=30)
+    assert plain.status_code == 200 and "Secure" not in plain.headers["Set-Cookie"]
+    proxied = CentralProcess(centre[0].db_url, tmp_path, project_every=0,
+                             extra_args=("--trusted-proxy", "127.0.0.1")).start()
+    try:
+        r = requests.post(proxied.url + API + "/session", json={"login": "boss", "password": "boss-password"},
+                          headers=https, timeout=30)
+        assert r.status_code == 200 and "; Secure" in r.headers["Set-Cookie"], r.headers["Set-Cookie"]
+        r = requests.post(proxied.url + API + "/session", json={"login": "boss", "password": "boss-password"},
+                          timeout=30)
+        assert r.status_code == 200 and "Secure" not in r.headers["Set-Cookie"]
+    finally:
+        proxied.stop()

@@ -13,7 +13,7 @@ import uuid
 import pytest
 import requests
 
-from pg_support import CentralProcess, OfficeHub, fresh_database, talon, wait_until
+from pg_support import CentralProcess, OfficeHub, fresh_database, shipped_log, talon, wait_until
 from server.central.staff_store import StaffStore
 from server.central.store import SUPERSEDED_ID, CentralStore
 from server.store import Store
@@ -43,12 +43,7 @@ def token(proc: CentralProcess, login: str, password: str) -> str:
 
 
 def hub_log(db) -> list[dict]:
-    s = Store(db)
-    try:
-        return [{k: e[k] for k in ("seq", "type", "at", "day", "data", "view")}
-                for e in s.events_after(OFFICE, 0, limit=10_000_000)]
-    finally:
-        s.close()
+    return shipped_log(db, OFFICE)
 
 
 def hub_identity(db) -> str:

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from hub_client import HubClient
-from pg_support import ROOT, CentralProcess, copy_demo_database, fresh_database, wait_until
+from pg_support import ROOT, CentralProcess, copy_demo_database, fresh_database, shipped_log, wait_until
 from server.central.store import CentralStore
 from server.demo import demo_definition
 from server.shipping import read_keys
@@ -62,12 +62,7 @@ def start_hub(db, central: str, *extra: str, batch: int = 5):
 
 
 def office_log(db, office: str) -> list[dict]:
-    s = Store(db)
-    try:
-        return [{k: e[k] for k in ("seq", "type", "at", "day", "data", "view")}
-                for e in s.events_after(office, 0, limit=10_000_000)]
-    finally:
-        s.close()
+    return shipped_log(db, office)
 
 
 def office_tickets(db, office: str) -> list[tuple]:

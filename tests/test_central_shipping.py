@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from pg_support import (CentralProcess, FaultyLink, OfficeHub, fresh_database, start_cluster, stop_cluster,
+from pg_support import (CentralProcess, FaultyLink, OfficeHub, fresh_database, shipped_log, start_cluster, stop_cluster,
                         wait_until)
 from server.central.store import CentralStore
 from server.store import Store
@@ -39,12 +39,7 @@ def pair(store: CentralStore) -> str:
 
 
 def hub_log(db) -> list[dict]:
-    s = Store(db)
-    try:
-        return [{k: e[k] for k in ("seq", "type", "at", "day", "data", "view")}
-                for e in s.events_after(OFFICE, 0, limit=10_000_000)]
-    finally:
-        s.close()
+    return shipped_log(db, OFFICE)
 
 
 def centre_log(store: CentralStore) -> list[dict]:

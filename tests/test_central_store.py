@@ -358,3 +358,22 @@ def test_the_centre_projects_new_events_in_the_background(centre, office_day):
                what="the background projection")
     assert len(store.tickets_of_day("projected-bg", "2026-11-10")) == \
         office_day.one("SELECT count(*) AS n FROM tickets WHERE day = '2026-11-10'")["n"]
+
+
+def test_an_office_ships_the_facts_whole_and_only_the_view_the_centre_reads():
+    """The hub's view of a ticket and a window (about 1 kB an event) is cut to what the centre's
+    dashboard reads: the ticket's id, service and norms, the window's number, zone, level and services."""
+    from server.central.protocol import SHIPPED_VIEW, shipped_view
+    view = {"ticket": {"id": 7, "code": "Б-007", "service": "cash", "service_name": "Оплата в кассе",
+                       "wait_limit": 240.0, "service_limit": 240.0, "estimate": [0.0, 1.0], "operator": "op3",
+                       "state": "called", "window_number": 3},
+            "window": {"id": 3, "number": 3, "zone": "Физические лица", "level": "specialist",
+                       "services": {"cash": 1}, "operator": "op3", "ticket_code": "Б-007", "state": "open"},
+            "other": {"x": 1}}
+    assert shipped_view(view) == {
+        "ticket": {"id": 7, "service": "cash", "service_name": "Оплата в кассе", "wait_limit": 240.0,
+                   "service_limit": 240.0},
+        "window": {"id": 3, "number": 3, "zone": "Физические лица", "level": "specialist", "services": {"cash": 1}}}
+    assert set(SHIPPED_VIEW) == {"ticket", "window"}
+    assert shipped_view({"ticket": {"id": 1}}) == {"ticket": {"id": 1}}   # a key the hub left out stays out
+    assert shipped_view({}) == {} and shipped_view(None) == {} and shipped_view({"ticket": "x"}) == {}

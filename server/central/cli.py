@@ -54,7 +54,11 @@ def init(url: str) -> None:
 @click.option("--pool", "pool_size", default=20, show_default=True, type=int, help="PostgreSQL connections.")
 @click.option("--project-every", default=2.0, show_default=True, type=float,
               help="Seconds between background projection passes (0: only on demand).")
-def serve(url: str, host: str, port: int, threads: int, pool_size: int, project_every: float) -> None:
+@click.option("--trusted-proxy", default=None, metavar="ADDR",
+              help="The TLS reverse proxy's address: its X-Forwarded-Proto is believed, so the centre "
+                   "knows a request came over HTTPS and marks the staff cookie Secure (docs/central.md).")
+def serve(url: str, host: str, port: int, threads: int, pool_size: int, project_every: float,
+          trusted_proxy: str | None) -> None:
     """Run the centre (waitress)."""
     from waitress import serve as waitress_serve
 
@@ -64,7 +68,9 @@ def serve(url: str, host: str, port: int, threads: int, pool_size: int, project_
     app = create_app(url, pool_size=pool_size, project_interval=project_every or None, project_process=True)
     log.info("Talon central on http://%s:%d (%d threads)", host, port, threads)
     waitress_serve(app, host=host, port=port, threads=threads, connection_limit=1000, backlog=2048,
-                   channel_timeout=120, ident="talon-central", clear_untrusted_proxy_headers=True)
+                   channel_timeout=120, ident="talon-central", clear_untrusted_proxy_headers=True,
+                   **({"trusted_proxy": trusted_proxy, "trusted_proxy_headers": {"x-forwarded-proto"}}
+                      if trusted_proxy else {}))
 
 
 @central.command("pair-hub")

@@ -8,7 +8,12 @@ Never a full replay per request. From the hall and the events:
 * waiting now, the oldest wait against its own norm (the norm each ticket carries in the event's
   ``view.ticket.wait_limit``: the office's own profile, as the hub computed it), how many wait
   beyond their norm;
-* the share of today's calls that came within the waiting norm;
+* the share of today's waits within their norm, by the reports' own rule and norms
+  (:func:`server.reports.figures.waited`: a wait counts once the visitor came to the window; the
+  norm of the segment's service from the office's shipped configuration, as
+  :class:`server.reports.figures.DayContext` reads it), so the dashboard and the daily report of
+  the same office-day agree; before the office's configuration reaches the centre, the norm each
+  ticket carries in its event's view;
 * windows open / on break; the office «open» while at least one window is open or on break (the
   centre does not know the offices' timetables yet: docs/decisions.md);
 * open incidents and unanswered «help» calls (alerts), devices down (a printer reporting a fault or
@@ -30,6 +35,7 @@ from datetime import date, timedelta
 from ..domain.hall import Hall
 from ..domain.model import TicketState, Window, WindowState
 from ..domain.schedule import Schedule
+from ..reports import figures
 from .dashboard_store import DashboardStore
 from .store import CentralStore
 
@@ -56,8 +62,10 @@ class OfficeLive:
         self.last_at: float | None = None
         self.limits: dict[int, float | None] = {}   # ticket → its waiting norm, seconds (office's own)
         self.service_names: dict[str, str] = {}
-        self.calls_today = 0        # calls of the day whose segment has a waiting norm
-        self.within_today = 0       # of those, called within it
+        self.calls_today = 0        # waits of the day counted by the reports' rule, with a norm
+        self.within_today = 0       # of those, within it
+        self.counted: dict[int, tuple[int, int]] = {}  # ticket → (its counted waits, within)
+        self.ctx = None             # the reports' DayContext of the office's shipped settings (its norms)
         self.devices: dict[str, str | None] = {}    # device → its printer's state
         self.incidents: dict[tuple[str, str], str] = {}  # (device, kind) → detail
         self.help: dict[int, float] = {}            # «help» events of the day not yet answered: seq → at
@@ -71,6 +79,14 @@ class OfficeLive:
             return False
         self.config_hash = config.get("hash")
         self.tz = config.get("tz")
+        settings = config.get("settings")
+        try:
+            from .report_source import context_from
+            self.ctx = context_from(settings, date.today(), float("inf")) if isinstance(settings, dict) else None
+        except (ValueError, KeyError, TypeError, LookupError) as exc:
+            log.warning("office %s: its norms can not be read (%r); the tickets' own norms are used", self.id, exc)
+            self.ctx = None
+        self._recount_all()
         try:
             schedule = config.get("schedule")
             self.schedule = Schedule.from_json({**schedule, "tz": self.tz or schedule.get("tz")}) \
@@ -87,6 +103,7 @@ class OfficeLive:
         day = e.get("day")
         if day is not None and day != self.day:
             self.calls_today = self.within_today = 0
+            self.counted.clear()
             self.help.clear()
             self.limits.clear()
             self.day = day
@@ -103,15 +120,11 @@ class OfficeLive:
             self.limits[t["id"]] = t.get("wait_limit")
             if t.get("service") and t.get("service_name"):
                 self.service_names[t["service"]] = t["service_name"]
-        if kind == "ticket.called":
+        if kind.startswith("ticket."):
             ticket = self.hall.tickets.get(data.get("ticket"))
-            limit = t.get("wait_limit") if isinstance(t, dict) else None
-            if ticket is not None and ticket.segments and limit:
-                seg = ticket.segment
-                if seg.called_at is not None and seg.recalls == 0 and seg.called_at == e["at"]:
-                    self.calls_today += 1
-                    self.within_today += (seg.called_at - seg.queued_at) <= limit
-        elif kind == "device.status":
+            if ticket is not None:
+                self._recount(ticket)
+        if kind == "device.status":
             printer = data.get("printer")
             self.devices[str(data.get("device"))] = printer.get("state") if isinstance(printer, dict) else None
         elif kind == "incident.opened":
@@ -129,6 +142,33 @@ class OfficeLive:
                     pass
         self.seq = max(self.seq, e["seq"])
         self.last_at = e["at"]
+
+    def _wait_limit(self, service: str, ticket: int) -> float | None:
+        if self.ctx is not None and service in self.ctx.services:
+            return self.ctx.wait_limit(service)
+        return self.limits.get(ticket)  # no configuration at the centre yet: the hub's own figure
+
+    def _recount(self, ticket) -> None:
+        """The ticket's waits of today counted again by the reports' rule (a transfer adds a
+        segment; a call counts once the visitor comes; a no-show never does)."""
+        if ticket.day != self.day:
+            return
+        n = k = 0
+        for seg in ticket.segments:
+            w = figures.waited({"called_at": seg.called_at, "started_at": seg.started_at,
+                                "outcome": seg.outcome, "queued_at": seg.queued_at})
+            limit = self._wait_limit(seg.service, ticket.id) if w is not None else None
+            if limit is not None:
+                n += 1
+                k += w <= limit
+        n0, k0 = self.counted.get(ticket.id, (0, 0))
+        self.counted[ticket.id] = (n, k)
+        self.calls_today += n - n0
+        self.within_today += k - k0
+
+    def _recount_all(self) -> None:
+        for ticket in list(self.hall.tickets.values()):
+            self._recount(ticket)
 
     def _learn_window(self, w: dict) -> None:
         """The centre's bare hall learns the office's windows from the events' views."""

@@ -374,6 +374,10 @@ class CentralStore:
         """Rebuild the office-day's tickets, segments and roll-ups from its events, replayed
         through the hub's core; one transaction (readers see the old day or the new, never half)."""
         with self.transaction() as conn:
+            # Projections are rebuilt from the events at will: their commit need not wait for the
+            # disk. Nothing durable can outrun it - the office's projected_seq is moved afterwards in
+            # a transaction of its own whose (synchronous) commit flushes the WAL up to and past this one.
+            conn.execute("SET LOCAL synchronous_commit TO off")
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{office}/{day}",))
             events = conn.execute("SELECT epoch, seq, type, at, day::text AS day, data FROM events "
                                   "WHERE office = %s AND day = %s ORDER BY epoch, seq", (office, day)).fetchall()
