@@ -226,6 +226,14 @@ def test_the_daily_job_blanks_personal_data_after_the_keeping_period(admin, hub)
     """Keeping period 40 days (set above). A visit done now and a request answered now; 41 days
     later a new visit is made; the job (run by the hub on the new office day) blanks the old ones
     and keeps the new one."""
+    # a booking for tomorrow (server/store/bookings.py): its name and phone go with the same job
+    admin.request("PUT", "/api/v1/offices/demo/booking/settings", {"share": 0.5, "slot_minutes": 60})
+    tomorrow = (hub_today(admin) + timedelta(days=1)).isoformat()
+    slots = admin.get("/api/v1/offices/demo/booking/slots", service="consult", date=tomorrow)["slots"]
+    slot = next(s for s in slots if s["free"] > 0)
+    booked = admin.post("/api/v1/offices/demo/bookings", {"name": "Зайцев Олег", "phone": "+7 901 222-33-44",
+                                                          "service": "consult", "slot": f"{tomorrow}T{slot['time']}",
+                                                          "consent": True})
     old = admin.post(f"{BASE}/visits", VISIT)["id"]
     admin.post(f"{BASE}/visits/{old}/action", {"action": "refuse", "reason": "Отменён по просьбе"})
     old_req = admin.post(f"{BASE}/requests", REQUEST)["id"]
@@ -244,15 +252,17 @@ def test_the_daily_job_blanks_personal_data_after_the_keeping_period(admin, hub)
         f = db.execute("SELECT * FROM home_visits WHERE id = ?", (fresh,)).fetchone()
         q = db.execute("SELECT * FROM written_requests WHERE id = ?", (old_req,)).fetchone()
         kinds = [r[0] for r in db.execute("SELECT type FROM events WHERE type = 'personal_data.forgotten'")]
+        booking = db.execute("SELECT name, phone FROM bookings WHERE code = ?", (booked["code"],)).fetchone()
     assert (o["name"], o["phone"], o["address"]) == ("", "", "")
     assert (o["state"], o["refusal"], o["reason"]) == ("refused", "Отменён по просьбе", VISIT["reason"])
     assert (q["name"], q["contact"], q["kind"], q["state"]) == ("", "", "complaint", "answered")
     assert (f["name"], f["phone"], f["address"]) == (VISIT["name"], VISIT["phone"], VISIT["address"])
     assert f["forgotten"] is None
+    assert tuple(booking) == ("", "")
     assert kinds
     assert admin.get(f"{BASE}/visits/{old}")["forgotten"] is True
     log = admin.get(f"{BASE}/access-log", kind="visit", record=old)["access"]
     assert [(r["login"], r["action"]) for r in log][:2] == [("admin", "read"), ("system", "forget")]
     # the job by hand finds nothing more to blank
     again = admin.post(f"{BASE}/forget")
-    assert (again["visits"], again["requests"], again["days"]) == (0, 0, 40)
+    assert (again["visits"], again["requests"], again["bookings"], again["days"]) == (0, 0, 0, 40)
