@@ -1061,3 +1061,18 @@ def test_a_transfer_issued_while_the_window_is_away_is_projected_with_its_priori
     assert estimate.plan_for_new_ticket(hall, "consult", T0 + 5, priority=1) == (10.0, 11.0, T0 + 605)
     assert estimate.plan_for_new_ticket(hall, "consult", T0 + 5, individual=True) == (10.0, 11.0, T0 + 605)
     assert estimate.plan_for_new_ticket(hall, "consult", T0 + 5) == (28.0, 41.0, T0 + 605)
+
+
+def test_a_transfer_of_priority_one_counts_with_the_priority_visitors():
+    hall = office()
+    hall.queued_log["consult"] = deque([(T0 - 600, 0), (T0 - 300, 1)])
+    assert sorted(estimate.arrival_rates(hall, T0)) == [("consult", 0, pytest.approx(1 / 1200)),
+                                                        ("consult", 1, pytest.approx(1 / 1200))]
+
+
+def test_at_opening_a_window_open_and_busy_means_the_closed_ones_are_not_expected():
+    hall = office(windows=2, schedule=office_hours())
+    opened(hall, 1, now=at(f"{DAY} 08:00"))
+    t = hall.issue("consult", at(f"{DAY} 08:00"))
+    hall.call_next(1, at(f"{DAY} 08:01"))
+    assert free_at(hall, at(f"{DAY} 08:02")) == {1: 7.5}
