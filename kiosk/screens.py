@@ -494,6 +494,8 @@ class IdleScreen(Screen):
     def set_open(self, is_open: bool, title: str = "", text: str = "") -> None:
         self.is_open = is_open
         self.start_button.setVisible(is_open)
+        if getattr(self, "checkin_button", None) is not None:  # «У меня запись» (kiosk/checkin.py)
+            self.checkin_button.setVisible(is_open)
         self.closed_panel.setVisible(not is_open)
         self.closed_title.setText(title)
         self.closed_text.setText(text)

@@ -29,6 +29,7 @@ from hub_client import HubError, HubEvent, HubUnavailable
 from printer_profiles import PrinterProfile
 
 from . import flow
+from .checkin import CheckinScreen, install as install_checkin
 from .discovery import hub_url as find_hub_url
 from .hublink import HubLink
 from .printing import PrintJob, PrintSpooler, TicketTemplate, open_printer
@@ -112,6 +113,7 @@ class KioskWindow(QWidget):
         self.ticket = TicketScreen()
         self.message = MessageScreen()
         self.pairing = PairScreen()
+        self.checkin = CheckinScreen()  # «У меня запись» (issue 16, kiosk/checkin.py)
         self.stack = QStackedWidget()
         for screen in self.screens():
             self.stack.addWidget(screen)
@@ -133,6 +135,7 @@ class KioskWindow(QWidget):
         self.pairing.entered.connect(self.on_pair_code)
         self.footer.back.clicked.connect(self.on_back)
         self.footer.help.clicked.connect(self.ask_help)
+        self.checkin_flow = install_checkin(self)
 
         # timers
         self.clock_timer = self._timer(1000, self.tick)
@@ -171,7 +174,7 @@ class KioskWindow(QWidget):
         return t
 
     def screens(self) -> list[Screen]:
-        return [self.idle, self.choice, self.topic_screen, self.ticket, self.message, self.pairing]
+        return [self.idle, self.choice, self.topic_screen, self.ticket, self.message, self.pairing, self.checkin]
 
     @property
     def current(self) -> Screen:
@@ -296,7 +299,7 @@ class KioskWindow(QWidget):
     def show_screen(self, screen: Screen, timeout_s: float | None = None) -> None:
         """Bring a screen up; ``timeout_s`` is how long until the kiosk returns to idle by itself."""
         self.stack.setCurrentWidget(screen)
-        if screen in (self.choice, self.topic_screen):
+        if screen in (self.choice, self.topic_screen, self.checkin):
             self.footer.set_left("Назад")
         elif screen is self.ticket:
             self.footer.set_left("Готово", primary=True)
