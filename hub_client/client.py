@@ -124,6 +124,15 @@ class HubClient:
         """``recall``, ``start``, ``finish``, ``no-show``, ``transfer``, ``cancel``, ``phase``, …"""
         return self.post(f"/api/v1/tickets/{ticket}/{action}", body)
 
+    def set_accounts(self, ticket: int, accounts: int) -> dict:
+        """How many accounts the request covers (a per-account norm scales with it, 001:841)."""
+        return self.post(f"/api/v1/tickets/{ticket}/accounts", {"accounts": int(accounts)})
+
+    def check_in(self, office: str, code: str) -> dict:
+        """Check in for an appointment by its code (issue 16): the answer is the ticket, as ``issue``'s,
+        with ``booking`` (code, on_time, time). Not retried: a second try answers 409 already_checked_in."""
+        return self.post(f"/api/v1/offices/{office}/bookings/{code}/check-in")
+
     def window(self, window: int, action: str | None = None, **body) -> dict:
         if action is None:
             return self.get(f"/api/v1/windows/{window}")
