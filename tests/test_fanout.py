@@ -257,3 +257,34 @@ def test_over_http_racing_clients_every_stream_sees_each_seq_once_in_order(share
         s.close()
         ids = [int(m.group(1)) for m in IDS.finditer(buffers[i]) if m.group(2) != b"hello"]
         assert ids == list(range(starts[i] + 1, last + 1)), f"stream {i}: an id missing, repeated or out of order"
+
+
+# ---------------------------------------------------------------------- per-request costs
+
+def test_a_batch_is_framed_as_an_http_chunk_once_for_every_subscriber():
+    from server.api.live import ParkedStream
+
+    streams = []
+    for _ in range(3):
+        p = ParkedStream.__new__(ParkedStream)  # frame() needs only whether the answer is chunked
+        p.chunked = True
+        streams.append(p)
+    blob = b"id: 7\nevent: ticket.called\ndata: {}\n\n"
+    chunks = [p.frame(blob) for p in streams]
+    assert chunks[0] == b"%X\r\n%s\r\n" % (len(blob), blob)
+    assert all(c is chunks[0] for c in chunks), "the chunk was built again for each subscriber"
+    other = b"id: 8\nevent: ticket.finished\ndata: {}\n\n"
+    assert streams[1].frame(other) == b"%X\r\n%s\r\n" % (len(other), other)
+
+
+def test_a_schema_given_as_a_dict_is_compiled_once_and_still_refuses_bad_input():
+    from server.api import framework
+
+    schema = {"type": "object", "properties": {"n": {"type": "integer", "maximum": 5}}}
+    framework.validate(schema, {"n": 1})
+    first = framework.compiled(schema)
+    framework.validate(schema, {"n": 2})
+    assert framework.compiled(schema) is first
+    with pytest.raises(framework.ApiError) as err:
+        framework.validate(schema, {"n": 9})
+    assert err.value.status == 400 and err.value.message == "Неверные данные: значение поля «n» слишком велико"

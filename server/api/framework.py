@@ -210,8 +210,22 @@ def validator(schema: dict) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+#: Validators of schemas given as dicts (not compiled at declaration), by the schema object: each
+#: is built once, not on every call (issue 17). The schema is kept with it, so its id stays its own.
+_COMPILED: dict[int, tuple[dict, Draft202012Validator]] = {}
+
+
+def compiled(schema: dict) -> Draft202012Validator:
+    hit = _COMPILED.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    v = Draft202012Validator(schema)
+    _COMPILED[id(schema)] = (schema, v)
+    return v
+
+
 def validate(schema: dict | Draft202012Validator, data: Any) -> None:
-    v = schema if isinstance(schema, Draft202012Validator) else Draft202012Validator(schema)
+    v = schema if isinstance(schema, Draft202012Validator) else compiled(schema)
     errors = sorted(v.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         err = best_match([errors[0]])  # into anyOf/oneOf: «too small», not «filled wrongly»

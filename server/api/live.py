@@ -211,8 +211,19 @@ class ParkedStream:
             return None
         return cls(task, channel, sock) if taken else None
 
+    #: The last batch framed as an HTTP chunk, and its frame: the broadcaster hands the same bytes
+    #: object to every subscriber, so the chunk is built once per batch, not once per subscriber.
+    _last: tuple[bytes, bytes] = (b"", b"")
+
     def frame(self, data: bytes) -> bytes:
-        return b"%X\r\n%s\r\n" % (len(data), data) if self.chunked else data
+        if not self.chunked:
+            return data
+        last = ParkedStream._last  # one read: another thread may replace it meanwhile
+        if last[0] is data:
+            return last[1]
+        chunk = b"%X\r\n%s\r\n" % (len(data), data)
+        ParkedStream._last = (data, chunk)
+        return chunk
 
     def send(self, data: bytes) -> None:
         """Send now what the socket takes; keep the rest for the watcher. Raises once closed."""
