@@ -159,6 +159,7 @@ class ConsoleWindow(QWidget):
         body.addWidget(self.banner)
         self.outcome = self.card.outcome
         self.outcome.returnPressed.connect(lambda: self.outcome.clearFocus())
+        self.card.accounts.editingFinished.connect(self.do_accounts)
         self.bottom = QStackedWidget()
         self.action_bar = ActionBar(ACTIONS)
         self.action_bar.pressed.connect(self.trigger)
@@ -570,6 +571,22 @@ class ConsoleWindow(QWidget):
         self._ticket_action(TITLES[key], "phase",
                             lambda a: (f"Этап «{M.PHASE_FULL[key]}» завершён, приём продолжается" if new is None
                                        else f"Этап «{M.PHASE_FULL[key]}» начат"), phase=new)
+
+    def do_accounts(self) -> None:
+        """«Лицевых счетов: [N]»: the per-account norm (001:841) scales with the number entered."""
+        t = self.model.my_ticket()
+        n = self.card.accounts.value()
+        sent = self.__dict__.setdefault("_accounts_sent", {})
+        if t is None or t.get("id") != self.card.accounts_ticket or n == sent.get(t["id"], 1):
+            return
+        tid = t["id"]
+
+        def done(answer):
+            sent[tid] = n
+            self.model.apply_ticket(answer)
+            self.say("ok", f"Талон {answer.get('code', t.get('code'))}: лицевых счетов — {n}")
+
+        self._send("Лицевых счетов", lambda c: c.set_accounts(tid, n), done)
 
     def do_digital(self) -> None:
         self._phase("digital")

@@ -117,7 +117,8 @@ class TicketCard(QFrame):
         self.individual = label("Индивидуальный формат\nобслуживания", 18, True, name="badge", align=ALIGN_CENTER)
         self.level = label("", 18, True, name="levelBadge")
         self.segment = label("", 18, name="soft", align=ALIGN_RIGHT)
-        for w in (self.individual, self.level, self.segment):
+        self.appointment = label("", 18, True, name="badge", align=ALIGN_CENTER)  # issue 16: «по записи на 10:30»
+        for w in (self.individual, self.appointment, self.level, self.segment):
             badges.addWidget(w, 0, ALIGN_RIGHT)
         badges.addStretch(1)
         head.addLayout(badges)
@@ -159,6 +160,20 @@ class TicketCard(QFrame):
         self.outcome.setMaxLength(60)
         self.outcome.setPlaceholderText("записывается при F4")
         outcome_row.addWidget(self.outcome, 1)
+        # 001:841: a per-account norm (contract documents, 8 min per account) scales with this
+        accounts_label = label("Лицевых счетов:", 18, name="soft")
+        outcome_row.addWidget(accounts_label)
+        from PySide6.QtWidgets import QSpinBox
+        self.accounts = QSpinBox()
+        self.accounts.setObjectName("accounts")
+        self.accounts.setRange(1, 99)
+        self.accounts.setFont(font(20))
+        self.accounts.setAccessibleName("Лицевых счетов в обращении")
+        self.accounts.setToolTip("Сколько лицевых счетов (точек подключения) охватывает обращение: "
+                                 "норматив по договору считается на каждый счёт")
+        accounts_label.setBuddy(self.accounts)
+        self.accounts_ticket = None  # the ticket the box shows the number of
+        outcome_row.addWidget(self.accounts)
         grid.addLayout(outcome_row)
         self.pages.addWidget(page)
         set_level(self.timer, M.NONE)
@@ -174,10 +189,17 @@ class TicketCard(QFrame):
 
     def show_ticket(self, m: M.ConsoleModel, t: dict, now: float) -> None:
         self.pages.setCurrentIndex(1)
+        if t.get("id") != self.accounts_ticket:  # a new ticket: one account until the operator says
+            self.accounts_ticket = t.get("id")
+            self.accounts.setValue(int(t.get("accounts") or 1))
         self.code.setText(t.get("code", ""))
         self.topic.setText(t.get("service_name") or t.get("service", ""))
         self.client.setText(M.CLIENT_WORDS.get(t.get("client_type") or "any", t.get("client_type") or ""))
         self.individual.setVisible(bool(t.get("individual")))
+        self.appointment.setVisible(t.get("appointment_at") is not None)
+        if t.get("appointment_at") is not None:
+            from datetime import datetime
+            self.appointment.setText(f"по записи на {datetime.fromtimestamp(t['appointment_at'], m.tz()):%H:%M}")
         level = t.get("level") or "specialist"
         self.level.setVisible(level != "specialist")
         self.level.setText(f"Передан: {M.LEVEL_WORDS.get(level, level).lower()}")

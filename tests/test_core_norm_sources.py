@@ -40,6 +40,11 @@ TABLE = [
     ("rosatom-2026", "instalment.wait", (8, 8), "001:388–389"),
     ("rosatom-2026", "certificate.wait", (8, 8), "001:388–389"),
     ("rosatom-2026", "contract.wait", (8, 8), "001:388–389"),
+    # 001 appendix completed (issue 16 point 6): the document list and form, meter readings in person
+    ("rosatom-2026", "documents.service", (5, 5), "001:824"),
+    ("rosatom-2026", "meter_readings.service", (8, 8), "001:890–893"),
+    ("rosatom-2026", "documents.wait", (8, 8), "001:388–389"),
+    ("rosatom-2026", "meter_readings.wait", (8, 8), "001:388–389"),
     # 000 Кузбассэнергосбыт: service 5–10, no waiting norm, the same for the ladder
     ("kuzbass-2020", "consultation.wait", None, "000:334"),
     ("kuzbass-2020", "consultation.service", (5, 10), "000:335"),
@@ -219,7 +224,163 @@ def test_profile_without_overrides_is_the_preset_itself():
 def test_profile_json_names_every_field():
     r = PRESETS["rosatom-2026"].to_json()
     assert set(r) == {"id", "title", "source", "kinds", "digital", "upsell", "visit_total", "escalation",
-                      "escalation_norms", "monthly_disclosure"}
+                      "escalation_norms", "monthly_disclosure", "per_account", "remote"}
     assert r["title"] == "Росатом Энергосбыт бизнес, 2026" and r["source"] == "001:379–419, 001:816–994"
     assert r["kinds"]["cash"]["wait"] == {"target": 4.0, "limit": 4.0, "source": "001:400–401"}
     assert r["kinds"]["cash"]["service"]["source"] == "001:404–405"
+
+
+# ---------------------------------------------------------------------- issue 16 point 6: norms completed
+
+def test_per_account_norm_is_only_the_contract_documents_of_001_841():
+    """001:841: «8 минут на 1 лицевой счет или 1 точку подключения» under 1.2 (documents for a
+    contract): the only appendix limit given per account."""
+    assert "на 1 лицевой счет" in _lines("001:841") and "1.2" in _lines("001:826")
+    assert {pid: p.per_account for pid, p in PRESETS.items() if p.per_account} == {"rosatom-2026": ("contract",)}
+
+
+@pytest.mark.parametrize("accounts,limit", [(1, 8), (2, 16), (3, 24), (10, 80)])
+def test_per_account_limit_scales_with_the_accounts(accounts, limit):
+    r = PRESETS["rosatom-2026"]
+    n = r.service_norm("contract", "specialist", accounts)
+    assert (n.target, n.limit, n.source) == (limit, limit, "001:841")
+    assert n.limit_seconds == limit * 60
+
+
+def test_per_account_does_not_touch_other_kinds_levels_or_profiles():
+    r = PRESETS["rosatom-2026"]
+    assert r.service_norm("consultation", "specialist", 3) == r.service_norm("consultation")
+    assert r.service_norm("documents", "specialist", 4).limit == 5
+    assert r.service_norm("contract", "specialist", 1) is r.service_norm("contract")
+    p = PRESETS["pyatigorsk"]
+    assert p.service_norm("contract", "specialist", 5) == p.service_norm("consultation")
+    assert p.service_norm("consultation", "senior", 5).limit == 15  # escalation norms never scale
+    k = PRESETS["kuzbass-2020"].with_overrides({"contract": {"service": 9}})
+    assert k.service_norm("contract", "specialist", 3).limit == 9  # not per account in 000
+
+
+def test_norm_per_accounts_keeps_the_source_and_refuses_nonsense():
+    n = Norm.of((5, 10), "x:1")
+    assert n.per_accounts(1) is n
+    m = n.per_accounts(3)
+    assert (m.target, m.limit, m.source) == (15, 30, "x:1")
+    assert n.per_accounts(0) is n and n.per_accounts(-2) is n  # at least one account
+
+
+def test_remote_norms_are_documented_with_sources_and_not_hall_kinds():
+    """001:915: the payment confirmation message within 5 minutes of an online payment: a norm of
+    the standard the queue does not measure (no visitor in the hall); kept with its line."""
+    r = PRESETS["rosatom-2026"]
+    n = r.remote["payment_confirmation"]
+    assert (n.target, n.limit, n.source) == (5, 5, "001:915")
+    assert _figure_in(_lines("001:915"), (5, 5)) and "подтверждении оплаты" in _lines("001:914")
+    assert "payment_confirmation" not in r.kinds
+    assert r.to_json()["remote"] == {"payment_confirmation": {"target": 5.0, "limit": 5.0, "source": "001:915"}}
+    assert r.to_json()["per_account"] == ["contract"]
+    assert all(not p.remote for pid, p in PRESETS.items() if pid != "rosatom-2026")
+
+
+def test_appendix_lines_in_minutes_are_all_in_the_profile():
+    """Every in-hall appendix line of 001 that gives minutes (816–994) is a kind's service norm."""
+    cited = {n.service.source for n in PRESETS["rosatom-2026"].kinds.values() if n.service}
+    for cite in ("001:824", "001:841", "001:890–893", "001:921", "001:933", "001:978"):
+        assert cite in cited, cite
+
+
+def test_the_whole_visit_norm_is_001s_own():
+    """001:418–419 «не более 33 минут» is Rosatom's; 000, 002, 003 and 004 set no whole-visit
+    norm, so their profiles have none (their reports show no visit-limit figure)."""
+    assert PRESETS["rosatom-2026"].visit_total.limit == 33
+    assert [pid for pid, p in PRESETS.items() if p.visit_total is not None] == ["rosatom-2026"]
+    for f in ("000", "002", "003", "004"):
+        text = next(STANDARDS.glob(f"{f}_*.txt")).read_text(encoding="utf-8")
+        assert "33 мин" not in text
+
+
+# ---------------------------------------------------------------------- the operator's accounts (001:841)
+
+def _contract_hall():
+    from core_support import make_hall
+    from server.domain.model import Service
+    return make_hall(services=[Service("contract", "Ж", "Документы по договору", kind="contract"),
+                               Service("consult", "А", "Консультация", kind="consultation")], windows=1)
+
+
+def _serving(hall, service="contract", t0=1_000_000.0):
+    hall.open_window(1, t0, "op1")
+    t = hall.issue(service, t0)
+    hall.call_next(1, t0 + 1, "op1")
+    hall.start(t.id, t0 + 2, actor="op1")
+    return t
+
+
+def test_accounts_scale_the_service_limit_and_the_alert():
+    from server.domain.alerts import hall_alerts
+    hall = _contract_hall()
+    t0 = 1_000_000.0
+    t = _serving(hall, t0=t0)
+    assert t.accounts == 1 and hall.service_limit(t) == 8 * 60
+    hall.set_accounts(t.id, 3, t0 + 3, actor="op1")
+    assert t.accounts == 3 and t.segment.accounts == 3
+    assert hall.service_limit(t) == 24 * 60
+    (e,) = [e for e in hall.take_pending() if e["type"] == "ticket.accounts"]
+    assert e["data"] == {"ticket": t.id, "accounts": 3, "by": "op1"}
+    over = [a for a in hall_alerts(hall, t0 + 2 + 20 * 60) if a.kind == "service_over"]
+    assert over == []  # 20 minutes of 24 allowed for three accounts
+    (a,) = [a for a in hall_alerts(hall, t0 + 2 + 24 * 60 + 1) if a.kind == "service_over"]
+    assert a.limit == 24 * 60 and "24 мин" in a.text and a.source == "001:841"
+
+
+def test_accounts_replay_from_the_log():
+    from core_support import make_hall
+    hall = _contract_hall()
+    t = _serving(hall)
+    hall.set_accounts(t.id, 4, 1_000_010.0, actor="op1")
+    events = hall.take_pending()
+    fresh = _contract_hall()
+    for e in events:
+        fresh.apply(e)
+    assert fresh.tickets[t.id].accounts == 4 and fresh.service_limit(fresh.tickets[t.id]) == 32 * 60
+    assert make_hall  # the support module builds both halls the same way
+
+
+def test_accounts_same_number_changes_nothing_and_a_new_segment_starts_at_one():
+    hall = _contract_hall()
+    t = _serving(hall)
+    hall.take_pending()
+    hall.set_accounts(t.id, 1, 1_000_010.0, actor="op1")
+    assert hall.take_pending() == []
+    hall.set_accounts(t.id, 2, 1_000_011.0, actor="op1")
+    hall.transfer(t.id, 1_000_020.0, service="consult", actor="op1")
+    assert t.segments[0].accounts == 2 and t.accounts == 1  # the new request is counted afresh
+
+
+@pytest.mark.parametrize("bad", [0, -1, 100, 2.5, "3", True, None])
+def test_accounts_out_of_range_are_refused(bad):
+    from server.domain.model import Invalid
+    hall = _contract_hall()
+    t = _serving(hall)
+    with pytest.raises(Invalid) as e:
+        hall.set_accounts(t.id, bad, 1_000_010.0, actor="op1")
+    assert e.value.code == "bad_accounts" and "от 1 до 99" in e.value.message
+    assert t.accounts == 1
+
+
+def test_accounts_only_while_called_or_served_and_only_by_its_operator():
+    from server.domain.model import Conflict, Forbidden
+    hall = _contract_hall()
+    t0 = 1_000_000.0
+    hall.open_window(1, t0, "op1")
+    t = hall.issue("contract", t0)
+    with pytest.raises((Conflict, Forbidden)):
+        hall.set_accounts(t.id, 2, t0 + 1, actor="op1")  # still waiting
+    hall.call_next(1, t0 + 1, "op1")
+    hall.set_accounts(t.id, 2, t0 + 2, actor="op1")  # called: allowed
+    with pytest.raises(Forbidden):
+        hall.set_accounts(t.id, 3, t0 + 3, actor="op2")
+    hall.set_accounts(t.id, 3, t0 + 3, actor="hall", admin=True)
+    hall.start(t.id, t0 + 4, actor="op1")
+    hall.finish(t.id, t0 + 5, actor="op1")
+    with pytest.raises(Conflict):
+        hall.set_accounts(t.id, 4, t0 + 6, actor="op1")
+    assert t.accounts == 3

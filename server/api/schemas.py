@@ -64,6 +64,7 @@ ISSUE = obj({
 
 FINISH = obj({"outcome": {"type": "string", "maxLength": 60}})
 PHASE = obj({"phase": {"enum": [*PHASES, None]}}, ["phase"])
+ACCOUNTS = obj({"accounts": {"type": "integer", "minimum": 1, "maximum": 99}}, ["accounts"])
 TRANSFER = obj({"service": ID, "window": ID_INT, "hold": BOOL})
 ESCALATE = obj({"level": {"enum": list(LEVELS[1:])}})
 CANCEL = obj({"reason": {"type": "string", "maxLength": 200}})

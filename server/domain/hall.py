@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Callable, Iterator
 
-from . import dispatch, estimate
+from . import booking, dispatch, estimate, events
 from .model import (LEVELS, PAUSE_REASONS, PHASES, CLIENT_TYPES, Conflict, Forbidden, Invalid, NotFound,
                     Segment, Service, Ticket, TicketState, Window, WindowState, ticket_code)
 from .norms import ROSATOM_2026, NormProfile
@@ -23,6 +23,7 @@ from .schedule import Schedule, always_open
 PLANNED_SLACK = 10  # minutes either side of a planned break in the rota that still count as it
 RECENT = 100  # service times remembered per service for the wait estimate
 QUEUED_LOG = 400  # recent times visitors joined each service's queue (arrival rates for the estimate)
+MAX_ACCOUNTS = 99  # accounts one request may cover (the operator's entry; 001:841 norms scale with it)
 
 
 @dataclass
@@ -31,6 +32,9 @@ class Settings:
     transfer_position: str = "head"  # a transferred visitor goes to the head of the new queue
     estimate_low: float = 0.8
     estimate_high: float = 1.25
+    #: the office's booking settings (server/domain/booking.py ``BookingRules`` JSON): the
+    #: director's reception takes walk-in tickets only in its own hours
+    booking: dict | None = None
 
 
 @dataclass
@@ -94,7 +98,8 @@ class Hall:
 
     def service_limit(self, t: Ticket) -> float | None:
         kind = self.services[t.service].kind if t.service in self.services else "consultation"
-        norm = self.profile.service_norm(kind, t.segment.level if t.segments else "specialist")
+        norm = self.profile.service_norm(kind, t.segment.level if t.segments else "specialist",
+                                         t.accounts)
         return norm.limit_seconds if norm else None
 
     def mean_service_time(self, service_id: str) -> float:
@@ -142,7 +147,9 @@ class Hall:
     def apply(self, event: dict) -> None:
         handler = _APPLY.get(event["type"])
         if handler is None:
-            return  # events about devices, alerts, texts: not part of the queue's state
+            if event["type"] in events.OTHER_TYPES:
+                return  # declared in the catalogue as not about the queue (devices, alerts, texts)
+            raise events.UnknownEvent(f"Неизвестный тип события «{event['type']}»")
         handler(self, event["at"], event["data"], event)
 
     # ------------------------------------------------------------------ day
@@ -173,7 +180,8 @@ class Hall:
     def issue(self, service_id: str, now: float, *, client_type: str | None = None,
               individual: bool = False, priority: int = 0, source: str = "kiosk",
               token: str | None = None, ticket_id: int | None = None,
-              check_hours: bool = True) -> Ticket:
+              check_hours: bool = True, appointment: str | None = None,
+              appointment_at: float | None = None) -> Ticket:
         self.roll_day(now)
         service = self.service(service_id)
         if not service.active:
@@ -186,6 +194,12 @@ class Hall:
             opens = self.schedule.next_opening(now, service.until)
             raise Conflict("Сейчас приём не ведётся", code="office_closed",
                            opens_at=opens.isoformat() if opens else None)
+        reception = booking.reception_of(self.settings.booking, service_id)
+        if check_hours and appointment is None and reception is not None \
+                and not reception.open_at(self.schedule.local(now)):
+            opens = reception.next_opening(self.schedule.local(now))
+            raise Conflict(f"Приём руководителя ведётся по расписанию: {reception.hours_words()}",
+                           code="service_closed", opens_at=opens.isoformat() if opens else None)
         number = self.counters.get(service.letter, 0) + 1
         tid = ticket_id if ticket_id is not None else self._new_id()
         token = token or secrets.token_urlsafe(16)
@@ -195,7 +209,9 @@ class Hall:
                   source=source, client_type=client_type or service.client_type,
                   individual=bool(individual), priority=int(priority),
                   estimate=[low, high] if low is not None else None,
-                  **({"opens_at": opens_at} if opens_at is not None else {}))
+                  **({"opens_at": opens_at} if opens_at is not None else {}),
+                  **({"appointment": appointment, "appointment_at": appointment_at}
+                     if appointment is not None else {}))
         return self.tickets[tid]
 
     def call_next(self, window_id: int, now: float, operator: str | None = None, *,
@@ -289,6 +305,18 @@ class Hall:
         if t.phase == phase:
             raise Conflict("Этот этап уже идёт", code="same_phase")
         self.emit("ticket.phase", now, ticket=t.id, phase=phase, **_by(actor))
+        return t
+
+    def set_accounts(self, ticket_id: int, accounts: int, now: float, *, actor: str | None = None,
+                     admin: bool = False) -> Ticket:
+        """How many accounts (or connection points) the request covers: a per-account norm
+        scales with it (001:841). Called or at the window; the same number again changes nothing."""
+        if isinstance(accounts, bool) or not isinstance(accounts, int) or not 1 <= accounts <= MAX_ACCOUNTS:
+            raise Invalid(f"Число лицевых счетов — от 1 до {MAX_ACCOUNTS}", code="bad_accounts")
+        t = self._active(ticket_id, TicketState.CALLED, TicketState.SERVING, action="число лицевых счетов",
+                         actor=actor, admin=admin)
+        if t.accounts != accounts:
+            self.emit("ticket.accounts", now, ticket=t.id, accounts=accounts, **_by(actor))
         return t
 
     def finish(self, ticket_id: int, now: float, outcome: str | None = None, *, actor: str | None = None,
@@ -573,7 +601,8 @@ def _a_issued(hall: Hall, now: float, d: dict, e: dict) -> None:
                letter=d["letter"], number=d["number"], token=d["token"], issued_at=now,
                queued_at=now, source=d.get("source", "kiosk"), client_type=d.get("client_type", "any"),
                individual=d.get("individual", False), priority=d.get("priority", 0),
-               estimate=tuple(d["estimate"]) if d.get("estimate") else None, opens_at=d.get("opens_at"))
+               estimate=tuple(d["estimate"]) if d.get("estimate") else None, opens_at=d.get("opens_at"),
+               appointment=d.get("appointment"), appointment_at=d.get("appointment_at"))
     t.segments.append(Segment(service=t.service, queued_at=now))
     hall.tickets[t.id] = t
     hall.counters[t.letter] = max(hall.counters.get(t.letter, 0), t.number)
@@ -616,6 +645,10 @@ def _a_phase(hall, now, d, e):
         seg.phases[t.phase] = seg.phases.get(t.phase, 0.0) + now - t.phase_started_at
     t.phase = d.get("phase")
     t.phase_started_at = now if t.phase else None
+
+
+def _a_accounts(hall, now, d, e):
+    hall.tickets[d["ticket"]].segment.accounts = int(d["accounts"])
 
 
 def _a_finished(hall, now, d, e):
@@ -731,6 +764,7 @@ _APPLY = {
     "ticket.recalled": _a_recalled,
     "ticket.started": _a_started,
     "ticket.phase": _a_phase,
+    "ticket.accounts": _a_accounts,
     "ticket.finished": _a_finished,
     "ticket.no_show": _a_no_show,
     "ticket.cancelled": _a_cancelled,

@@ -135,6 +135,9 @@ class Segment:
     recalls: int = 0
     phases: dict[str, float] = field(default_factory=dict)  # phase → seconds spent in it
     level: str = "specialist"
+    #: how many accounts (or connection points) this request covers, set by the operator; a
+    #: per-account norm scales with it (001:841)
+    accounts: int = 1
 
     @property
     def wait(self) -> float | None:
@@ -179,6 +182,10 @@ class Ticket:
     #: when no window of its service was open at issue: when the first one was expected to open
     #: (epoch seconds); the printed range then counts from issue and includes the wait until then
     opens_at: float | None = None
+    #: a booking checked in on time (issue 16): its code and its slot's start (epoch seconds);
+    #: from the slot's start the ticket is called ahead of walk-ins (dispatch.appointment_due)
+    appointment: str | None = None
+    appointment_at: float | None = None
 
     @property
     def code(self) -> str:
@@ -187,6 +194,11 @@ class Ticket:
     @property
     def segment(self) -> Segment:
         return self.segments[-1]
+
+    @property
+    def accounts(self) -> int:
+        """Accounts the current request covers (the current segment's; 1 until the operator says)."""
+        return self.segments[-1].accounts if self.segments else 1
 
     def to_json(self) -> dict:
         return {
@@ -200,6 +212,8 @@ class Ticket:
             "target_level": self.target_level, "recalls": self.recalls, "phase": self.phase,
             "phase_started_at": self.phase_started_at, "outcome": self.outcome,
             "segments": len(self.segments),
+            **({"appointment": self.appointment, "appointment_at": self.appointment_at}
+               if self.appointment is not None else {}),
         }
 
 

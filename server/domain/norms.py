@@ -35,6 +35,12 @@ class Norm:
     def to_json(self) -> dict:
         return {"target": self.target, "limit": self.limit, "source": self.source}
 
+    def per_accounts(self, accounts: int) -> "Norm":
+        """The norm for a request covering ``accounts`` accounts when the standard gives it per
+        account (001:841: «8 минут на 1 лицевой счет или 1 точку подключения»): both scale."""
+        n = max(1, int(accounts))
+        return self if n == 1 else Norm(self.target * n, self.limit * n, self.source)
+
 
 @dataclass(frozen=True)
 class ServiceKindNorms:
@@ -58,6 +64,12 @@ class NormProfile:
     escalation_norms: dict[str, Norm] = field(default_factory=dict)
     monthly_disclosure: bool = False  # 004:203–209: monthly averages disclosed yearly
     source: str = ""
+    #: kinds whose specialist service norm is per account (001:841); the limit scales with the
+    #: number of accounts the operator enters for the request
+    per_account: tuple[str, ...] = ()
+    #: norms of the standard met outside the hall (not measured by the queue, shown with sources):
+    #: e.g. the payment confirmation message within 5 minutes of an online payment (001:915)
+    remote: dict[str, Norm] = field(default_factory=dict)
 
     def for_kind(self, kind: str) -> ServiceKindNorms:
         return self.kinds.get(kind) or self.kinds.get("consultation") or ServiceKindNorms(None, None)
@@ -65,10 +77,13 @@ class NormProfile:
     def wait_norm(self, kind: str) -> Norm | None:
         return self.for_kind(kind).wait
 
-    def service_norm(self, kind: str, level: str = "specialist") -> Norm | None:
+    def service_norm(self, kind: str, level: str = "specialist", accounts: int = 1) -> Norm | None:
         if level != "specialist" and level in self.escalation_norms:
             return self.escalation_norms[level]
-        return self.for_kind(kind).service
+        norm = self.for_kind(kind).service
+        if norm is not None and accounts != 1 and kind in self.per_account:
+            return norm.per_accounts(accounts)
+        return norm
 
     def phase_norm(self, phase: str) -> Norm | None:
         return {"digital": self.digital, "upsell": self.upsell}.get(phase)
@@ -103,12 +118,14 @@ class NormProfile:
             "escalation": list(self.escalation),
             "escalation_norms": {k: n(v) for k, v in self.escalation_norms.items()},
             "monthly_disclosure": self.monthly_disclosure,
+            "per_account": list(self.per_account),
+            "remote": {k: n(v) for k, v in self.remote.items()},
         }
 
 
 #: Service kinds a service can be of. The kind decides which norm row applies.
 SERVICE_KINDS = ("consultation", "cash", "consultation_cash", "reregistration",
-                 "instalment", "certificate", "contract")
+                 "instalment", "certificate", "contract", "documents", "meter_readings")
 
 _R = "001"  # ООО «Росатом Энергосбыт бизнес», 2026
 ROSATOM_2026 = NormProfile(
@@ -126,7 +143,13 @@ ROSATOM_2026 = NormProfile(
         "instalment": ServiceKindNorms(Norm.of(8, f"{_R}:388–389"), Norm.of(30, f"{_R}:933")),
         "certificate": ServiceKindNorms(Norm.of(8, f"{_R}:388–389"), Norm.of(33, f"{_R}:978")),
         "contract": ServiceKindNorms(Norm.of(8, f"{_R}:388–389"), Norm.of(8, f"{_R}:841")),
+        # appendix 1.1: the list of documents and the application form for a contract, 5 min
+        "documents": ServiceKindNorms(Norm.of(8, f"{_R}:388–389"), Norm.of(5, f"{_R}:824")),
+        # appendix 2.1: meter readings taken in person and explained, 8 min
+        "meter_readings": ServiceKindNorms(Norm.of(8, f"{_R}:388–389"), Norm.of(8, f"{_R}:890–893")),
     },
+    per_account=("contract",),  # 001:841: 8 minutes per account or per connection point
+    remote={"payment_confirmation": Norm.of(5, f"{_R}:915")},
     digital=Norm.of(4, f"{_R}:396–397"),
     upsell=Norm.of(5, f"{_R}:415–416"),
     visit_total=Norm.of(33, f"{_R}:418–419"),

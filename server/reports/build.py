@@ -14,7 +14,8 @@ from dataclasses import replace
 from datetime import date, datetime, timezone
 
 from . import source
-from .figures import COUNTERS, DayContext, daily_figures, norms_table, pauses_of, ratings_section
+from .figures import (COUNTERS, DayContext, daily_figures, norms_table, pauses_of, ratings_section,
+                      without_visit_norm)
 from .tables import MONTH_NAMES
 
 MONTH_NAMES_GEN = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
@@ -122,7 +123,7 @@ def _add_pauses(row: dict, pauses: list[dict]) -> None:
 def _period_common(ctx: DayContext) -> dict:
     return {"office": ctx.office,
             "profile": {"id": ctx.profile.id, "title": ctx.profile.title, "source": ctx.profile.source},
-            "norms": norms_table(ctx), "visit_norm": ctx.visit_norm.to_json()}
+            "norms": norms_table(ctx), "visit_norm": ctx.visit_norm.to_json() if ctx.visit_norm else None}
 
 
 # ---------------------------------------------------------------------- the month
@@ -201,7 +202,7 @@ def _monthly_report(ctx: DayContext, sums: dict, year: int, month: int, now: flo
     by_window.sort(key=lambda g: (ctx.windows.get(g["key"], {}).get("number", 10**6), g["key"]))
     by_operator.sort(key=lambda g: (g["label"], g["key"]))
 
-    return {
+    return without_visit_norm(ctx, {
         "kind": "monthly",
         "month": f"{year:04d}-{month:02d}",
         "title": f"Показатели обслуживания за {MONTH_NAMES[month - 1]} {year} г.",
@@ -214,7 +215,7 @@ def _monthly_report(ctx: DayContext, sums: dict, year: int, month: int, now: flo
         "by_window": by_window,
         "by_operator": by_operator,
         "ratings": ratings_section(ctx, sums["ratings"]),
-    }
+    })
 
 
 def monthly(store, office: str, year: int, month: int, now: float) -> dict:
@@ -224,6 +225,8 @@ def monthly(store, office: str, year: int, month: int, now: float) -> dict:
     report = _monthly_report(ctx, _month_sums(src, ctx, first, last), year, month, now)
     from ..planning.report import monthly_section  # «Рекомендации по числу окон» (issue 13 point 5)
     report["staffing"] = monthly_section(store, office, year, month)
+    from .casework import section as casework_section  # written requests and home visits (004:206)
+    report["casework"] = casework_section(store, [office], first, last, now)
     return report
 
 
@@ -247,7 +250,7 @@ def _yearly_report(ctx: DayContext, sums: dict[str, dict], year: int, now: float
     rat_pool = _pool(list(rats.values()))
     total.update(visits=visits, visits_over=visits["over_norm"], pauses=sum(r["pauses"] for r in months),
                  pause_seconds=math.fsum(r["pause_seconds"] for r in months), rating=_ratings_row(rat_pool))
-    return {
+    return without_visit_norm(ctx, {
         "kind": "yearly",
         "year": year,
         "title": f"Раскрытие информации о качестве обслуживания за {year} год",
@@ -261,16 +264,21 @@ def _yearly_report(ctx: DayContext, sums: dict[str, dict], year: int, now: float
             "обслуживания (004:207): столбец «Ожидание, среднее».",
             "Среднее за календарный месяц время обслуживания работниками центра очно (004:208): "
             "столбец «Приём, среднее».",
-            "Количество очных обращений по талонам электронной очереди — визиты (к 004:206; претензии "
-            "и жалобы, поданные письменно, электронная очередь не учитывает).",
+            "Количество очных обращений по талонам электронной очереди — визиты (к 004:206); письменные "
+            "обращения, претензии и жалобы — в таблице «Письменные обращения, претензии и жалобы (004:206)».",
         ],
-    }
+    })
 
 
 def yearly(store, office: str, year: int, now: float) -> dict:
     src = source.as_source(store)
     ctx = src.context(office, date(year, 1, 1), now)
-    return _yearly_report(ctx, src.year_months(ctx, year, now), year, now)
+    report = _yearly_report(ctx, src.year_months(ctx, year, now), year, now)
+    from .casework import section as casework_section  # written requests and home visits (004:206)
+    report["casework"] = casework_section(store, [office], date(year, 1, 1), date(year, 12, 31), now)
+    from .survey import section as survey_section  # the visitor questionnaire (000:622–762)
+    report["survey"] = survey_section(store, [office], year)
+    return report
 
 
 # ---------------------------------------------------------------------- several offices pooled
@@ -294,7 +302,7 @@ def _pooled_context(contexts: list[DayContext], scope: dict) -> DayContext:
 
 def _same_norms(contexts: list[DayContext]) -> bool:
     return len({json.dumps(norms_table(c), sort_keys=True) for c in contexts}) == 1 and \
-        len({c.visit_norm.limit_seconds for c in contexts}) == 1
+        len({c.visit_norm.limit_seconds if c.visit_norm else None for c in contexts}) == 1
 
 
 def _pool_keyed(maps: list[dict]) -> dict:
@@ -340,6 +348,8 @@ def monthly_pooled(store, offices: list[str], scope: dict, year: int, month: int
     report = _monthly_report(ctx, pooled, year, month, now, per_window=False)
     report["scope"] = scope
     report["by_office"] = _scope_rows([_monthly_report(c, p, year, month, now) for c, p in zip(contexts, parts)])
+    from .casework import section as casework_section  # «нет данных» at the centre (no casework tables)
+    report["casework"] = casework_section(src, offices, first, last, now)
     if not _same_norms(contexts):
         report["norms"] = []
     return report
@@ -360,6 +370,10 @@ def yearly_reports(store, offices: list[str], scope: dict, year: int, now: float
     report = _yearly_report(_pooled_context(contexts, scope), pooled, year, now)
     report["scope"] = scope
     report["by_office"] = _scope_rows(own)
+    from .casework import section as casework_section  # «нет данных» at the centre (no casework tables)
+    report["casework"] = casework_section(src, offices, date(year, 1, 1), date(year, 12, 31), now)
+    from .survey import section as survey_section  # «нет данных» at the centre (answers not shipped)
+    report["survey"] = survey_section(src, offices, year)
     if not _same_norms(contexts):
         report["norms"] = []
     return report, own

@@ -35,7 +35,8 @@ def fingerprint(ctx: DayContext) -> str:
         "rules": RULES_VERSION,
         "wait": {sid: ctx.wait_limit(sid) for sid in sorted(ctx.services)},
         "service": {sid: {lv: ctx.service_limit(sid, lv) for lv in LEVELS} for sid in sorted(ctx.services)},
-        "visit": ctx.visit_norm.limit_seconds,
+        "visit": ctx.visit_norm.limit_seconds if ctx.visit_norm else None,
+        "per_account": sorted(ctx.profile.per_account),  # 001:841: limits scale with accounts
         "schedule": ctx.schedule.to_json(),  # pauses are cut at the close of reception
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:32]

@@ -127,13 +127,19 @@ class DayContext:
         norm = self.profile.wait_norm(self.kind(service))
         return norm.limit_seconds if norm else None
 
-    def service_limit(self, service: str, level: str) -> float | None:
-        norm = self.profile.service_norm(self.kind(service), level or "specialist")
+    def service_limit(self, service: str, level: str, accounts: int = 1) -> float | None:
+        norm = self.profile.service_norm(self.kind(service), level or "specialist", accounts or 1)
         return norm.limit_seconds if norm else None
 
+    def per_account(self, service: str) -> bool:
+        """The service's norm is per account (001:841): its limit scales with the accounts entered."""
+        return self.kind(service) in self.profile.per_account
+
     @property
-    def visit_norm(self) -> Norm:
-        return self.profile.visit_total or DEFAULT_VISIT_NORM
+    def visit_norm(self) -> Norm | None:
+        """The profile's whole-visit norm; ``None`` when its standard has none (then the reports
+        show no visit-limit figure at all: not 0, not 33 minutes)."""
+        return self.profile.visit_total
 
     @property
     def day_start(self) -> float:
@@ -282,7 +288,7 @@ def daily_figures(ctx: DayContext, segments: list[dict], tickets: list[dict],
 
     for seg in segments:
         wl = ctx.wait_limit(seg["service"])
-        sl = ctx.service_limit(seg["service"], seg["level"])
+        sl = ctx.service_limit(seg["service"], seg["level"], seg.get("accounts") or 1)
         rows = [total,
                 _group(by_service, seg["service"], ctx.service_label(seg["service"])),
                 _group(by_hour, ctx.hour(seg["queued_at"]), "", pausable=True)]
@@ -304,7 +310,7 @@ def daily_figures(ctx: DayContext, segments: list[dict], tickets: list[dict],
             last_segment[seg["ticket"]] = seg
 
     # visits: the tickets of the day
-    visit_limit = ctx.visit_norm.limit_seconds
+    visit_limit = ctx.visit_norm.limit_seconds if ctx.visit_norm is not None else None
     visit_times: list[tuple[float, float]] = []
     states = dict.fromkeys(("served", "resolved", "no_show", "cancelled", "unfinished"), 0)
     arrivals: dict[int, int] = {}
@@ -315,7 +321,7 @@ def daily_figures(ctx: DayContext, segments: list[dict], tickets: list[dict],
             states["served"] += 1
             seconds = t["ended_at"] - t["issued_at"]
             visit_times.append((seconds, visit_limit))
-            if seconds > visit_limit:
+            if visit_limit is not None and seconds > visit_limit:
                 total.visits_over += 1
                 last = last_segment.get(t["id"])
                 if last is not None:
@@ -370,13 +376,13 @@ def daily_figures(ctx: DayContext, segments: list[dict], tickets: list[dict],
     windows = sorted(by_window.values(), key=lambda g: (ctx.windows.get(g.key, {}).get("number", 10**6), g.key))
     operators = sorted(by_operator.values(), key=lambda g: (g.label, g.key))
 
-    return {
+    return without_visit_norm(ctx, {
         "kind": "daily",
         "office": ctx.office,
         "date": ctx.day.isoformat(),
         "profile": {"id": ctx.profile.id, "title": ctx.profile.title, "source": ctx.profile.source},
         "norms": norms_table(ctx),
-        "visit_norm": ctx.visit_norm.to_json(),
+        "visit_norm": ctx.visit_norm.to_json() if ctx.visit_norm is not None else None,
         "visits": {"issued": len(tickets), **states, "time": time_stats(visit_times),
                    "over_norm": total.visits_over},
         "total": total.to_json(),
@@ -394,7 +400,29 @@ def daily_figures(ctx: DayContext, segments: list[dict], tickets: list[dict],
                       "from": ctx.clock(p["start"]), "to": ctx.clock(p["end"])} for p in pauses],
         },
         "ratings": ratings_section(ctx, ratings),
-    }
+    })
+
+
+def without_visit_norm(ctx: DayContext, report: dict) -> dict:
+    """When the profile has no whole-visit norm (002, 003, 004 have none), the report says so:
+    ``visit_norm`` is ``None`` and every «visits over the norm» count is ``None``, not 0."""
+    if ctx.visit_norm is not None:
+        return report
+
+    def walk(x):
+        if isinstance(x, dict):
+            for k in list(x):
+                if k in ("visits_over", "over_norm"):
+                    x[k] = None
+                else:
+                    walk(x[k])
+        elif isinstance(x, list):
+            for y in x:
+                walk(y)
+
+    walk(report)
+    report["visit_norm"] = None
+    return report
 
 
 def wait_distribution(waits: list[float]) -> list[dict]:

@@ -18,10 +18,10 @@ from ..domain.model import LEVELS
 from ..domain.norms import profile as norm_profile
 from ..domain.schedule import Schedule
 from ..store import Store
-from .figures import CAME_AFTER_CALL, DEFAULT_VISIT_NORM, SERVICE_OUTCOMES, DayContext
+from .figures import CAME_AFTER_CALL, SERVICE_OUTCOMES, DayContext
 
 SEGMENT_FIELDS = ("ticket", "idx", "service", "queued_at", "called_at", "started_at", "ended_at",
-                  "window", "operator", "outcome", "recalls", "phases", "level")
+                  "window", "operator", "outcome", "recalls", "phases", "level", "accounts")
 TICKET_FIELDS = ("id", "code", "service", "first_service", "issued_at", "ended_at", "state", "outcome",
                  "window", "operator")
 WINDOW_EVENTS = ("window.opened", "window.paused", "window.closed")
@@ -98,7 +98,9 @@ def _limit_case(ctx: DayContext, which: str) -> tuple[str, list]:
         for sid in ctx.services:
             limit = ctx.wait_limit(sid) if level is None else ctx.service_limit(sid, level)
             if limit is not None:
-                parts.append("WHEN ? THEN ?")
+                # a per-account norm (001:841) scales with the segment's accounts
+                per_account = level == "specialist" and ctx.per_account(sid)
+                parts.append("WHEN ? THEN ? * s.accounts" if per_account else "WHEN ? THEN ?")
                 params += [sid, limit]
         return ("CASE s.service " + " ".join(parts) + " END", params) if parts else ("NULL", [])
 
@@ -162,7 +164,8 @@ def visit_aggregates(store: Store, ctx: DayContext, group: str, first_day: str, 
     (``month``, ``day``, or the visit's last ``service``, ``window``, ``operator``)."""
     key = {"month": "substr(day, 1, 7)", "day": "day", "service": "service", "window": "window",
            "operator": "operator"}[group]
-    limit = (ctx.profile.visit_total or DEFAULT_VISIT_NORM).limit_seconds
+    # no whole-visit norm in the profile: nothing is over it (the report shows no such figure)
+    limit = ctx.visit_norm.limit_seconds if ctx.visit_norm is not None else None
     sql = f"""
     WITH m AS (
       SELECT {key} AS k, state, outcome,

@@ -211,9 +211,10 @@ def norms_table(report: dict) -> Table:
         rows.append([n["label"], norm_words(n["wait"]), *[norm_words(n["service_norm"].get(lv)) for lv in levels],
                      ", ".join(sorted(sources))])
     vn = report["visit_norm"]
-    rows.append(["Визит целиком, включая ожидание", "", *["" for _ in levels],
-                 vn.get("source", "")])
-    rows[-1][1] = f"не более {norm_words(vn)}"
+    if vn is not None:  # a profile without a whole-visit norm shows no such row
+        rows.append(["Визит целиком, включая ожидание", "", *["" for _ in levels],
+                     vn.get("source", "")])
+        rows[-1][1] = f"не более {norm_words(vn)}"
     return Table("norms", "Нормативы, с которыми сравниваются показатели", cols, rows,
                  note="Норматив, заданный диапазоном («5–10»), соблюдён, если время не больше верхней границы.",
                  sheet="Нормативы")
@@ -398,6 +399,7 @@ def monthly_document(report: dict) -> Document:
         group_table("operators", "По операторам", report["by_operator"], "Оператор", detailed=False),
         *ratings_tables("", report["ratings"], with_day=True),
         *staffing_tables(report),  # «Рекомендации по числу окон» (server/planning/report.py)
+        *casework_tables(report),  # written requests and home visits (server/reports/casework.py)
     ]
     charts = [Chart("by_day", "Среднее время ожидания и приёма по дням, мин", [d["label"][:5] for d in days],
                     [("Ожидание", [_minutes(d["wait"]["avg"]) for d in days]),
@@ -446,6 +448,8 @@ def yearly_document(report: dict) -> Document:
     tables = [Table("months", "По календарным месяцам (004:203–209)", cols, [row(m) for m in months],
                     row(t), wide=True, sheet="По месяцам"),
               norms_table(report)]
+    tables += casework_tables(report)  # written requests and home visits (server/reports/casework.py)
+    tables += survey_tables(report)  # the visitor questionnaire, 000:622–762 (server/reports/survey.py)
     charts = [
         Chart("averages", "Среднее за месяц время ожидания и обслуживания, мин", [m["label"][:3] for m in months],
               [("Ожидание", [_minutes(m["wait"]["avg"]) for m in months]),
@@ -467,8 +471,48 @@ def yearly_document(report: dict) -> Document:
                     ])
 
 
+def survey_tables(report: dict) -> list:
+    from .survey import tables
+    return tables(report)
+
+
+def casework_tables(report: dict) -> list:
+    from .casework import tables
+    return tables(report)
+
+
 def document(report: dict) -> Document:
-    return {"daily": daily_document, "monthly": monthly_document, "yearly": yearly_document}[report["kind"]](report)
+    doc = {"daily": daily_document, "monthly": monthly_document, "yearly": yearly_document}[report["kind"]](report)
+    if report.get("visit_norm", True) is None:
+        _drop_visit_norm(doc)
+    return doc
+
+
+VISIT_NORM_NONE = ("Общей нормы времени визита в стандарте офиса нет: визиты дольше нормы не считаются, "
+                   "время визита целиком показано без сравнения с нормой.")
+
+
+def _drop_visit_norm(doc: Document) -> None:
+    """A profile without a whole-visit norm (002, 003, 004): no «визиты дольше нормы» column, line
+    or highlight and no visit row among the norms, instead of a 0 or somebody else's 33 minutes."""
+    def over(title: str) -> bool:
+        return title.startswith("Визиты дольше") or title.startswith("Визиты в пределах общей нормы")
+
+    for table in [doc.summary, *doc.tables]:
+        if table.columns and table.columns[0].title == "Показатель":  # a kv table: drop lines
+            table.rows = [r for r in table.rows if not over(str(r[0]))]
+            continue
+        if table.id == "norms":
+            table.rows = [r for r in table.rows if r[0] != "Визит целиком, включая ожидание"]
+            continue
+        keep = [i for i, c in enumerate(table.columns) if not over(c.title)]
+        if len(keep) != len(table.columns):
+            table.columns = [table.columns[i] for i in keep]
+            table.rows = [[r[i] for i in keep] for r in table.rows]
+            if table.total is not None:
+                table.total = [table.total[i] for i in keep]
+    doc.highlights = [h for h in doc.highlights if not over(h[0])]
+    doc.rules = [VISIT_NORM_NONE if "001:418–419" in r else r for r in doc.rules]
 
 
 def _minutes(seconds):

@@ -27,7 +27,7 @@ TICKET_COLUMNS = ("id", "office", "day", "service", "letter", "number", "code", 
                   "estimate_low", "estimate_high", "first_service")
 SEGMENT_COLUMNS = ("ticket", "idx", "office", "day", "service", "queued_at", "called_at",
                    "started_at", "ended_at", "window", "operator", "outcome", "recalls", "phases",
-                   "level")
+                   "level", "accounts")
 
 
 def _upsert_sql(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
@@ -54,7 +54,7 @@ def segment_rows(t: Ticket) -> Iterator[tuple]:
     for i, s in enumerate(t.segments):
         yield (t.id, i, t.office, t.day, s.service, s.queued_at, s.called_at, s.started_at,
                s.ended_at, s.window, s.operator, s.outcome, s.recalls,
-               json.dumps(s.phases), s.level)
+               json.dumps(s.phases), s.level, s.accounts)
 
 
 def storage_fault(exc: BaseException) -> str | None:

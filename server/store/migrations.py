@@ -119,11 +119,12 @@ def m006_company_catalogue(db):
 @migrations()
 def m009_survey(db):
     """``survey_answers``: the visitor questionnaire of 000:622–762 (server/domain/survey.py), one
-    row per answered question of a visit; stored once per visit (server/store/survey.py), with no
-    personal data: the ticket, the question's id and the option's id only."""
+    row per chosen option of a visit (a question with several answers has several rows); stored
+    once per visit (server/store/survey.py), with no personal data: the ticket, the question's id
+    and the option's id only."""
     db.execute("""CREATE TABLE IF NOT EXISTS survey_answers (
         ticket INTEGER NOT NULL, question TEXT NOT NULL, office TEXT NOT NULL, day TEXT NOT NULL,
-        answer TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (ticket, question))""")
+        answer TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (ticket, question, answer))""")
     db.execute("CREATE INDEX IF NOT EXISTS survey_answers_office_day ON survey_answers (office, day)")
 
 

@@ -28,6 +28,8 @@ KIND_WORDS = {
     "instalment": "Рассрочка платежа",
     "certificate": "Справка об отсутствии долга",
     "contract": "Документы по договору",
+    "documents": "Перечень документов и бланк заявления",
+    "meter_readings": "Приём показаний счётчика",
 }
 CLIENT_WORDS = {"individual": "Физическое лицо", "business": "Юридическое лицо, ИП", "any": "Все клиенты"}
 LEVEL_WORDS = {"specialist": "Специалист", "senior": "Ведущий специалист", "head": "Руководитель"}
@@ -78,3 +80,15 @@ def setup():
 def devices():
     """Kiosks and boards of the office: pairing with a one-time code, their state, withdrawing."""
     return render_template("stand/devices.html", page="devices", words=words())
+
+
+@bp.get("/casework")
+def casework():
+    """«Обращения и выезды»: written requests with their deadlines, home visits (issue 16)."""
+    return render_template("stand/casework.html", page="casework", words=words())
+
+
+@bp.get("/bookings")
+def bookings():
+    """«Записи»: today's appointments, who has arrived, check-in by the code (issue 16)."""
+    return render_template("stand/bookings.html", page="bookings", words=words())

@@ -46,6 +46,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..api.framework import ApiError, api, check_office, current_principal, error_response
 from ..domain import estimate, rating
+from ..domain import survey as survey_rules
 from .headers import csp, protect_page
 from ..domain.hall import Hall
 from ..domain.model import QueueError, Ticket, TicketState, WindowState
@@ -527,7 +528,8 @@ def page_data(found: Found, view: dict) -> dict:
 def render_ticket(found: Found, view: dict, status: int = 200, error: str = ""):
     data = page_data(found, view)
     html = render_template("visitor/ticket.html", view=view, data=data, office=office_texts(found.office),
-                           score_words=SCORE_WORDS, error=error, comment_max=rating.COMMENT_MAX)
+                           score_words=SCORE_WORDS, error=error, comment_max=rating.COMMENT_MAX,
+                           survey=survey_page(found, view))
     return Response(html, status=status, mimetype="text/html")
 
 
@@ -673,6 +675,64 @@ def ticket_rating_page(token):
     check_limits(token if TOKEN_RE.match(token) else None)
     found = find(token)
     return redirect(url_for("visitor.ticket_page", token=found.token, _anchor="rating"), 303)
+
+
+# ---------------------------------------------------------------------- the questionnaire (000:622–762)
+
+def survey_page(found: Found, view: dict) -> dict:
+    """What the page needs for the questionnaire offered after the rating (server/domain/survey.py)."""
+    from ..store import survey as survey_store
+
+    done = view.get("state") == "finished" and survey_store.answers_of(vs().hub.store, found.ticket) is not None
+    return {"questions": [q.to_json() for q in survey_rules.QUESTIONS], "done": done,
+            "offer": survey_rules.OFFER, "intro": survey_rules.INTRO, "thanks": survey_rules.THANKS,
+            "url": url_for("visitor.ticket_survey", token=found.token)}
+
+
+def give_survey(found: Found, answers: dict) -> bool:
+    """Record a visit's answers once (one transaction); True when written now, False when the
+    same answers were recorded before (a retry). Other answers after the first: 409."""
+    from ..store import survey as survey_store
+
+    hub = vs().hub
+    with hub.lock(found.office):
+        hall = hub.hall(found.office)
+        now = hub.clock.now()
+        t = today_ticket(hall, found, now)
+        rated = hub.store.one("SELECT 1 AS x FROM ratings WHERE ticket = ?", (t.id,)) is not None
+        if not survey_rules.check(rated, survey_store.answers_of(hub.store, t.id), answers):
+            return False
+        with hub.store.write() as conn:
+            written = survey_store.save(conn, t.id, found.office, t.day, survey_rules.rows(answers), now)
+        log.info("survey: %d answers for ticket %s", len(answers), t.code)
+        return written
+
+
+@bp.post("/t/<token>/survey")
+def ticket_survey(token):
+    """The questionnaire's answers of this visit (JSON ``{"answers": {question: option or [options]}}``,
+    the page's CSRF value in ``X-CSRF-Token``): 201 written, 200 the same answers again."""
+    check_limits(token if TOKEN_RE.match(token) else None, post=True)
+    found = find(token)
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        return error_json(400, "invalid", "Неверные данные анкеты")
+    csrf = request.headers.get("X-CSRF-Token") or body.get("csrf") or ""
+    if not isinstance(csrf, str) or not hmac.compare_digest(csrf.encode(), vs().csrf(found.token).encode()):
+        return error_json(403, "csrf", "Страница устарела. Обновите её, пожалуйста, и отправьте ответы ещё раз.")
+    try:
+        written = give_survey(found, survey_rules.validate(body.get("answers")))
+    except QueueError as exc:
+        return error_json(exc.status, exc.code, exc.message)
+    resp = jsonify({"ok": True, "message": survey_rules.THANKS})
+    resp.status_code = 201 if written else 200
+    return resp
+
+
+def error_json(status: int, code: str, message: str):
+    resp = jsonify({"error": code, "message": message})
+    resp.status_code = status
+    return resp
 
 
 # ---------------------------------------------------------------------- the desk QR (001:509)
