@@ -8,12 +8,14 @@ import sqlite3
 import time
 from datetime import date, timedelta
 
+import jsonschema
 import pytest
 
 from hub_client import HubError
 from support import HubProcess
 
 from server.domain import casework as rules
+from server.domain import events as event_catalogue
 
 OFFICE = "demo"
 BASE = f"/api/v1/offices/{OFFICE}/casework"
@@ -180,6 +182,8 @@ def test_events_and_public_views_carry_no_personal_data(admin, hub):
                           ).fetchall()
     assert {t for t, _, _ in rows} >= {"visit.requested", "visit.scheduled", "visit.done", "visit.refused",
                                        "request.registered", "request.answered"}
+    for kind, data, _ in rows:  # declared in the event catalogue, data as declared there
+        jsonschema.validate(json.loads(data), event_catalogue.TYPES[kind].schema())
     text = json.dumps(rows, ensure_ascii=False)
     for secret in ("Иванова", "Петров", "900 123", "913 000", "Ленина", "Новокузнецк"):
         assert secret not in text
