@@ -1076,3 +1076,56 @@ def test_at_opening_a_window_open_and_busy_means_the_closed_ones_are_not_expecte
     t = hall.issue("consult", at(f"{DAY} 08:00"))
     hall.call_next(1, at(f"{DAY} 08:01"))
     assert free_at(hall, at(f"{DAY} 08:02")) == {1: 7.5}
+
+
+# --- found by mutation testing -------------------------------------------------------------------
+
+def test_a_visitor_who_joined_the_queue_this_very_second_counts_in_the_rate():
+    hall = office()
+    hall.queued_log["consult"] = deque([(T0, 0)])
+    assert estimate.arrival_rates(hall, T0) == [("consult", 0, pytest.approx(1 / 1200))]
+
+
+def test_a_service_with_nobody_in_the_last_hour_does_not_hide_the_next_services_rate():
+    hall = office()
+    hall.queued_log["cash"] = deque([(T0 - 4000, 0)])
+    hall.queued_log["consult"] = deque([(T0 - 300, 0)])
+    assert estimate.arrival_rates(hall, T0) == [("consult", 0, pytest.approx(1 / 1200))]
+
+
+def test_the_projection_of_a_ticket_not_yet_issued_gives_its_call_with_the_others():
+    hall, _ = queue_of(2)
+    probe = ticket(tid=-1, queued_at=T0 + 5)
+    now = T0 + 5
+    assert since(estimate.project(hall, now, probe), now) == {1: 0.0, 2: FIRST, -1: FIRST + CONSULT_CALL}
+
+
+def test_the_closed_form_gives_every_served_service_its_estimate_whichever_service_has_no_window():
+    names = ["consult", "cash", "both", "s4", "s5", "s6", "s7"]
+    services = [Service(n, chr(0x410 + i), n, kind="consultation") for i, n in enumerate(names)]
+    hall = make_hall(windows=1, policy="fifo", services=services,
+                     window_services={n: 1 for n in names if n != "s4"})
+    opened(hall)
+    hall.roll_day(T0)
+    for i in range(251):
+        name = names[i % len(names)]
+        hall.apply({"type": "ticket.issued", "at": T0 + i, "office": "t", "day": DAY,
+                    "data": {"ticket": i + 1, "service": name, "letter": "А", "number": i + 1, "token": f"t{i}"}})
+    p = estimate.project(hall, T0 + 300)
+    assert {hall.tickets[tid].service for tid in p} == set(names) - {"s4"}
+    assert len(p) == 251 - 36
+
+
+def test_a_printed_range_that_ended_before_the_opening_is_told_as_zero_after_it():
+    t = opening_ticket(T0, T0 + 44 * MIN, 40.0, 43.0)
+    assert estimate.after_opening(t) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("n, word", [(13, "минут"), (113, "минут"), (3, "минуты"), (23, "минуты"), (24, "минуты")])
+def test_thirteen_minutes_and_the_like_take_the_plural(n, word):
+    assert estimate._minutes_word(n) == word
+
+
+def test_a_priority_one_visitor_of_the_past_counts_with_the_priority_forecast():
+    out = estimate.forecast_from_history([("2026-11-26", at("2026-11-26 10:05"), "consult", 1)], office_hours())
+    assert list(out) == [("consult", 1)] and out[("consult", 1)][10] == 1.0
