@@ -77,8 +77,10 @@ class CheckinScreen(Screen):
         self.words.setSpacing(s["gap"])
         self.keypad.setSpacing(s["gap"])
         box = round(s["digit_box"] * 0.62)  # eight digits no wider than the pairing screen's six
+        px = max(s["small"], round(s["digit"] * 0.62))  # the digits shrink with their boxes
         for d in self.digits:
             d.setFixedSize(box, round(box * 1.25))
+            d.setStyleSheet(f"font-size: {px}px;")
         font = QFont(self.keys["Стереть"].title.font())
         font.setPixelSize(s["body"])
         font.setBold(True)
@@ -99,6 +101,7 @@ class CheckinScreen(Screen):
                 self.entered.emit(self.code)
         elif len(self.code) < DIGITS:
             self.code += key
+            self.error.hide()  # a new code is being typed: the last refusal goes
         self._refresh()
 
     def _refresh(self) -> None:
