@@ -33,10 +33,36 @@ def eligible(window: Window, tickets: Iterable[Ticket]) -> list[Ticket]:
     return out
 
 
+#: A walk-in this close (seconds) to its waiting norm goes before an appointment whose slot has come.
+APPOINTMENT_YIELD = 120.0
+
+
+def appointment_due(candidates: list[Ticket], now: float, wait_limit: WaitLimit) -> Ticket | None:
+    """An appointment ticket whose slot has come (issue 16), to be called ahead of walk-ins — the
+    earliest slot first — unless a walk-in is about to break its waiting norm (less than
+    ``APPOINTMENT_YIELD`` seconds of slack left, not yet late) or has the individual format (001:378)
+    or a transfer's priority: then the policy decides as without appointments."""
+    due = [t for t in candidates if t.appointment_at is not None and t.appointment_at <= now]
+    if not due:
+        return None
+    for t in candidates:
+        if t.appointment_at is not None:
+            continue
+        if t.individual or t.priority > 0:
+            return None
+        slack = (wait_limit(t) or DEFAULT_WAIT_LIMIT) - (now - t.queued_at)
+        if 0 <= slack < APPOINTMENT_YIELD:
+            return None
+    return min(due, key=lambda t: (t.appointment_at, t.id))
+
+
 def fifo(window: Window, candidates: list[Ticket], now: float, wait_limit: WaitLimit) -> Ticket | None:
     """Oldest first, primary services before secondary ones; individual format and transfers first."""
     if not candidates:
         return None
+    due = appointment_due(candidates, now, wait_limit)
+    if due is not None:
+        return due
     return min(candidates, key=lambda t: (
         not t.individual, -t.priority, -window.services[t.service], t.queued_at, t.id))
 
@@ -87,6 +113,9 @@ def norm_aware(window: Window, candidates: list[Ticket], now: float, wait_limit:
     """
     if not candidates:
         return None
+    due = appointment_due(candidates, now, wait_limit)
+    if due is not None:
+        return due
 
     def key(t: Ticket):
         limit = wait_limit(t) or DEFAULT_WAIT_LIMIT
