@@ -332,7 +332,6 @@ def test_accounts_scale_the_service_limit_and_the_alert():
 
 
 def test_accounts_replay_from_the_log():
-    from core_support import make_hall
     hall = _contract_hall()
     t = _serving(hall)
     hall.set_accounts(t.id, 4, 1_000_010.0, actor="op1")
@@ -341,7 +340,6 @@ def test_accounts_replay_from_the_log():
     for e in events:
         fresh.apply(e)
     assert fresh.tickets[t.id].accounts == 4 and fresh.service_limit(fresh.tickets[t.id]) == 32 * 60
-    assert make_hall  # the support module builds both halls the same way
 
 
 def test_accounts_same_number_changes_nothing_and_a_new_segment_starts_at_one():
@@ -384,3 +382,22 @@ def test_accounts_only_while_called_or_served_and_only_by_its_operator():
     with pytest.raises(Conflict):
         hall.set_accounts(t.id, 4, t0 + 6, actor="op1")
     assert t.accounts == 3
+
+
+def test_accounts_bounds_are_one_and_ninety_nine():
+    from server.domain.hall import MAX_ACCOUNTS
+    assert MAX_ACCOUNTS == 99
+    hall = _contract_hall()
+    t = _serving(hall)
+    hall.set_accounts(t.id, 99, 1_000_010.0, actor="op1")
+    assert hall.service_limit(t) == 99 * 8 * 60
+    hall.set_accounts(t.id, 1, 1_000_011.0, actor="op1")  # back to one: an event, the plain limit
+    assert [e["data"]["accounts"] for e in hall.take_pending() if e["type"] == "ticket.accounts"] == [99, 1]
+    assert hall.service_limit(t) == 8 * 60
+
+
+def test_accounts_do_not_scale_a_service_without_a_per_account_norm():
+    hall = _contract_hall()
+    t = _serving(hall, service="consult")
+    hall.set_accounts(t.id, 5, 1_000_010.0, actor="op1")
+    assert t.accounts == 5 and hall.service_limit(t) == 8 * 60  # a consultation: 8 whatever the count
