@@ -401,3 +401,11 @@ def test_accounts_do_not_scale_a_service_without_a_per_account_norm():
     t = _serving(hall, service="consult")
     hall.set_accounts(t.id, 5, 1_000_010.0, actor="op1")
     assert t.accounts == 5 and hall.service_limit(t) == 8 * 60  # a consultation: 8 whatever the count
+
+
+def test_the_tickets_json_names_the_accounts_only_when_not_one():
+    hall = _contract_hall()
+    t = _serving(hall)
+    assert "accounts" not in t.to_json()
+    hall.set_accounts(t.id, 2, 1_000_010.0, actor="op1")
+    assert t.to_json()["accounts"] == 2

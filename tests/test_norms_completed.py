@@ -169,4 +169,17 @@ def test_the_console_spin_box_sets_the_accounts(hub, admin, qtbot):
     qtbot.waitUntil(lambda: "лицевых счетов — 3" in c.banner.text(), timeout=20_000)
     qtbot.waitUntil(lambda: "24" in c.card.norm.text(), timeout=20_000)  # «Норматив 24 (001:841)»
     c.close()
+    # a console opened again (a restart) shows the number the hub keeps
+    assert admin.ticket(t["id"])["accounts"] == 3
+    c2 = ConsoleWindow(hub.url, window_number=number, tick_ms=200, reconnect_delay=0.3)
+    qtbot.addWidget(c2)
+    c2.show()
+    qtbot.waitExposed(c2)
+    qtbot.keyClicks(c2.login_page.login, "op1")
+    c2.login_page.by_pin.setChecked(True)
+    qtbot.keyClicks(c2.login_page.secret, "1111")
+    qtbot.keyClick(c2.login_page.secret, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: (c2.model.my_ticket() or {}).get("id") == t["id"], timeout=20_000)
+    qtbot.waitUntil(lambda: c2.card.accounts.value() == 3, timeout=20_000)
+    c2.close()
     empty_hall(admin)

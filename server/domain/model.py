@@ -214,6 +214,8 @@ class Ticket:
             "segments": len(self.segments),
             **({"appointment": self.appointment, "appointment_at": self.appointment_at}
                if self.appointment is not None else {}),
+            # the operator's count of accounts (001:841), named only when it is not the usual one
+            **({"accounts": self.accounts} if self.accounts != 1 else {}),
         }
 
 
