@@ -183,6 +183,10 @@ def test_phone():
     assert not C.phone_ok("звоните")
     assert not C.phone_ok("")
     assert not C.phone_ok("+7 900 123 45 67 12 34 56 78")
+    assert C.phone_ok("123456789012345")        # 15 digits: the longest (E.164)
+    assert not C.phone_ok("1234567890123456")   # 16
+    assert not C.phone_ok("12345 доб. 6")        # words are not a phone
+    assert C.phone_ok("(3842) 45-67")
 
 
 def test_visit_problems():
