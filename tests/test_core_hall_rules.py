@@ -1196,3 +1196,114 @@ def test_a_break_refused_for_waiting_visitors_says_it_is_put_off_and_a_closing_d
     assert e.details == {"waiting": 1}
     e = refused(Conflict, "break_guard", lambda: hall.close_window(1, T0 + 5, actor="op1"))
     assert e.message == "Нельзя: ждущих по услуге «Оплата» больше никто не примет"
+
+
+def test_the_hall_refuses_an_event_type_the_catalogue_does_not_declare_and_skips_a_declared_other_one():
+    # issue 15 point 3: an unknown type is an error, not silently ignored; a declared non-queue
+    # type (a device's heartbeat) is skipped on purpose and leaves the hall as it was
+    from server.domain.events import UnknownEvent
+    hall = make_hall(windows=1)
+    hall.issue("consult", T0)
+    before = (dict(hall.tickets), dict(hall.counters), hall.day)
+    e = refused(Invalid, "unknown_event", lambda: hall.apply(
+        {"type": "ticket.teleported", "at": T0, "office": hall.office, "day": hall.day, "data": {"ticket": 1}}))
+    assert isinstance(e, UnknownEvent) and isinstance(e, KeyError)
+    assert e.message == "Неизвестный тип события «ticket.teleported»" == str(e)
+    hall.apply({"type": "device.status", "at": T0, "office": hall.office, "day": hall.day,
+                "data": {"device": "1", "printer": {"state": "ok"}}})
+    assert (dict(hall.tickets), dict(hall.counters), hall.day) == before
+
+
+# --- transfers to a service no window takes (issue 13 point 2), pinned for mutation testing (issue 20) ---
+
+def hall_of_two_desks():
+    """Window 1 (open) serves consultations only; window 2 (closed) is the cash desk."""
+    hall = hall_with(windows=2, open_=(1,))
+    hall.windows[1].services = {"consult": 1}
+    hall.windows[2].services = {"cash": 1}
+    return hall
+
+
+def test_a_transfer_to_a_service_whose_only_window_is_closed_is_refused_with_the_service_named():
+    hall = hall_of_two_desks()
+    t = called(hall, start=True)
+    e = refused(Conflict, "no_window_for_service", lambda: hall.transfer(t.id, T0 + 60, service="cash", actor="op1"))
+    assert e.message == ("Сейчас ни одно окно не принимает по услуге «Оплата», поэтому перевод не выполнен. "
+                         "Администратор зала может оставить посетителя ждать, пока окно откроется")
+    assert e.details == {"service": "cash"}
+    assert (t.state, t.service, t.window) == (TicketState.SERVING, "consult", 1) and hall.take_pending() == []
+
+
+def test_a_window_on_a_break_that_takes_the_service_is_enough_for_a_transfer():
+    hall = hall_of_two_desks()
+    hall.windows[2].state = WindowState.PAUSED
+    t = called(hall, start=True)
+    hall.transfer(t.id, T0 + 60, service="cash", actor="op1")
+    (e,) = hall.take_pending()
+    assert e["type"] == "ticket.transferred" and e["data"]["service"] == "cash" and "hold" not in e["data"]
+
+
+def test_an_open_window_that_takes_the_service_is_enough_even_the_visitors_own():
+    hall = hall_with(windows=2, open_=(1,))
+    hall.windows[2].services = {"cash": 1}
+    t = called(hall, start=True)  # window 1 serves every service, window 2 is closed
+    hall.transfer(t.id, T0 + 60, service="cash", actor="op1")
+    assert t.service == "cash" and t.state is TicketState.WAITING
+
+
+def test_a_window_that_lists_a_service_with_weight_zero_does_not_take_it():
+    hall = hall_of_two_desks()
+    hall.windows[1].services = {"consult": 1, "cash": 0}
+    t = called(hall, start=True)
+    refused(Conflict, "no_window_for_service", lambda: hall.transfer(t.id, T0 + 60, service="cash"))
+
+
+def test_an_administrator_may_hold_the_visitor_for_a_closed_window_and_the_event_says_so():
+    hall = hall_of_two_desks()
+    t = called(hall, start=True)
+    refused(Conflict, "no_window_for_service",
+            lambda: hall.transfer(t.id, T0 + 60, service="cash", actor="hall", admin=True))  # no hold asked
+    hall.transfer(t.id, T0 + 60, service="cash", actor="hall", admin=True, hold=True)
+    (e,) = hall.take_pending()
+    assert e["data"] == {"ticket": t.id, "window": 1, "service": "cash", "target_window": None, "priority": 1,
+                         "hold": True, "by": "hall"}
+    assert (t.state, t.service) == (TicketState.WAITING, "cash")
+
+
+def test_an_operator_may_not_hold_a_visitor_even_where_a_window_is_open():
+    hall = hall_with(windows=2, open_=(1,))
+    t = called(hall, start=True)
+    e = refused(Forbidden, "hold_forbidden",
+                lambda: hall.transfer(t.id, T0 + 60, service="cash", actor="op1", hold=True))
+    assert e.message == "Оставить посетителя ждать закрытое окно может только администратор зала"
+    assert t.state is TicketState.SERVING and hall.take_pending() == []
+
+
+def test_a_hold_without_a_person_acting_is_kept_as_asked():
+    hall = hall_of_two_desks()
+    t = called(hall, start=True)
+    hall.transfer(t.id, T0 + 60, service="cash", hold=True)  # the simulator, a replayed script
+    (e,) = hall.take_pending()
+    assert e["data"]["hold"] is True and "by" not in e["data"]
+
+
+def test_a_transfer_to_a_chosen_window_is_not_refused_for_being_closed():
+    hall = hall_of_two_desks()
+    t = called(hall, start=True)
+    hall.transfer(t.id, T0 + 60, window=2, actor="op1")
+    (e,) = hall.take_pending()
+    assert e["data"] == {"ticket": t.id, "window": 1, "service": "cash", "target_window": 2, "priority": 1,
+                         "by": "op1"}
+    u = called(hall, now=T0 + 100, start=True)
+    hall.transfer(u.id, T0 + 160, service="cash", window=2)
+    assert (u.service, u.target_window) == ("cash", 2)
+
+
+def test_a_waiting_visitor_may_be_sent_on_to_another_service_with_a_window():
+    hall = hall_with(windows=2, open_=(1,))
+    t = hall.issue("consult", T0)
+    hall.take_pending()
+    hall.transfer(t.id, T0 + 30, service="cash", actor="hall", admin=True)
+    (e,) = hall.take_pending()
+    assert e["data"] == {"ticket": t.id, "window": None, "service": "cash", "target_window": None,
+                         "priority": 1, "by": "hall"}

@@ -171,6 +171,12 @@ def test_a_busy_days_log_replays_through_the_hall(busy_day):
     assert hall.day == "2026-11-11"  # the roll to the next day is in the log
 
 
+def test_an_unknown_type_in_a_log_stops_the_replay(busy_day):
+    bad = busy_day[:5] + [{**busy_day[5], "type": "ticket.vanished"}]
+    with pytest.raises(catalogue.UnknownEvent):
+        _replays(bad)
+
+
 # ---------------------------------------------------------------------------- a real hub
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import re
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
+from ..app_context import current_hub as _hub
 from ..domain.alerts import BURST_SHOWN, DEVICE_TIMEOUT, NEAR_SHARE, PRINTER_WORDS, hall_alerts
 from ..hub import Hub
+from ..store import devices as device_store
+from ..store import users as user_store
 from . import schemas as S
 from .framework import ApiError, api, check_office, current_principal
 from .health import storage_alerts
@@ -37,10 +40,6 @@ ALERTS = S.obj({"now": S.NUM, "near": S.NUM, "alerts": {"type": "array", "items"
 PRINT = S.obj({"device": {"type": "string", "minLength": 1, "maxLength": 60}}, ["device"])
 
 
-def _hub() -> Hub:
-    return current_app.config["TALON_HUB"]
-
-
 def near_share(office: dict) -> float:
     """The office's «nearing the norm» share (settings ``alert_near``), 75 % unless set."""
     value = (office.get("settings") or {}).get("alert_near")
@@ -48,15 +47,7 @@ def near_share(office: dict) -> float:
 
 
 def device_rows(hub: Hub, office: str) -> list[dict]:
-    rows = hub.store.query("SELECT id, kind, name, paired_at, last_seen, status FROM devices "
-                           "WHERE office = ? AND paired_at IS NOT NULL", (office,))
-    since = {r["device"]: r["at"] for r in hub.store.query(
-        "SELECT json_extract(data, '$.device') AS device, max(at) AS at FROM events "
-        "WHERE office = ? AND type = 'device.status' GROUP BY device", (office,))}
-    for r in rows:
-        r["status"] = json.loads(r["status"] or "{}")
-        r["status_since"] = since.get(r["id"])
-    return rows
+    return device_store.paired_devices(hub.store, office)
 
 
 def current_alerts(office: str) -> tuple[float, float, list]:
@@ -65,21 +56,12 @@ def current_alerts(office: str) -> tuple[float, float, list]:
     info = hub.office(office)
     near = near_share(info)
     devices = device_rows(hub, office)
-    incidents = hub.store.query("SELECT id, device, kind, detail, opened_at FROM incidents "
-                                "WHERE office = ? AND closed_at IS NULL", (office,))
-    acks = {r["alert"]: r for r in hub.store.query("SELECT alert, login, at FROM alert_acks WHERE office = ?",
-                                                   (office,))}
+    incidents = device_store.open_incidents(hub.store, office)
+    acks = device_store.alert_acks(hub.store, office)
     with hub.lock(office):
         now = hub.clock.now()
-        helps = []
-        for r in hub.store.query("SELECT seq, at, data FROM events WHERE office = ? AND type = 'help.requested' "
-                                 "AND at > ?", (office, now - 86400.0)):
-            d = json.loads(r["data"])
-            helps.append({"seq": r["seq"], "at": r["at"], "device": d.get("device"), "screen": d.get("screen"),
-                          "comment": d.get("comment")})
-        bursts = [{**json.loads(r["data"]), "seq": r["seq"], "at": r["at"]} for r in hub.store.query(
-            "SELECT seq, at, data FROM events WHERE office = ? AND type = 'auth.burst' AND at > ?",
-            (office, now - BURST_SHOWN))]
+        helps = device_store.help_requests_since(hub.store, office, now - 86400.0)
+        bursts = device_store.sign_in_bursts_since(hub.store, office, now - BURST_SHOWN)
         alerts = hall_alerts(hub.hall(office), now, devices=devices, incidents=incidents, help_requests=helps,
                              acks=acks, near=near, auth_bursts=bursts)
     alerts = storage_alerts(hub.store, now) + alerts  # writes failing: first, until a write succeeds
@@ -109,10 +91,7 @@ def ack_alert(office, alert, body):
         raise ApiError(404, "alert_not_found", "Такого оповещения сейчас нет: возможно, оно уже снято")
 
     def write(conn):
-        conn.execute("INSERT INTO alert_acks (office, alert, login, at) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT (office, alert) DO UPDATE SET login = excluded.login, at = excluded.at",
-                     (office, alert, principal.who, now))
-        conn.execute("DELETE FROM alert_acks WHERE office = ? AND at < ?", (office, now - ACK_KEEP))
+        device_store.acknowledge_alert(conn, office, alert, principal.who, now, ACK_KEEP)
 
     hub.record(office, "alert.acknowledged", {"alert": alert, "kind": found.kind, "login": principal.who}, write)
     found.acknowledged = {"login": principal.who, "at": now}
@@ -125,8 +104,7 @@ def ack_alert(office, alert, body):
 def print_ticket(ticket, body):
     office = office_of_ticket(ticket)
     hub = _hub()
-    device = hub.store.one("SELECT id, office, kind, name, last_seen, status FROM devices WHERE id = ?",
-                           (body["device"],))
+    device = device_store.device(hub.store, body["device"])
     if device is None or device["office"] != office:
         raise ApiError(404, "device_not_found", "Киоск не найден в этом офисе")
     if device["kind"] != "kiosk":
@@ -156,6 +134,4 @@ def print_ticket(ticket, body):
 def staff(office):
     check_office(current_principal(), office)
     _hub().office(office)
-    rows = _hub().store.query("SELECT login, name, roles FROM users WHERE active = 1 AND (office = ? OR office IS NULL) "
-                              "ORDER BY login", (office,))
-    return jsonify([{"login": r["login"], "name": r["name"], "roles": json.loads(r["roles"])} for r in rows])
+    return jsonify(user_store.staff_of(_hub().store, office))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ..app_context import current_hub
+from ..store import users as user_store
 from . import limits
 from . import schemas as S
 from .framework import ANY, ApiError, api, current_principal
@@ -39,7 +41,7 @@ def login(body):
 def _count_failure(name: str, address: str) -> list[str]:
     """A failed or refused sign-in, for the stand's alert of a burst (the office of the account,
     or every office of the hub when the login is unknown or serves them all). Answers those offices."""
-    row = current_app.config["TALON_HUB"].store.one("SELECT office FROM users WHERE login = ?", (name,))
+    row = user_store.user(current_hub().store, name)
     offices = [row["office"]] if row and row["office"] else limits.all_offices()
     # only real logins are named on the stand: an unknown «login» may be a password typed in the wrong box
     limits.record_bursts(limits.guard().note(address=address, offices=offices, login=name if row else None))
@@ -59,7 +61,7 @@ def me():
     p = current_principal()
     name = None
     if p.login:
-        row = current_app.config["TALON_HUB"].store.one("SELECT name FROM users WHERE login = ?", (p.login,))
+        row = user_store.user(current_hub().store, p.login)
         name = row["name"] if row else None
     return jsonify({"login": p.login, "name": name, "device": p.device, "roles": list(p.roles),
                     "office": p.office})

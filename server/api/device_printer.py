@@ -8,10 +8,10 @@ announced as ``config.changed`` (``what: printer``), which the kiosk follows at 
 """
 from __future__ import annotations
 
-import json
+from flask import Blueprint, jsonify
 
-from flask import Blueprint, current_app, jsonify
-
+from ..app_context import current_hub as _hub
+from ..store import devices as device_store
 from . import schemas as S
 from .framework import ApiError, api, check_office, current_principal
 
@@ -26,19 +26,14 @@ ANSWER = S.obj({"device": {"type": "string"}, "text_mode": {"type": ["string", "
                ["device", "text_mode"])
 
 
-def _hub():
-    return current_app.config["TALON_HUB"]
-
-
 def _text_mode(office: str, device: str) -> str | None:
-    row = _hub().store.one("SELECT settings FROM offices WHERE id = ?", (office,))
-    settings = json.loads(row["settings"] or "{}") if row else {}
+    settings = device_store.office_settings(_hub().store, office)
     mode = ((settings.get("printers") or {}).get(device) or {}).get("text_mode")
     return mode if mode in TEXT_MODES else None
 
 
 def _kiosk(office: str, device: str) -> dict:
-    row = _hub().store.one("SELECT id, office, kind, name FROM devices WHERE id = ?", (device,))
+    row = device_store.device(_hub().store, device)
     if row is None or row["office"] != office:
         raise ApiError(404, "device_not_found", "Такого устройства в этом офисе нет")
     if row["kind"] != "kiosk":
@@ -80,13 +75,7 @@ def put_printer(office, body):
     mode = body["text_mode"]
 
     def write(conn):
-        row = conn.execute("SELECT settings FROM offices WHERE id = ?", (office,)).fetchone()
-        settings = json.loads(row[0] or "{}")
-        printers = dict(settings.get("printers") or {})
-        printers[device] = {**(printers.get(device) or {}), "text_mode": mode}
-        settings["printers"] = printers
-        conn.execute("UPDATE offices SET settings = ? WHERE id = ?",
-                     (json.dumps(settings, ensure_ascii=False), office))
+        device_store.set_printer_text_mode(conn, office, device, mode)
 
     hub.record(office, "config.changed", {"what": "printer", "device": device, "text_mode": mode,
                                           "login": principal.who}, write)

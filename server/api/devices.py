@@ -6,6 +6,8 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
+from ..app_context import current_hub as _hub
+from ..store import devices as device_store
 from . import limits
 from . import schemas as S
 from .framework import ApiError, api, check_office, current_principal
@@ -18,10 +20,6 @@ DEVICE_ID = {"type": "string", "pattern": r"^[a-z][a-z0-9_-]{0,63}$"}
 REVOKE = S.obj({"device": DEVICE_ID}, ["device"])
 
 
-def _hub():
-    return current_app.config["TALON_HUB"]
-
-
 @api(bp, "/offices/<office>/devices", "POST", summary="Register a kiosk or board; answers a one-time pairing code",
      tag="devices", roles=HALL_STAFF, body=S.DEVICE_NEW, status=201)
 def create_device(office, body):
@@ -30,7 +28,7 @@ def create_device(office, body):
     name = " ".join(body["name"].split())
     if not name:
         raise ApiError(400, "invalid", "Введите название устройства, например «Киоск у входа»", field="name")
-    if _hub().store.one("SELECT 1 FROM devices WHERE office = ? AND name = ?", (office, name)):
+    if device_store.name_taken(_hub().store, office, name):
         raise ApiError(409, "device_exists", f"Устройство «{name}» уже есть в этом офисе. Выберите другое название",
                        field="name")
     device = current_app.config["TALON_AUTH"].create_device(office, body["kind"], name)
@@ -46,11 +44,9 @@ def list_devices(office):
     (seconds the code still works) and its open ``incidents``."""
     check_office(current_principal(), office)
     hub = _hub()
-    rows = hub.store.query("SELECT id, kind, name, paired_at, last_seen, status, pairing_expires FROM devices "
-                           "WHERE office = ? ORDER BY kind, name", (office,))
+    rows = device_store.devices_of(hub.store, office)
     incidents: dict[str, list] = {}
-    for i in hub.store.query("SELECT id, device, kind, detail, opened_at FROM incidents "
-                             "WHERE office = ? AND closed_at IS NULL ORDER BY opened_at", (office,)):
+    for i in device_store.open_incidents(hub.store, office, by_time=True):
         incidents.setdefault(i.pop("device"), []).append(i)
     now = hub.clock.now()
     wall = time.time()  # pairing codes run on the wall clock (server/auth.py)
@@ -77,7 +73,7 @@ def revoke_device(office, body):
     check_office(principal, office)
     hub = _hub()
     hub.office(office)
-    device = hub.store.one("SELECT id, office, kind, name FROM devices WHERE id = ?", (body["device"],))
+    device = device_store.device(hub.store, body["device"])
     if device is None or device["office"] != office:
         raise ApiError(404, "device_not_found", "Такого устройства в этом офисе нет: возможно, его уже отозвали")
     auth = current_app.config["TALON_AUTH"]
@@ -86,7 +82,7 @@ def revoke_device(office, body):
 
     def write(conn):
         keys.extend(auth.revoke_device(conn, device["id"]))
-        conn.execute("UPDATE incidents SET closed_at = ? WHERE device = ? AND closed_at IS NULL", (now, device["id"]))
+        device_store.close_incidents_of(conn, device["id"], now)
 
     hub.record(office, "device.revoked", {"device": device["id"], "kind": device["kind"], "name": device["name"],
                                           "login": principal.who}, write)
@@ -129,12 +125,10 @@ def _device():
 def heartbeat(body):
     p = _device()
     hub = _hub()
-    row = hub.store.one("SELECT status, last_seen FROM devices WHERE id = ?", (p.device,))
+    row = device_store.last_heartbeat(hub.store, p.device)
     old = json.loads(row["status"]) if row else {}
     now = hub.clock.now()
-    with hub.store.write() as conn:
-        conn.execute("UPDATE devices SET last_seen = ?, status = ? WHERE id = ?",
-                     (now, json.dumps(body, ensure_ascii=False), p.device))
+    device_store.note_heartbeat(hub.store, p.device, now, body)
     changed = {k: body[k] for k in ("printer", "sound") if k in body and old.get(k, {}).get("state") != body[k]["state"]}
     offline_before = not row or not row["last_seen"] or now - row["last_seen"] > 90
     if changed or offline_before:
@@ -148,17 +142,15 @@ def incident(body):
     p = _device()
     hub = _hub()
     now = hub.clock.now()
-    open_row = hub.store.one("SELECT id FROM incidents WHERE device = ? AND kind = ? AND closed_at IS NULL",
-                             (p.device, body["kind"]))
+    open_row = device_store.open_incident(hub.store, p.device, body["kind"])
     if body["state"] == "open":
         if open_row:
             return jsonify({"incident": open_row["id"], "state": "open"})
         ids = {}
 
         def write(conn):
-            ids["id"] = conn.execute("INSERT INTO incidents (office, device, kind, detail, opened_at) "
-                                     "VALUES (?, ?, ?, ?, ?)",
-                                     (p.office, p.device, body["kind"], body.get("detail", ""), now)).lastrowid
+            ids["id"] = device_store.open_new_incident(conn, p.office, p.device, body["kind"],
+                                                       body.get("detail", ""), now)
 
         hub.record(p.office, "incident.opened", {"device": p.device, "kind": body["kind"],
                                                  "detail": body.get("detail", "")}, write)
@@ -167,7 +159,7 @@ def incident(body):
         return jsonify({"incident": None, "state": "closed"})
 
     def close(conn):
-        conn.execute("UPDATE incidents SET closed_at = ? WHERE id = ?", (now, open_row["id"]))
+        device_store.close_incident(conn, open_row["id"], now)
 
     hub.record(p.office, "incident.closed", {"device": p.device, "kind": body["kind"], "incident": open_row["id"]},
                close)

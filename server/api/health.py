@@ -20,6 +20,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify
 
 from ..domain.alerts import DANGER, WARNING, Alert
+from ..app_context import current_hub
+from ..store import journal
 from ..store.db import Store, storage_fault
 from . import schemas as S
 from .framework import api, error_response
@@ -112,9 +114,9 @@ def health(store: Store, now: float) -> tuple[bool, dict]:
                         f"{free / 1024 / 1024:.0f} МБ. Пожалуйста, освободите место" if free is not None else
                         "Не удаётся узнать, сколько места на диске сервера")
     try:
-        last = store.one("SELECT seq, at FROM events ORDER BY seq DESC LIMIT 1") or {}
+        last = journal.last_event(store)
         seq, last_at = last.get("seq", 0), last.get("at")
-        events = store.one("SELECT count(*) AS n FROM events")["n"]
+        events = journal.event_count(store)
     except sqlite3.Error as exc:
         seq, last_at, events = None, None, None
         problems.append(f"База данных не читается: {exc}")
@@ -134,7 +136,7 @@ def health(store: Store, now: float) -> tuple[bool, dict]:
 
 @bp.get("/healthz")
 def healthz():
-    hub = current_app.config["TALON_HUB"]
+    hub = current_hub()
     ok, report = health(_store(), hub.clock.now())
     resp = jsonify(report)
     resp.status_code = 200 if ok else 503
@@ -161,15 +163,5 @@ def storage_alerts(store: Store, now: float) -> list[Alert]:
      "under it would be (test hubs only)", tag="testing", roles=("admin",),
      body=S.obj({"read_only": {"type": "boolean"}}, ["read_only"]))
 def testing_storage(body):
-    store = _store()
-    with store._write_lock:
-        if store._writer is not None:
-            store._writer.close()
-        store._writer = None
-        if body["read_only"]:
-            conn = sqlite3.connect(f"file:{Path(store.path).resolve()}?mode=ro", uri=True,
-                                   timeout=store.busy_timeout, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout={int(store.busy_timeout * 1000)}")
-            store._writer = conn
+    journal.reopen_writer(_store(), body["read_only"])
     return jsonify({"read_only": body["read_only"]})

@@ -23,7 +23,6 @@ Memory: records are kept for ``FORGET_AFTER`` seconds after their last failure, 
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
@@ -37,6 +36,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
+
+from ..app_context import current_hub
+from ..store import offices as office_store
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +261,7 @@ def refusal(seconds: float, what: str, code: str = "too_many_attempts", offices:
     seconds = max(1, math.ceil(seconds))
     when = ""
     if seconds >= 60 and offices and len(offices) == 1:
-        when = _office_clock(offices[0], current_app.config["TALON_HUB"].clock.now() + seconds)
+        when = _office_clock(offices[0], current_hub().clock.now() + seconds)
     body = {"error": code,
             "message": f"{what}. Пожалуйста, повторите через {wait_words(seconds)}{when}",
             "details": {"retry_after": seconds}}
@@ -272,8 +274,8 @@ def refusal(seconds: float, what: str, code: str = "too_many_attempts", offices:
 def _office_clock(office: str, at: float) -> str:
     """« (в 10:47)» in the office's time zone, or nothing if it can not be read."""
     try:
-        row = current_app.config["TALON_HUB"].store.one("SELECT schedule FROM offices WHERE id = ?", (office,))
-        zone = ZoneInfo(json.loads(row["schedule"])["tz"]) if row else None
+        tz = office_store.office_time_zone(current_hub().store, office)
+        zone = ZoneInfo(tz) if tz else None
     except Exception:  # a time is a courtesy: never a reason for a 500
         return ""
     if zone is None:
@@ -286,7 +288,7 @@ def record_bursts(bursts: list[dict]) -> None:
     """Write each burst into its office's log (the stand's alert reads it from there)."""
     if not bursts:
         return
-    hub = current_app.config["TALON_HUB"]
+    hub = current_hub()
     for b in bursts:
         office = b.pop("office")
         try:
@@ -298,5 +300,5 @@ def record_bursts(bursts: list[dict]) -> None:
 
 
 def all_offices() -> list[str]:
-    hub = current_app.config["TALON_HUB"]
-    return [r["id"] for r in hub.store.query("SELECT id FROM offices ORDER BY id")]
+    hub = current_hub()
+    return office_store.office_ids(hub.store)

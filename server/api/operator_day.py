@@ -8,8 +8,10 @@ their norms.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
+from ..app_context import current_hub
+from ..store import journal
 from . import schemas as S
 from .framework import ApiError, api, check_office, current_principal
 
@@ -31,7 +33,7 @@ DAY = S.obj({
      tag="windows", roles=("operator", "administrator", "admin"),
      query=S.obj({"operator": {"type": "string", "maxLength": 60}}), response=DAY)
 def window_day(window, query):
-    hub = current_app.config["TALON_HUB"]
+    hub = current_hub()
     office = hub.office_of("window", window)
     if office is None:
         raise ApiError(404, "window_not_found", "Окно не найдено")
@@ -43,12 +45,7 @@ def window_day(window, query):
             raise ApiError(404, "window_not_found", "Окно не найдено")
         day, number, profile = hall.day, w.number, hall.profile
         kinds = {s.id: (s.kind, s.name) for s in hall.services.values()}
-    sql = "SELECT * FROM segments WHERE office = ? AND day = ? AND window = ? AND ended_at IS NOT NULL"
-    params: list = [office, day, window]
-    if query.get("operator"):
-        sql += " AND operator = ?"
-        params.append(query["operator"])
-    rows = hub.store.query(sql + " ORDER BY ended_at", params) if day else []
+    rows = journal.visits_ended_at_window(hub.store, office, day, window, query.get("operator")) if day else []
 
     counts = {k: 0 for k in ("finished", "no_show", "transferred", "escalated", "postponed")}
     per_service: dict[str, dict] = {}

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from ..domain import estimate
-from ..hub import Hub, ticket_view, window_view
+from ..hub import ticket_view, window_view
+from ..app_context import current_hub
+from ..store import journal
 from . import schemas as S
 from .framework import ANY, ApiError, api, check_office, current_principal
 
@@ -16,8 +18,7 @@ STAFF = ("operator", "administrator", "admin")
 HALL_STAFF = ("administrator", "admin")
 
 
-def hub() -> Hub:
-    return current_app.config["TALON_HUB"]
+hub = current_hub  # the app's hub (server/app_context.py), under this module's old name
 
 
 def office_of_ticket(ticket: int) -> str:
@@ -45,7 +46,7 @@ def ticket_answer(office: str, ticket_id: int, fresh: bool = False) -> dict:
         hall = h.hall(office)
         t = hall.tickets.get(ticket_id)
         if t is None:  # a ticket of an earlier day: read the projection
-            row = h.store.one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+            row = journal.past_ticket(h.store, ticket_id)
             if row is None:
                 raise ApiError(404, "ticket_not_found", "Талон не найден")
             return {**row, "individual": bool(row["individual"])}
@@ -164,6 +165,8 @@ _ticket_action("cancel", "Cancel a waiting or called ticket", S.CANCEL,
                lambda hall, t, now, b, who: hall.cancel(t, now, b.get("reason"), **who))
 _ticket_action("phase", "Enter a sub-phase of service (digital, upsell) or leave it (null)", S.PHASE,
                lambda hall, t, now, b, who: hall.set_phase(t, b["phase"], now, **who))
+_ticket_action("accounts", "How many accounts the request covers (a per-account norm scales, 001:841)",
+               S.ACCOUNTS, lambda hall, t, now, b, who: hall.set_accounts(t, b["accounts"], now, **who))
 _ticket_action("transfer", "Queue the same visitor for another service or window (code and visit kept)",
                S.TRANSFER, lambda hall, t, now, b, who: hall.transfer(t, now, service=b.get("service"),
                                                                       window=b.get("window"),

@@ -4,19 +4,18 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
+from ..app_context import current_hub as _hub
 from ..store import config as cfg
+from ..store import office_setup
+from ..store import users as user_store
 from . import schemas as S
 from .framework import ApiError, api, check_office, current_principal
 
 bp = Blueprint("setup", __name__, url_prefix="/api/v1")
 ADMIN = ("admin",)
 READERS = ("admin", "administrator", "head", "operator")
-
-
-def _hub():
-    return current_app.config["TALON_HUB"]
 
 
 def _changed(office: str, what: str) -> None:
@@ -45,7 +44,7 @@ def _refuse_locked(office: str, row: dict | None = None, body: dict | None = Non
             if key in (body.get("texts") or {}) and body["texts"][key] != row["texts"].get(key, ""):
                 words = f"Текст «{company.TEXT_NAMES.get(key, key)}»"
     if service is not None and service in locked["services"]:
-        current = _hub().store.one("SELECT * FROM services WHERE office = ? AND id = ?", (office, service))
+        current = office_setup.service(_hub().store, office, service)
         changed = deleting or current is None or any(
             body.get(k, d) != v for k, d, v in (("letter", None, current["letter"]), ("name", None, current["name"]),
                                                 ("kind", "consultation", current["kind"]),
@@ -117,21 +116,19 @@ def put_texts(office, body):
 @api(bp, "/offices/<office>/services", summary="Services (topics) of the office", tag="setup", roles=None)
 def list_services(office):
     _hub().office(office)
-    rows = _hub().store.query("SELECT * FROM services WHERE office = ? ORDER BY ord, letter", (office,))
+    rows = office_setup.services(_hub().store, office)
     return jsonify([cfg.service_from_row(r).to_json() for r in rows])
 
 
 def _save_service(office: str, body: dict, creating: bool):
     _office(office)
     hub = _hub()
-    exists = hub.store.one("SELECT id FROM services WHERE office = ? AND id = ?", (office, body["id"]))
+    exists = office_setup.service(hub.store, office, body["id"])
     if creating and exists:
         raise ApiError(409, "exists", "Услуга с таким кодом уже есть")
     if not creating and not exists:
         raise ApiError(404, "service_not_found", "Услуга не найдена")
-    clash = hub.store.one("SELECT id FROM services WHERE office = ? AND letter = ? AND id != ?",
-                          (office, body["letter"], body["id"]))
-    if clash:
+    if office_setup.letter_taken(hub.store, office, body["letter"], body["id"]):
         raise ApiError(409, "letter_taken", f"Буква «{body['letter']}» уже занята другой услугой")
     with hub.store.write() as conn:
         cfg.save_service(conn, office, body)
@@ -170,10 +167,9 @@ def delete_service(office, service):
         used = [w.number for w in hall.windows.values() if service in w.services]
         if used:
             raise ApiError(409, "in_use", f"Услугу оказывают окна {', '.join(map(str, used))}; уберите её из окон")
-        if hub.store.one("SELECT 1 AS x FROM tickets WHERE office = ? AND service = ? LIMIT 1", (office, service)):
+        if office_setup.service_has_history(hub.store, office, service):
             raise ApiError(409, "has_history", "По услуге есть история талонов: отключите её вместо удаления")
-        with hub.store.write() as conn:
-            conn.execute("DELETE FROM services WHERE office = ? AND id = ?", (office, service))
+        office_setup.remove_service(hub.store, office, service)
     _changed(office, "services")
     return "", 204
 
@@ -181,7 +177,7 @@ def delete_service(office, service):
 # ---------------------------------------------------------------------- windows
 
 def _check_window_services(office: str, body: dict) -> None:
-    known = {r["id"] for r in _hub().store.query("SELECT id FROM services WHERE office = ?", (office,))}
+    known = office_setup.service_ids(_hub().store, office)
     unknown = set(body["services"]) - known
     if unknown:
         raise ApiError(400, "invalid", f"Неизвестные услуги: {', '.join(sorted(unknown))}")
@@ -190,7 +186,7 @@ def _check_window_services(office: str, body: dict) -> None:
 @api(bp, "/offices/<office>/windows", summary="Windows of the office", tag="setup", roles=READERS)
 def list_windows(office):
     _office(office)
-    rows = _hub().store.query("SELECT * FROM windows WHERE office = ? ORDER BY number", (office,))
+    rows = office_setup.windows(_hub().store, office)
     return jsonify([cfg.window_from_row(r).to_json() for r in rows])
 
 
@@ -213,7 +209,7 @@ def create_window(office, body):
 def update_window(office, window, body):
     _office(office)
     _check_window_services(office, body)
-    if not _hub().store.one("SELECT id FROM windows WHERE office = ? AND id = ?", (office, window)):
+    if not office_setup.window_exists(_hub().store, office, window):
         raise ApiError(404, "window_not_found", "Окно не найдено")
     try:
         with _hub().store.write() as conn:
@@ -236,8 +232,7 @@ def delete_window(office, window):
             raise ApiError(404, "window_not_found", "Окно не найдено")
         if w.state.value != "closed":
             raise ApiError(409, "window_open", "Сначала закройте окно")
-        with hub.store.write() as conn:
-            conn.execute("DELETE FROM windows WHERE id = ?", (window,))
+        office_setup.remove_window(hub.store, window)
     _changed(office, "windows")
     return "", 204
 
@@ -252,7 +247,7 @@ def _user_json(r: dict) -> dict:
 @api(bp, "/users", summary="Users", tag="setup", roles=ADMIN)
 def list_users():
     p = current_principal()
-    rows = _hub().store.query("SELECT * FROM users ORDER BY login")
+    rows = user_store.all_users(_hub().store)
     return jsonify([_user_json(r) for r in rows if p.office is None or r["office"] in (None, p.office)])
 
 
@@ -260,13 +255,13 @@ def list_users():
 def create_user(body):
     if "password" not in body:
         raise ApiError(400, "invalid", "Для нового пользователя нужен пароль (не короче 6 знаков)")
-    if _hub().store.one("SELECT 1 AS x FROM users WHERE login = ?", (body["login"],)):
+    if user_store.user_exists(_hub().store, body["login"]):
         raise ApiError(409, "exists", "Такой логин уже есть")
     if body.get("office"):
         _office(body["office"])
     with _hub().store.write() as conn:
         cfg.save_user(conn, body)
-    row = _hub().store.one("SELECT * FROM users WHERE login = ?", (body["login"],))
+    row = user_store.user(_hub().store, body["login"])
     return jsonify(_user_json(row)), 201
 
 
@@ -274,13 +269,13 @@ def create_user(body):
 def update_user(login, body):
     if body["login"] != login:
         raise ApiError(400, "invalid", "Логин в адресе и в теле не совпадает")
-    if not _hub().store.one("SELECT 1 AS x FROM users WHERE login = ?", (login,)):
+    if not user_store.user_exists(_hub().store, login):
         raise ApiError(404, "user_not_found", "Пользователь не найден")
     if body.get("office"):
         _office(body["office"])
     with _hub().store.write() as conn:
         cfg.save_user(conn, body)
-    return jsonify(_user_json(_hub().store.one("SELECT * FROM users WHERE login = ?", (login,))))
+    return jsonify(_user_json(user_store.user(_hub().store, login)))
 
 
 # ---------------------------------------------------------------------- the break rota (001:353)

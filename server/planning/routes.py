@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from ..api import schemas as S
+from ..app_context import current_hub as _hub
 from ..api.framework import ApiError, api, check_office, current_principal
 from ..domain.rota import RotaError
 from . import service
@@ -16,10 +17,6 @@ PLANNERS = ("admin", "head")
 ROTA_EDITORS = ("admin", "administrator", "head")
 
 PLAN_QUERY = S.obj({"date": S.DATE, "target": {"type": "number", "minimum": 0.5, "maximum": 0.99}})
-
-
-def _hub():
-    return current_app.config["TALON_HUB"]
 
 
 def _today(office: str) -> date:

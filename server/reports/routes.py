@@ -16,9 +16,10 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
 from ..api.framework import ApiError, api, check_office, current_principal
+from ..app_context import current_hub as _hub
 from ..web.headers import csp, protect_page
 from . import build, export, source
 
@@ -47,10 +48,6 @@ YEARLY_QUERY = {"type": "object", "properties": {
     "additionalProperties": False}
 FILES = ("application/json", "text/html", "text/csv",
          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/pdf")
-
-
-def _hub():
-    return current_app.config["TALON_HUB"]
 
 
 def _office_today(office: str, now: float) -> date:

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template
 
+from ..app_context import current_hub
+from ..store import offices as office_store
 from .headers import csp, protect_page
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ def security_headers(resp):
 
 
 def _offices(store, hub) -> list[dict]:
-    rows = store.query("SELECT id, name FROM offices ORDER BY id")
+    rows = office_store.office_names(store)
     offices = []
     for row in rows:
         office = {"id": row["id"], "name": row["name"], "address": "", "waiting": None, "open_windows": None}
@@ -75,7 +77,7 @@ def _wall(epoch: float | None, tz: str | None) -> str:
 
 @bp.get("/")
 def front():
-    store, hub = current_app.config["TALON_STORE"], current_app.config["TALON_HUB"]
+    store, hub = current_app.config["TALON_STORE"], current_hub()
     now = hub.clock.now()
     offices = _offices(store, hub)
     health = _health(store, now)
