@@ -9,6 +9,11 @@ from __future__ import annotations
 import sqlite3
 
 
+def rated(store, ticket: int) -> bool:
+    """Has the visit been rated (the form opens after the rating)?"""
+    return store.one("SELECT 1 AS x FROM ratings WHERE ticket = ?", (ticket,)) is not None
+
+
 def answers_of(store, ticket: int) -> dict[str, str | list[str]] | None:
     """The answers a visit gave (as :func:`server.domain.survey.validate` cleans them), or None."""
     from ..domain.survey import BY_ID

@@ -699,8 +699,8 @@ def give_survey(found: Found, answers: dict) -> bool:
         hall = hub.hall(found.office)
         now = hub.clock.now()
         t = today_ticket(hall, found, now)
-        rated = hub.store.one("SELECT 1 AS x FROM ratings WHERE ticket = ?", (t.id,)) is not None
-        if not survey_rules.check(rated, survey_store.answers_of(hub.store, t.id), answers):
+        if not survey_rules.check(survey_store.rated(hub.store, t.id), survey_store.answers_of(hub.store, t.id),
+                                  answers):
             return False
         with hub.store.write() as conn:
             written = survey_store.save(conn, t.id, found.office, t.day, survey_rules.rows(answers), now)
