@@ -224,3 +224,153 @@ def test_masks():
     assert C.mask_name("  ") == ""
     assert C.mask_phone("+7 900 123-45-67") == "•••67"
     assert C.mask_phone("") == ""
+
+
+def test_unknown_kind_or_channel_refused_in_russian():
+    with pytest.raises(QueueError) as e:
+        C.term("beso-2023", "letter")
+    assert (e.value.code, e.value.message, e.value.status) == ("bad_kind", "Неизвестный вид обращения: letter", 400)
+    with pytest.raises(QueueError) as e:
+        C.term("beso-2023", "request", "fax")
+    assert (e.value.code, e.value.message) == ("bad_channel", "Неизвестный способ подачи: fax")
+    with pytest.raises(QueueError) as e:
+        C.term("rosatom-2026", "claim", "fax")
+    assert e.value.code == "bad_channel"
+
+
+def test_a_request_by_default_came_on_paper():
+    assert C.term("kuzbass-2020", "request") == C.Term(3, True, "000:436")
+    assert C.term("beso-2023", "complaint") == C.Term(30, False, "004:335, 004:390")
+
+
+def test_term_words_for_every_ending():
+    # 1, 21, 101 день; 2-4, 22-24 дня; 5-20, 11-14, 111-114 дней
+    for days, working, words in [(1, False, "1 календарный день"), (21, True, "21 рабочий день"),
+                                 (101, False, "101 календарный день"), (111, True, "111 рабочих дней"),
+                                 (2, False, "2 календарных дня"), (4, True, "4 рабочих дня"),
+                                 (22, False, "22 календарных дня"), (24, True, "24 рабочих дня"),
+                                 (13, False, "13 календарных дней"), (14, True, "14 рабочих дней"),
+                                 (112, False, "112 календарных дней"), (5, True, "5 рабочих дней"),
+                                 (10, True, "10 рабочих дней"), (25, False, "25 календарных дней")]:
+        assert C.Term(days, working, "").words() == words, days
+
+
+def test_a_saturday_and_a_sunday_are_not_working_days_unless_the_office_works_them():
+    assert not C.is_working_day(date(2026, 12, 5))   # Saturday
+    assert not C.is_working_day(date(2026, 12, 6))   # Sunday
+    assert C.is_working_day(date(2026, 12, 7))       # Monday
+    assert C.is_working_day(date(2026, 12, 6), extra_working={date(2026, 12, 6)})
+    assert C.is_working_day(date(2026, 12, 4), holidays={date(2026, 12, 3)})
+
+
+def test_working_days_are_counted_from_the_day_after_registration():
+    assert C.due_date(date(2026, 12, 3), C.Term(1, True, "")) == date(2026, 12, 4)
+    assert C.due_date(date(2026, 12, 4), C.Term(1, True, "")) == date(2026, 12, 7)
+    assert C.due_date(date(2026, 12, 3), C.Term(0, True, "")) == date(2026, 12, 3)
+    assert C.due_date(date(2026, 12, 4), C.Term(2, True, ""), holidays={date(2026, 12, 7)},
+                      extra_working={date(2026, 12, 5)}) == date(2026, 12, 8)
+    assert C.due_date(date(2026, 12, 4), C.Term(3, False, "")) == date(2026, 12, 7)
+
+
+def test_status_due_soon_is_two_days_and_an_answer_on_the_last_day_is_in_time():
+    assert C.DUE_SOON == 2
+    due = date(2026, 12, 10)
+    assert C.request_status("registered", due, date(2026, 12, 9)) == "due"
+    assert C.request_status("answered", due, date(2026, 12, 1), date(2026, 12, 9)) == "answered"
+    assert C.request_status("answered", due, date(2026, 12, 11), due) == "answered"
+    assert C.STATUS_WORDS == {"answered": "Ответ дан в срок", "answered_late": "Ответ дан с опозданием",
+                              "overdue": "Срок прошёл", "due": "Скоро срок", "open": "В работе"}
+
+
+def test_answered_twice_refused_in_russian():
+    with pytest.raises(Conflict) as e:
+        C.answer_request("answered")
+    assert (e.value.message, e.value.status) == ("На это обращение ответ уже дан", 409)
+    with pytest.raises(Conflict):
+        C.answer_request("lost")
+
+
+def test_visit_refusals_in_russian():
+    with pytest.raises(QueueError) as e:
+        C.visit_move("lost", "done")
+    assert e.value.message == "Неизвестное состояние выезда: lost"
+    with pytest.raises(QueueError) as e:
+        C.visit_move("requested", "fly")
+    assert e.value.message == "Неизвестное действие: fly"
+    with pytest.raises(QueueError) as e:
+        C.visit_move("scheduled", "refuse")
+    assert (e.value.code, e.value.message) == ("reason_required", "Укажите причину отказа")
+    with pytest.raises(QueueError) as e:
+        C.visit_move("scheduled", "refuse", reason=None)
+    assert e.value.code == "reason_required"
+    with pytest.raises(QueueError) as e:
+        C.visit_move("scheduled", "schedule", today=date(2026, 12, 3))
+    assert (e.value.code, e.value.message) == ("date_required", "Укажите дату выезда")
+    with pytest.raises(QueueError) as e:
+        C.visit_move("requested", "schedule", when=date(2026, 12, 2), today=date(2026, 12, 3))
+    assert e.value.message == "Дата выезда не может быть в прошлом"
+    # no today given: the date is not checked against it
+    assert C.visit_move("requested", "schedule", when=date(2000, 1, 1)) == "scheduled"
+    # an unknown action is refused even from a final state
+    with pytest.raises(QueueError) as e:
+        C.visit_move("done", "fly")
+    assert e.value.code == "bad_action"
+    # a reason is not needed to schedule or finish
+    assert C.visit_move("scheduled", "done", reason="") == "done"
+
+
+def test_eligibility_takes_any_truthy_answer_and_says_yes_or_no():
+    assert C.visit_eligible(1, 0, "да") is True
+    assert C.visit_eligible(1, None, 0) is False
+    assert C.visit_eligible(0, 1, 1) is False
+
+
+def test_phone_none_is_not_a_phone():
+    assert not C.phone_ok(None)
+    assert C.phone_ok("12 34 5")
+    assert not C.phone_ok("+7 (900) 123-45-67-89-01-23")   # 17 digits
+    assert not C.phone_ok("7" * 26)
+
+
+def test_visit_problems_in_russian():
+    codes = C.visit_problems(name=None, phone=None, address=None, reason=None, consent=False, lives_alone=True,
+                             disability=False, over_65=False)
+    assert codes == [
+        ("name_required", "Укажите, к кому нужен выезд"), ("address_required", "Укажите адрес"),
+        ("bad_phone", "Укажите телефон цифрами, например +7 900 123-45-67"),
+        ("reason_required", "Укажите, с каким вопросом нужен выезд"),
+        ("consent_required", "Нужно согласие на обработку персональных данных (152-ФЗ)"),
+        ("not_eligible", "Выезд на дом организуется для одиноко проживающих людей с инвалидностью или старше "
+                         "65 лет (000:348, 002:170)")]
+
+
+def test_request_problems_in_russian():
+    assert C.request_problems(kind=None, channel=None, subject=None, name=None, contact=None, consent=False) == [
+        ("bad_kind", "Выберите вид: обращение, претензия или жалоба"),
+        ("bad_channel", "Выберите, как поступило обращение"),
+        ("subject_required", "Кратко укажите суть обращения"),
+        ("contact_required", "Укажите имя и телефон или адрес для ответа (000:446, 004:347)"),
+        ("consent_required", "Нужно согласие на обработку персональных данных (152-ФЗ)")]
+    ok = dict(kind="request", channel="site", subject="Счёт", name="Петров", contact="a@b.ru", consent=True)
+    assert [c for c, _ in C.request_problems(**{**ok, "name": " "})] == ["contact_required"]
+    assert [c for c, _ in C.request_problems(**{**ok, "name": None})] == ["contact_required"]
+    assert [c for c, _ in C.request_problems(**{**ok, "contact": None})] == ["contact_required"]
+    assert [c for c, _ in C.request_problems(**{**ok, "subject": None})] == ["subject_required"]
+
+
+def test_keeping_period_in_days_of_86400_seconds():
+    assert C.PERSONAL_DATA_DAYS_RANGE == (30, 3650)
+    assert C.personal_data_expired(100.0, None, 100.0 + 30 * 86400 + 1, 30)
+    assert not C.personal_data_expired(100.0, None, 100.0 + 30 * 86400, 30)
+    # closed at 0 (the epoch) is closed, not never closed
+    assert not C.personal_data_expired(-50 * 86400.0, 0.0, 10 * 86400.0, 30)
+
+
+def test_masks_keep_the_initials_and_the_last_two_digits():
+    assert C.mask_name("Иванова  Анна") == "И… А."
+    assert C.mask_name(None) == ""
+    assert C.mask_name("Ли Ян Вэй Мин") == "Л… Я. В. М."
+    assert C.mask_phone(None) == ""
+    assert C.mask_phone("+7 900 123-45-68") == "•••68"
+    assert C.mask_phone("7") == "•••7"
+    assert C.mask_phone("звоните") == ""
