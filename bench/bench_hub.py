@@ -450,10 +450,13 @@ def extract(ref: str, into: Path) -> Path:
 
 
 def compare(args, tmp: Path) -> None:
-    ref_name = args.compare
-    rev = subprocess.run(["git", "rev-parse", "--short", ref_name], cwd=ROOT, check=True, capture_output=True,
-                         text=True).stdout.strip()
-    trees = {"this checkout": ROOT, f"{ref_name} ({rev})": extract(ref_name, tmp / "ref")}
+    if args.ref_tree:  # a tree made by hand (e.g. this commit with some files as they were)
+        trees = {"this checkout": ROOT, str(args.ref_tree): args.ref_tree}
+    else:
+        ref_name = args.compare
+        rev = subprocess.run(["git", "rev-parse", "--short", ref_name], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        trees = {"this checkout": ROOT, f"{ref_name} ({rev})": extract(ref_name, tmp / "ref")}
     results: dict[str, list[dict]] = {name: [] for name in trees}
     for round_ in range(args.repeat):
         for i, (name, tree) in enumerate(trees.items()):
@@ -489,13 +492,14 @@ def main():
                     help="at most this long to fill the long queue (the count reached is printed)")
     ap.add_argument("--compare", metavar="REF", help="a git revision to measure side by side (e.g. HEAD~5)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--ref-tree", type=Path, help="compare with this source tree instead of a revision")
     ap.add_argument("--tree", type=Path, default=ROOT, help="run the hub from this source tree (default: this one)")
     ap.add_argument("--soak", type=float, metavar="SECONDS", help="a soak at --rate ops/s; RSS every 30 s")
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--profile", help="write a py-spy profile (raw) of the hub during the mixed flow here")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="talon-bench-hub-"))
-    if args.compare:
+    if args.compare or args.ref_tree:
         compare(args, tmp)
         return
     if args.soak:

@@ -35,7 +35,7 @@ from typing import Callable
 log = logging.getLogger(__name__)
 
 TAIL = 20000
-#: The tail's bytes are bounded too: 20,000 frames with their views were ~35 MB per office, which
+#: The tail's bytes are bounded too: 20,000 frames with their views were ~24 MB per office, which
 #: the hub grew into under load (issue 17: 138 → 172 MB in 45 s and rising). A client further
 #: behind than the tail reads the gap from the store, as before.
 TAIL_BYTES = 4 << 20

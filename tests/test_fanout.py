@@ -164,18 +164,15 @@ def test_the_broadcaster_walks_only_the_new_events_not_the_whole_tail():
     assert CountingDeque.visited < 50, f"{CountingDeque.visited} tail items visited for 2 new events"
 
 
-def test_each_frame_is_encoded_once_and_the_same_bytes_go_to_every_subscriber():
+def test_each_frame_is_encoded_once_and_the_same_bytes_go_to_every_subscriber(monkeypatch):
     stream = OfficeStream(0, lambda after, upto: [], "log1")
     subs = [Collector() for _ in range(3)]
     for c in subs:
         stream.attach(Subscriber(c, cursor=None, heartbeat=15.0))
     calls = []
     real = ev.sse_frame
-    ev.sse_frame = lambda e: calls.append(e["seq"]) or real(e)
-    try:
-        stream.publish([event(1), event(2)])
-    finally:
-        ev.sse_frame = real
+    monkeypatch.setattr(ev, "sse_frame", lambda e: calls.append(e["seq"]) or real(e))  # counts, then encodes
+    stream.publish([event(1), event(2)])
     assert calls == [1, 2]
     assert wait_until(lambda: all(c.ids() == [1, 2] for c in subs))
     blobs = [c.writes[-1] for c in subs]
