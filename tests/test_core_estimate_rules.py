@@ -1129,3 +1129,31 @@ def test_thirteen_minutes_and_the_like_take_the_plural(n, word):
 def test_a_priority_one_visitor_of_the_past_counts_with_the_priority_forecast():
     out = estimate.forecast_from_history([("2026-11-26", at("2026-11-26 10:05"), "consult", 1)], office_hours())
     assert list(out) == [("consult", 1)] and out[("consult", 1)][10] == 1.0
+
+
+def test_the_hour_before_the_forecasts_day_expects_nobody():
+    # just after midnight the last hour reaches into the day before: its half hour counts as nobody
+    hourly = [60.0] + [0.0] * 23
+    assert estimate._expected(hourly, MIDNIGHT, MIDNIGHT - 1800, MIDNIGHT + 1800) == pytest.approx(30.0)
+
+
+def test_reception_starts_on_the_whole_minute_whatever_the_fraction_of_now():
+    hall = office(schedule=office_hours())
+    assert estimate._reception_start(hall, at(f"{DAY} 07:00") + 0.25) == at(f"{DAY} 08:00")
+
+
+def test_in_a_round_the_clock_office_the_visitors_of_the_first_hour_after_midnight_are_expected():
+    s = estimate._Stream("consult", 0, [6.0] + [0.0] * 23, MIDNIGHT)
+    s.at = MIDNIGHT
+    assert s.advance(0.5, MIDNIGHT + 7200) == MIDNIGHT + 5 * MIN
+
+
+def test_a_visitor_expected_exactly_at_the_end_of_an_hour_comes_then_not_in_the_next_busy_hour():
+    s = estimate._Stream("consult", 0, [0.0] * 10 + [6.0, 0.0, 60.0] + [0.0] * 11, MIDNIGHT)
+    s.at = at(f"{DAY} 10:55")  # half a visitor left in hour 10
+    assert s.advance(0.5, T0 + 10 * 3600) == at(f"{DAY} 11:00")
+
+
+def test_which_window_finishes_first_is_drawn_on_a_fixed_lattice():
+    assert estimate._order_statistics([[50.0, 100.0, 150.0, 200.0, 250.0], [60.0, 120.0, 180.0, 240.0, 300.0]]) == \
+        [103.125, 223.125]
