@@ -358,3 +358,16 @@ def test_walk_in_tickets_for_the_reception_only_in_its_hours():
     assert hall.issue("head", at("2026-11-23 14:50"), appointment="12345678",
                       appointment_at=at("2026-11-23 15:00")).appointment == "12345678"
     assert hall.issue("head", at("2026-11-24 10:00"), check_hours=False).service == "head"
+
+
+def test_a_slot_in_json_has_its_time_both_ends_the_epoch_start_and_capacity():
+    s = day_slots()[1]
+    assert s.to_json() == {"time": "10:00", "start": "2026-11-23T10:00:00+03:00",
+                           "end": "2026-11-23T11:00:00+03:00", "at": at("2026-11-23 10:00"), "capacity": 1}
+
+
+def test_the_share_of_a_single_window_over_the_lunch_in_the_timetable():
+    # one window, a third of its time, 45-minute slots: 5 before lunch, 5 after; the running sum
+    # carries over the lunch (a booking at slots 3, 6 and 9 of the day)
+    s = day_slots(windows=[win(1)], rules=B.BookingRules(share=1 / 3), minutes=45)
+    assert [x.capacity for x in s] == [0, 0, 1, 0, 0, 1, 0, 0, 1, 0]
