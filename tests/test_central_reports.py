@@ -74,13 +74,16 @@ class Office:
         if self.c.window(self.window).get("state") != "open":
             self.c.window(self.window, "open")
 
-    def visit(self, wait: float, service: float, kind: str = "consult") -> None:
-        """One visitor: waits ``wait`` s, is served ``service`` s (the clock runs on by the calls' own ms)."""
+    def visit(self, wait: float, service: float, kind: str = "consult", accounts: int = 1) -> None:
+        """One visitor: waits ``wait`` s, is served ``service`` s (the clock runs on by the calls' own ms);
+        ``accounts``: how many accounts the request covers, as the operator enters it (001:841)."""
         self.c.issue(self.office, kind, source="kiosk")
         self.open()  # (the first command of a new office day closes yesterday's windows)
         self.advance(wait)
         t = self.c.call_next(self.window)
         self.c.act(t["id"], "start")
+        if accounts != 1:
+            self.c.set_accounts(t["id"], accounts)
         self.advance(service)
         self.c.act(t["id"], "finish")
 
@@ -123,6 +126,9 @@ def company(pg_cluster, tmp_path_factory):
         m.visit(600, 300)
         m.visit(1200, 300)
         m.visit(300, 300)
+        # a contract for three accounts served 20 minutes: within its norm of 8 minutes per account
+        # (001:841) only if the centre scales it by the accounts as the office does
+        m.visit(60, 1200, "contract", accounts=3)
         # Vladivostok: one visitor waiting 1 minute, served 5; one more at 23:50 who is never called
         # (the day's change ends the ticket); and one at 00:10 of the next local day - the same UTC day
         v.at(DAY, 9)
@@ -235,7 +241,11 @@ def test_the_centres_daily_report_equals_the_office_hubs_own(company, office):
         own = o.own_report("daily", date=day.isoformat())
         theirs = central_json(company, f"/reports/offices/{office}/daily", date=day.isoformat())
         same(without_time(theirs), without_time(own))
-    assert central_json(company, f"/reports/offices/{MSK}/daily", date=DAY.isoformat())["total"]["segments"] == 3
+    msk = central_json(company, f"/reports/offices/{MSK}/daily", date=DAY.isoformat())
+    assert msk["total"]["segments"] == 4
+    # the contract for three accounts, served 20 minutes, is within its norm of 3 × 8 minutes (001:841)
+    contract = next(g for g in msk["by_service"] if g["key"] == "contract")
+    assert contract["service"]["normed"] == 1 and contract["service"]["within"] == 1
 
 
 def test_a_report_day_is_the_offices_own_local_day(company):
@@ -276,34 +286,34 @@ def test_the_centres_monthly_and_yearly_reports_equal_the_office_hubs_own(compan
 # ---------------------------------------------------------------------- pooled
 
 def test_the_company_report_pools_the_offices_figures(company):
-    """Waits 600, 1200, 300 s (Moscow, average 700) and 60, 120 s (Vladivostok, average 90): the
-    company's month is the pooled (600 + 1200 + 300 + 60 + 120) / 5 = 456 s, not the average of
-    the offices' averages (700 + 90) / 2 = 395 s. Each office also issued one ticket three days
+    """Waits 600, 1200, 300, 60 s (Moscow, average 540) and 60, 120 s (Vladivostok, average 90): the
+    company's month is the pooled (600 + 1200 + 300 + 60 + 60 + 120) / 6 = 390 s, not the average
+    of the offices' averages (540 + 90) / 2 = 315 s. Each office also issued one ticket three days
     later, still waiting when the report is made."""
     month = DAY.strftime("%Y-%m")
     r = central_json(company, "/reports/company/monthly", month=month)
     assert r["office"]["id"] == "company"
-    assert r["total"]["wait"]["count"] == 5
-    assert r["total"]["wait"]["avg"] == pytest.approx(2280 / 5, abs=2)
-    assert r["total"]["service"]["avg"] == pytest.approx(1400 / 5, abs=2)
-    assert r["visits"]["issued"] == 3 + 2 + 1 + 2 and r["visits"]["served"] == 5
+    assert r["total"]["wait"]["count"] == 6
+    assert r["total"]["wait"]["avg"] == pytest.approx(2340 / 6, abs=2)
+    assert r["total"]["service"]["avg"] == pytest.approx(2600 / 6, abs=2)
+    assert r["visits"]["issued"] == 4 + 2 + 1 + 2 and r["visits"]["served"] == 6
     day = next(d for d in r["by_day"] if d["key"] == DAY.isoformat())
-    assert day["wait"]["count"] == 4
-    assert day["wait"]["avg"] == pytest.approx(2160 / 4, abs=2)  # 540, not (700 + 60) / 2 = 380
-    assert day["issued"] == 5
+    assert day["wait"]["count"] == 5
+    assert day["wait"]["avg"] == pytest.approx(2220 / 5, abs=2)  # 444, not (540 + 60) / 2 = 300
+    assert day["issued"] == 6
     by_office = {row["key"]: row for row in r["by_office"]}
-    assert by_office[MSK]["wait"]["avg"] == pytest.approx(700, abs=2)
+    assert by_office[MSK]["wait"]["avg"] == pytest.approx(540, abs=2)
     assert by_office[VL]["wait"]["avg"] == pytest.approx(90, abs=2)
     # within the norms: the pooled counts are the offices' counts added
     own = [central_json(company, f"/reports/offices/{o}/monthly", month=month)["total"] for o in (MSK, VL)]
     assert r["total"]["wait"]["within"] == sum(t["wait"]["within"] for t in own)
-    assert r["total"]["wait"]["normed"] == sum(t["wait"]["normed"] for t in own) == 5
+    assert r["total"]["wait"]["normed"] == sum(t["wait"]["normed"] for t in own) == 6
     year = central_json(company, "/reports/company/yearly", year=str(DAY.year))
     m = year["months"][DAY.month - 1]
-    assert m["wait"]["count"] == 5 and m["wait"]["avg"] == pytest.approx(456, abs=2)
+    assert m["wait"]["count"] == 6 and m["wait"]["avg"] == pytest.approx(390, abs=2)
     assert m["wait"]["within"] == r["total"]["wait"]["within"]
-    assert m["visits"]["issued"] == 8 and year["total"]["visits"]["issued"] == 8
-    assert m["service"]["avg"] == pytest.approx(280, abs=2)
+    assert m["visits"]["issued"] == 9 and year["total"]["visits"]["issued"] == 9
+    assert m["service"]["avg"] == pytest.approx(2600 / 6, abs=2)
     # a region: only its offices
     east = central_json(company, "/reports/regions/Приморский край/yearly", year=str(DAY.year))
     assert east["total"]["visits"]["issued"] == 4 and [o["key"] for o in east["by_office"]] == [VL]

@@ -176,6 +176,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (9, "the catalogue version each office holds (the hub says it with every pull)", """
     ALTER TABLE catalogue_pulls ADD COLUMN IF NOT EXISTS applied integer NOT NULL DEFAULT 0;
     """),
+    (11, "how many accounts a segment's request covers (a per-account norm scales with it, 001:841)", """
+    ALTER TABLE segments ADD COLUMN IF NOT EXISTS accounts integer NOT NULL DEFAULT 1;
+    """),
 ]
 
 

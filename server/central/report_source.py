@@ -58,7 +58,9 @@ def _limit_case(ctx: DayContext, which: str) -> tuple[str, list]:
         for sid in ctx.services:
             limit = ctx.wait_limit(sid) if level is None else ctx.service_limit(sid, level)
             if limit is not None:
-                parts.append("WHEN %s THEN %s::float8")
+                # a per-account norm (001:841) scales with the segment's accounts, as at the office
+                per_account = level == "specialist" and ctx.per_account(sid)
+                parts.append("WHEN %s THEN %s::float8 * s.accounts" if per_account else "WHEN %s THEN %s::float8")
                 params += [sid, float(limit)]
         return ("CASE s.service " + " ".join(parts) + " END", params) if parts else ("NULL::float8", [])
 
@@ -132,7 +134,7 @@ class CentralSource:
     def segments_of_day(self, office: str, day: str) -> list[dict]:
         return self._query(
             'SELECT s.ticket, s.idx, s.service, s.queued_at, s.called_at, s.started_at, s.ended_at, s."window", '
-            "s.operator, s.outcome, s.phases::text AS phases, s.level, "
+            "s.operator, s.outcome, s.phases::text AS phases, s.level, s.accounts, "
             "CASE WHEN s.outcome IS NULL THEN t.recalls ELSE s.recalls END AS recalls "
             "FROM segments s JOIN tickets t ON t.office = s.office AND t.id = s.ticket "
             "WHERE s.office = %s AND s.day = %s ORDER BY s.ticket, s.idx", (office, day))
@@ -325,11 +327,12 @@ def day_figures_row(ctx: DayContext | None, office: str, day: str, tickets: list
             wait_limits[service] = ctx.wait_limit(service) if ctx is not None and service in ctx.services else None
         return wait_limits[service]
 
-    def service_limit(service, level):
-        if (service, level) not in service_limits:
-            service_limits[service, level] = (ctx.service_limit(service, level) if ctx is not None
-                                              and service in ctx.services and level in LEVELS else None)
-        return service_limits[service, level]
+    def service_limit(service, level, accounts):
+        if (service, level, accounts) not in service_limits:
+            service_limits[service, level, accounts] = (
+                ctx.service_limit(service, level, accounts) if ctx is not None
+                and service in ctx.services and level in LEVELS else None)
+        return service_limits[service, level, accounts]
 
     for t in tickets:
         for seg in t.segments:
@@ -349,7 +352,7 @@ def day_figures_row(ctx: DayContext | None, office: str, day: str, tickets: list
             if v is not None:
                 s["service_count"] += 1
                 services.append(v)
-                vl = service_limit(seg.service, seg.level)
+                vl = service_limit(seg.service, seg.level, seg.accounts or 1)
                 if vl is not None:
                     s["service_normed"] += 1
                     s["service_within"] += v <= vl

@@ -57,7 +57,7 @@ TICKET_COLUMNS = ("office", "id", "day", "service", "letter", "number", "code", 
                   "started_at", "ended_at", "window", "operator", "recalls", "outcome", "estimate_low",
                   "estimate_high", "first_service")
 SEGMENT_COLUMNS = ("office", "ticket", "idx", "day", "service", "queued_at", "called_at", "started_at",
-                   "ended_at", "window", "operator", "outcome", "recalls", "phases", "level")
+                   "ended_at", "window", "operator", "outcome", "recalls", "phases", "level", "accounts")
 ROLLUP_COLUMNS = ("office", "day", "service", "visits", "segments", "served", "wait_count", "wait_sum",
                   "wait_max", "service_count", "service_sum", "service_max", "no_show", "cancelled",
                   "transferred", "escalated", "postponed", "resolved", "unfinished", "recalls", "events")
@@ -445,7 +445,7 @@ class CentralStore:
                 'SELECT s.ticket, s.idx, s.service, s.queued_at, s.called_at, s.started_at, s.ended_at, '
                 's."window", s.operator, s.outcome, '
                 'CASE WHEN s.outcome IS NULL THEN t.recalls ELSE s.recalls END AS recalls, '
-                's.phases::text AS phases, s.level '
+                's.phases::text AS phases, s.level, s.accounts '
                 "FROM segments s JOIN tickets t ON t.office = s.office AND t.id = s.ticket "
                 "WHERE s.office = %s AND s.day = %s ORDER BY s.ticket, s.idx", (office, day)).fetchall()
             tickets = conn.execute(
@@ -554,7 +554,7 @@ def segment_rows(t) -> Iterator[tuple]:
     for i, s in enumerate(t.segments):
         # as the office's own projection: a segment still open keeps its recalls on the ticket
         yield (t.office, t.id, i, t.day, s.service, s.queued_at, s.called_at, s.started_at, s.ended_at,
-               s.window, s.operator, s.outcome, s.recalls, json.dumps(s.phases), s.level)
+               s.window, s.operator, s.outcome, s.recalls, json.dumps(s.phases), s.level, s.accounts or 1)
 
 
 def day_rollups(office: str, day: str, tickets: list, upto: int) -> list[tuple]:
