@@ -304,3 +304,58 @@ def test_late_visitors_exactly_at_the_floor_go_newest_first():
     consult = ticket("consult", waited=730)
     cash = ticket("cash", waited=490)
     assert norm_aware(w, [consult, cash], NOW, _cash_four) is cash
+
+
+# --- ties between the punctual and the late, found by mutation testing (issue 20) ----------------
+
+def limits(by_service):
+    return lambda t: by_service[t.service] * MIN
+
+
+def test_an_older_late_visitor_goes_before_a_punctual_one_with_the_same_slack():
+    # late: an 8-minute norm, waited 10 -> second deadline 3 minutes away; punctual: a 12-minute
+    # norm, waited 9 -> 3 minutes of slack. Equal slack: the one who came first is called first.
+    w = window({"consult": 1, "both": 1})
+    late = ticket("consult", waited=10 * MIN)
+    punctual = ticket("both", waited=9 * MIN)
+    assert norm_aware(w, [punctual, late], NOW, limits({"consult": 8, "both": 12})) is late
+
+
+def test_an_older_punctual_visitor_goes_before_a_late_one_with_the_same_slack():
+    # late: a 4-minute norm, waited 5 -> second deadline 4 minutes away; punctual: a 12-minute
+    # norm, waited 8 -> 4 minutes of slack, and came earlier
+    w = window({"cash": 1, "both": 1})
+    late = ticket("cash", waited=5 * MIN)
+    punctual = ticket("both", waited=8 * MIN)
+    assert norm_aware(w, [late, punctual], NOW, limits({"cash": 4, "both": 12})) is punctual
+
+
+def test_a_late_visitor_held_at_the_floor_goes_before_a_punctual_one_with_exactly_that_slack():
+    # «never ahead of someone less than LOST_FLOOR from losing their own»: exactly LOST_FLOOR is not less
+    w = window()
+    late = ticket("consult", waited=20 * MIN)           # long past both deadlines: held at the floor
+    punctual = ticket("consult", waited=8 * MIN - LOST_FLOOR)  # exactly LOST_FLOOR of slack
+    assert norm_aware(w, [punctual, late], NOW, eight_minutes) is late
+    sooner = ticket("consult", waited=8 * MIN - LOST_FLOOR + 1)
+    assert norm_aware(w, [late, sooner], NOW, eight_minutes) is sooner
+
+
+def test_with_old_late_set_the_longest_late_waits_go_first_oldest_first(monkeypatch):
+    # OLD_LATE (benchmarked in bench/family.md, off by default): late visitors held at the floor who
+    # have waited this long are called oldest first, before the younger late ones (newest first)
+    monkeypatch.setattr(dispatch, "OLD_LATE", 30 * MIN)
+    w = window()
+    young = [ticket("consult", waited=20 * MIN), ticket("consult", waited=25 * MIN)]
+    old = [ticket("consult", waited=30 * MIN), ticket("consult", waited=40 * MIN)]
+    assert norm_aware(w, [*young, *old], NOW, eight_minutes) is old[1]
+    assert norm_aware(w, [*young, old[0]], NOW, eight_minutes) is old[0]  # exactly OLD_LATE counts as old
+    assert norm_aware(w, young, NOW, eight_minutes) is young[0]  # the younger late: newest first
+    punctual = ticket("consult", waited=8 * MIN - LOST_FLOOR)
+    assert norm_aware(w, [punctual, old[0]], NOW, eight_minutes) is old[0]
+
+
+def test_by_default_no_late_visitor_is_old_enough_for_the_old_late_rule():
+    assert dispatch.OLD_LATE == float("inf")
+    w = window()
+    young, old = ticket("consult", waited=20 * MIN), ticket("consult", waited=50 * MIN)
+    assert norm_aware(w, [old, young], NOW, eight_minutes) is young  # held at the floor: newest first
