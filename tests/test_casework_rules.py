@@ -374,3 +374,10 @@ def test_masks_keep_the_initials_and_the_last_two_digits():
     assert C.mask_phone("+7 900 123-45-68") == "•••68"
     assert C.mask_phone("7") == "•••7"
     assert C.mask_phone("звоните") == ""
+
+
+def test_a_person_over_65_living_alone_without_a_disability_may_have_a_home_visit():
+    # 000:348 «имеющее инвалидность или преклонный возраст (более 65-ти лет)»: either is enough
+    ok = dict(name="Иванова Анна", phone="+7 900 123-45-67", address="ул. Ленина, 1", reason="Договор",
+              consent=True, lives_alone=True, disability=False, over_65=True)
+    assert C.visit_problems(**ok) == []
