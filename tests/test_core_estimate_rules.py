@@ -1157,3 +1157,65 @@ def test_a_visitor_expected_exactly_at_the_end_of_an_hour_comes_then_not_in_the_
 def test_which_window_finishes_first_is_drawn_on_a_fixed_lattice():
     assert estimate._order_statistics([[50.0, 100.0, 150.0, 200.0, 250.0], [60.0, 120.0, 180.0, 240.0, 300.0]]) == \
         [103.125, 223.125]
+
+
+def test_the_planned_breaks_are_on_the_whole_minute_whatever_the_fraction_of_now():
+    hall = office(windows=1, schedule=office_hours())
+    hall.rota = lunch_rota((1, (13, 0), (13, 45)))
+    assert estimate._today_breaks(hall, hall.windows[1], at(f"{DAY} 12:00") + 0.25) == \
+        [(at(f"{DAY} 13:00"), at(f"{DAY} 13:45"))]
+
+
+def test_just_after_midnight_the_new_days_planned_breaks_are_read():
+    hall = office(windows=2, schedule=office_hours())
+    hall.rota = Rota((Entry(2, "fri", Break(time(13, 0), time(13, 45), "lunch")),))
+    assert estimate._today_breaks(hall, hall.windows[2], at(f"{DAY} 23:00")) == []  # Thursday
+    fri = "2026-12-04"
+    assert estimate._today_breaks(hall, hall.windows[2], at(f"{fri} 00:30")) == \
+        [(at(f"{fri} 13:00"), at(f"{fri} 13:45"))]
+
+
+def test_the_transfers_of_the_last_hour_scale_the_forecast_of_transfers():
+    hall = timed_office()
+    hall.forecast = {("consult", 1): [6.0] * 24}
+    hall.queued_log["consult"] = deque([(T0 - 1000 + i, 0) for i in range(10)] +
+                                       [(T0 - 500 + i, 1) for i in range(4)])
+    # four transfers against six expected: × 12/14; the ten first-time visitors do not count
+    assert streams_of(hall, T0, T0 + 4 * 3600, {"consult"}) == [("consult", 1, 350.0, round(6 * 12 / 14, 4))]
+
+
+def test_a_window_away_for_44_minutes_and_10_seconds_is_told_as_45_minutes():
+    hall = timed_office()
+    opened(hall, 1, 2, now=at(f"{DAY} 08:00"))
+    hall.windows[2].services = {"cash": 1}
+    hall.pause_window(1, "lunch", T0, override=True, admin=True)
+    assert estimate.plan_for_new_ticket(hall, "consult", T0 + 50) == (45.0, 46.0, T0 + 45 * MIN)
+
+
+def primary_cash_office(now, schedule):
+    hall = office(windows=1, services={"consult": 1, "cash": 2}, schedule=schedule)
+    opened(hall, now=now - 3600)
+    for i in range(2):
+        hall.issue("consult", now - 60 + i, check_hours=False)
+    hall.queued_log["cash"] = deque([(now - 1200 + i * 120, 0) for i in range(10)])
+    return hall
+
+
+def test_visitors_still_to_come_stop_at_the_closing_when_it_is_within_four_hours():
+    now = at(f"{DAY} 17:00")  # closes at 20:00: three hours of cash visitors first
+    assert estimate.point_for_new_ticket(primary_cash_office(now, office_hours()), "consult", now) == \
+        pytest.approx(23070.75)
+    now = at(f"{DAY} 16:00")  # four hours
+    assert estimate.point_for_new_ticket(primary_cash_office(now, office_hours()), "consult", now) == \
+        pytest.approx(30360.75)
+
+
+def test_during_the_offices_own_lunch_visitors_still_to_come_are_projected_four_hours_ahead():
+    sched = office_hours("08:00", "20:00", ("13:00", "14:00"))
+    now = at(f"{DAY} 13:30")
+    hall = office(windows=1, services={"consult": 1, "cash": 2}, schedule=sched)
+    opened(hall, now=at(f"{DAY} 12:00"))
+    for i in range(2):
+        hall.issue("consult", at(f"{DAY} 12:58") + i)
+    hall.queued_log["cash"] = deque([(now - 1200 + i * 120, 0) for i in range(10)])
+    assert estimate.point_for_new_ticket(hall, "consult", now) == pytest.approx(30360.75)
