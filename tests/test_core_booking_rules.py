@@ -371,3 +371,213 @@ def test_the_share_of_a_single_window_over_the_lunch_in_the_timetable():
     # carries over the lunch (a booking at slots 3, 6 and 9 of the day)
     s = day_slots(windows=[win(1)], rules=B.BookingRules(share=1 / 3), minutes=45)
     assert [x.capacity for x in s] == [0, 0, 1, 0, 0, 1, 0, 0, 1, 0]
+
+
+# ---------------------------------------------------------------------- pinned for mutation testing (issue 20)
+
+@pytest.mark.parametrize("bad, words", [
+    ({"days": ["mon"], "from": "15:00"}, "Приём руководителя: укажите услугу, дни и часы в виде ЧЧ:ММ"),
+    ({"days": ["mon"], "from": "15:00", "to": "17:00", "windows": ["шестое"]},
+     "Приём руководителя: укажите услугу, дни и часы в виде ЧЧ:ММ"),
+    ({"days": ["mon"], "from": "15:00", "to": "17:00", "share": "половина"},
+     "Приём руководителя: укажите услугу, дни и часы в виде ЧЧ:ММ"),
+    ({"days": 5, "from": "15:00", "to": "17:00"}, "Приём руководителя: укажите услугу, дни и часы в виде ЧЧ:ММ"),
+    ({"days": ["mon", "вт"], "from": "15:00", "to": "17:00"},
+     "Приём руководителя: дни недели — mon, tue, wed, thu, fri, sat, sun"),
+    ({"days": ["mon"], "from": "15:00", "to": "15:00"}, "Приём руководителя: начало должно быть раньше конца"),
+    ({"days": ["mon"], "from": "15:00", "to": "17:00", "share": -0.5},
+     "Приём руководителя: доля времени для записи — от 0 до 1"),
+])
+def test_each_bad_reception_is_refused_with_its_own_words(bad, words):
+    with pytest.raises(B.BookingError) as e:
+        B.Reception.from_json({"service": "head", **bad})
+    assert (str(e.value), e.value.code) == (words, "invalid_booking_settings")
+
+
+def test_a_reception_without_a_service_is_refused():
+    with pytest.raises(B.BookingError):
+        B.Reception.from_json({"days": ["mon"], "from": "15:00", "to": "17:00"})
+
+
+def test_a_reception_keeps_all_its_time_for_bookings_unless_told_and_any_windows_unless_named():
+    r = B.Reception.from_json({"service": "head", "days": ["wed", "mon"], "from": "15:00", "to": "17:00"})
+    assert (r.share, r.windows, r.days) == (1.0, (), ("wed", "mon"))
+    assert B.Reception.from_json({"service": "head", "days": ["mon"], "from": "15:00", "to": "17:00",
+                                  "windows": None}).windows == ()
+    assert B.Reception.from_json({"service": 7, "days": ["sun"], "from": "09:00", "to": "09:01", "share": 1,
+                                  "windows": ["6", 7]}) == B.Reception("7", ("sun",), time(9, 0), time(9, 1), (6, 7), 1.0)
+    # the days in the week's order, whatever order they were given in
+    assert r.to_json() == {"service": "head", "days": ["mon", "wed"], "from": "15:00", "to": "17:00", "windows": [],
+                           "share": 1.0}
+    assert B.Reception("head", ("sun", "sat", "tue", "thu", "fri"), time(8, 5), time(9, 0)).hours_words() == \
+        "вт, чт, пт, сб, вс 08:05–09:00"
+
+
+def test_the_reception_is_not_open_a_minute_before_on_another_day_or_at_the_end():
+    r = reception()
+    assert not r.open_at(datetime(2026, 11, 25, 17, 0, tzinfo=MSK))
+    assert r.open_at(datetime(2026, 11, 25, 15, 0, tzinfo=MSK))
+    assert not r.open_at(datetime(2026, 11, 26, 15, 0, tzinfo=MSK))  # Thursday
+
+
+def test_a_reception_on_no_day_of_the_coming_week_opens_never():
+    r = B.Reception("head", (), time(15), time(17))
+    assert r.next_opening(datetime(2026, 11, 23, 9, 0, tzinfo=MSK)) is None
+    # a moment just before the start on its day: that very start
+    assert reception().next_opening(datetime(2026, 11, 25, 14, 59, 59, tzinfo=MSK)) == \
+        datetime(2026, 11, 25, 15, 0, tzinfo=MSK)
+    # on its only day after the start: the same day next week (offset 7 still looked at)
+    assert reception(days=["wed"]).next_opening(datetime(2026, 11, 25, 16, 0, tzinfo=MSK)) == \
+        datetime(2026, 12, 2, 15, 0, tzinfo=MSK)
+    assert reception().next_opening(datetime(2026, 11, 23, 14, 0, tzinfo=MSK)).tzinfo is MSK
+
+
+@pytest.mark.parametrize("bad, words", [
+    ({"share": 1.01}, "Доля времени окон для записи — от 0 до 1 (например, 0.2)"),
+    ({"share": -0.01}, "Доля времени окон для записи — от 0 до 1 (например, 0.2)"),
+    ({"slot_minutes": 4}, "Длина интервала записи — от 5 до 120 минут"),
+    ({"slot_minutes": 121}, "Длина интервала записи — от 5 до 120 минут"),
+    ({"late": 31}, "Опоздание с обычным талоном не может быть меньше опоздания по записи"),
+    ({"early": -1}, "Опоздание с обычным талоном не может быть меньше опоздания по записи"),
+    ({"late": -1}, "Опоздание с обычным талоном не может быть меньше опоздания по записи"),
+    ({"grace": -1, "late": -2}, "Опоздание с обычным талоном не может быть меньше опоздания по записи"),
+    ({"horizon_days": 0}, "Запись открыта на срок от 1 до 90 дней вперёд"),
+    ({"horizon_days": 91}, "Запись открыта на срок от 1 до 90 дней вперёд"),
+    ({"early": "рано"}, "Настройки записи: доли и минуты — числа"),
+    ({"late": "поздно"}, "Настройки записи: доли и минуты — числа"),
+    ({"grace": "x"}, "Настройки записи: доли и минуты — числа"),
+    ({"horizon_days": "x"}, "Настройки записи: доли и минуты — числа"),
+    ({"slot_minutes": "x"}, "Настройки записи: доли и минуты — числа"),
+    ({"share": None}, "Настройки записи: доли и минуты — числа"),
+    ({"services": 5}, "Настройки записи: доли и минуты — числа"),
+    ({"reception": {"service": "head", "days": ["mon"], "from": "17:00", "to": "15:00"}},
+     "Приём руководителя: начало должно быть раньше конца"),
+])
+def test_each_bad_setting_is_refused_with_its_own_words(bad, words):
+    with pytest.raises(B.BookingError) as e:
+        B.BookingRules.from_json(bad)
+    assert (str(e.value), e.value.code) == (words, "invalid_booking_settings")
+
+
+def test_settings_that_are_not_an_object_are_refused():
+    with pytest.raises(B.BookingError) as e:
+        B.BookingRules.from_json(["share", 0.2])
+    assert str(e.value) == "Настройки записи: ожидается объект"
+    assert B.BookingError("x", code="other").code == "other"
+
+
+def test_the_bounds_of_the_settings_are_kept():
+    r = B.BookingRules.from_json({"share": 1, "slot_minutes": 120, "early": 0, "late": 0, "grace": 0,
+                                  "horizon_days": 90})
+    assert (r.share, r.slot_minutes, r.early, r.late, r.grace, r.horizon_days) == (1.0, 120, 0, 0, 0, 90)
+    r = B.BookingRules.from_json({"share": 0, "slot_minutes": 5, "late": 30, "grace": 30, "horizon_days": 1})
+    assert (r.share, r.slot_minutes, r.late, r.grace, r.horizon_days) == (0.0, 5, 30, 30, 1)
+    # a zero or missing slot length means «from the service's norm»
+    assert B.BookingRules.from_json({"slot_minutes": 0}).slot_minutes is None
+    assert B.BookingRules.from_json({}) == B.BookingRules()
+    assert B.BookingRules.from_json({"services": []}).services == ()
+    assert not B.BookingRules.from_json({"services": []}).bookable("consult")
+    assert B.BookingRules.from_json({"reception": None}).reception is None
+    # the defaults come from the settings' own defaults, not from zero
+    d = B.BookingRules.from_json({"early": 5})
+    assert (d.share, d.early, d.late, d.grace, d.horizon_days) == (0.2, 5, 10, 30, 14)
+
+
+def test_the_settings_as_json():
+    assert B.BookingRules().to_json() == {"share": 0.2, "slot_minutes": None, "early": 15, "late": 10, "grace": 30,
+                                         "horizon_days": 14, "services": None, "reception": None}
+    j = B.BookingRules(services=("consult", "cash"), reception=reception()).to_json()
+    assert j["services"] == ["consult", "cash"] and j["reception"] == reception().to_json()
+
+
+def test_the_reception_service_is_bookable_even_when_not_listed():
+    rules = B.BookingRules(services=(), reception=reception())
+    assert rules.bookable("head") and not rules.bookable("consult")
+    assert B.BookingRules(services=("consult",)).bookable("consult")
+
+
+def test_slot_length_bounds_and_a_zero_norm():
+    assert B.BookingRules().slot_length(0) == 15
+    assert B.BookingRules().slot_length(5) == 5
+    assert B.BookingRules().slot_length(4.01) == 5
+    assert B.BookingRules().slot_length(120) == 120
+    assert B.BookingRules().slot_length(119.5) == 120
+
+
+def test_a_slot_as_json():
+    s = day_slots()[0]
+    assert s.to_json() == {"time": "09:00", "start": "2026-11-23T09:00:00+03:00", "end": "2026-11-23T10:00:00+03:00",
+                           "at": at("2026-11-23 09:00"), "capacity": 1}
+    assert B.Slot(datetime(2026, 11, 23, 9, 5, tzinfo=MSK), datetime(2026, 11, 23, 9, 20, tzinfo=MSK), 0).key == "09:05"
+
+
+def test_a_break_that_only_touches_a_slots_edge_leaves_the_window_in_it():
+    rota = Rota.from_json({"breaks": [{"window": 1, "day": "every", "start": "10:00", "end": "11:00"},
+                                      {"window": 2, "day": "every", "start": "15:59", "end": "16:01"}]})
+    by = {x.key: x.windows for x in day_slots(rota=rota, rules=B.BookingRules(share=1.0))}
+    assert by["09:00"] == 2 and by["10:00"] == 1 and by["11:00"] == 2
+    assert by["15:00"] == 1 and by["16:00"] == 1 and by["17:00"] == 2
+
+
+def test_a_slot_found_within_a_second_of_its_start():
+    s = day_slots()
+    t = s[1].start.timestamp()
+    assert B.find_slot(s, t + 0.5) is s[1] and B.find_slot(s, t - 0.5) is s[1]
+    assert B.find_slot(s, t + 1) is None and B.find_slot(s, t - 1) is None
+    assert B.find_slot([], t) is None
+
+
+def test_the_reception_keeps_its_own_share_and_a_head_window_for_other_services():
+    rules = B.BookingRules(share=0.5, reception=reception(share=0.5))
+    windows = [win(1), win(6, {"consult": 2})]
+    mon = day_slots(service="head", rules=rules, windows=windows, minutes=60)
+    assert [x.key for x in mon] == ["15:00", "16:00"]
+    assert [x.capacity for x in mon] == [0, 1] and [x.windows for x in mon] == [1, 1]
+    # another service, the same rules: both windows serving it, the office's share
+    assert [x.capacity for x in day_slots(service="consult", rules=rules, windows=windows)] == [1] * 8
+
+
+def test_the_reception_inside_the_office_hours_only():
+    rules = B.BookingRules(reception=B.Reception("head", ("mon",), time(8, 0), time(9, 30), (6,)))
+    s = day_slots(service="head", rules=rules, windows=[win(6)], minutes=30)
+    assert [x.key for x in s] == ["09:00"]
+    rules = B.BookingRules(reception=B.Reception("head", ("mon",), time(12, 0), time(15, 0), (6,)))
+    assert [x.key for x in day_slots(service="head", rules=rules, windows=[win(6)], minutes=60)] == ["12:00", "14:00"]
+
+
+def test_today_is_the_first_bookable_day():
+    assert B.bookable_days(MONDAY, B.BookingRules(horizon_days=1)) == [MONDAY]
+    assert len(B.bookable_days(MONDAY, B.BookingRules())) == 14
+
+
+def test_a_slot_in_the_past_can_not_be_booked():
+    assert not B.can_book(SLOT, SLOT + 1, RULES)
+    assert B.can_book(SLOT, SLOT - 1, RULES)
+
+
+def test_arrival_and_release_follow_the_rules_minutes():
+    rules = B.BookingRules(early=5, late=2, grace=4)
+    assert B.arrival(SLOT, SLOT - 5 * 60 - 1, rules) == B.EARLY
+    assert B.arrival(SLOT, SLOT - 5 * 60, rules) == B.ON_TIME
+    assert B.arrival(SLOT, SLOT + 2 * 60, rules) == B.ON_TIME
+    assert B.arrival(SLOT, SLOT + 2 * 60 + 1, rules) == B.LATE
+    assert B.arrival(SLOT, SLOT + 4 * 60, rules) == B.LATE
+    assert B.arrival(SLOT, SLOT + 4 * 60 + 1, rules) == B.RELEASED
+    assert B.status(B.BOOKED, SLOT, SLOT + 4 * 60 + 1, rules) == B.RELEASED
+    assert B.status(B.BOOKED, SLOT, SLOT + 4 * 60, rules) == B.BOOKED
+    assert B.check_in_from(SLOT, rules) == SLOT - 300
+    assert (B.EARLY, B.ON_TIME, B.LATE, B.RELEASED) == ("early", "on_time", "late", "released")
+    assert (B.BOOKED, B.ARRIVED, B.CANCELLED) == ("booked", "arrived", "cancelled")
+
+
+@pytest.mark.parametrize("text, phone", [
+    ("89123456789", "+79123456789"), ("79123456789", "+79123456789"), ("99123456789", None),
+    ("8 012 345 67 89", None), (89123456789, "+79123456789")])
+def test_an_eleven_digit_number_starts_with_7_or_8_and_a_number_never_with_0(text, phone):
+    assert B.normal_phone(text) == phone
+
+
+def test_reception_of_unreadable_or_not_a_dict():
+    assert B.reception_of(["reception"], "head") is None
+    assert B.reception_of({"reception": {"service": "head"}}, "head") is None
+    assert B.reception_of({"reception": reception(windows=[]).to_json()}, "head").windows == ()
