@@ -146,7 +146,7 @@ def test_every_mutating_route_needs_a_token_and_the_right_role(shared_hub):
     admin = shared_hub.client("admin")
     t = admin.issue("demo", "consult")
     ids = {"office": "demo", "ticket": t["id"], "window": window_ids(admin)[6], "service": "consult",
-           "login": "op1", "alert": "x", "token": "x"}
+           "login": "op1", "alert": "x", "token": "x", "code": "00000000", "visit": 1, "req": 1}
     tokens = {
         "operator": shared_hub.client("op1").token,
         "administrator": shared_hub.client("hall").token,
