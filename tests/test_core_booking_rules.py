@@ -581,3 +581,15 @@ def test_reception_of_unreadable_or_not_a_dict():
     assert B.reception_of(["reception"], "head") is None
     assert B.reception_of({"reception": {"service": "head"}}, "head") is None
     assert B.reception_of({"reception": reception(windows=[]).to_json()}, "head").windows == ()
+
+
+@pytest.mark.parametrize("text", ["+7 912 345 67 8", "+9123456789", "+7 (912) 345-67"])
+def test_a_number_written_with_plus_must_be_plus_7_and_ten_digits(text):
+    # «+7 912 345 67 8» misses a digit: it is not the ten-digit number «+7 791 234 56 78»
+    assert B.normal_phone(text) is None
+
+
+def test_a_number_with_plus_7_and_ten_digits_is_kept_and_leading_spaces_do_not_hide_the_plus():
+    assert B.normal_phone(" +7 912 345 67 89") == "+79123456789"
+    assert B.normal_phone(" +8 912 345 67 89") is None
+    assert B.normal_phone(" +7 912 345 67 8") is None

@@ -276,6 +276,8 @@ def check_in_from(slot_start: float, rules: BookingRules) -> float:
 def normal_phone(text: str) -> str | None:
     """A Russian phone number as +7XXXXXXXXXX (from «8 912 345-67-89», «+7 (912) …»), else None."""
     digits = "".join(c for c in str(text) if c.isdigit())
+    if str(text).lstrip().startswith("+") and not (len(digits) == 11 and digits[0] == "7"):
+        return None  # the international form: a Russian number in it is +7 and ten digits
     if len(digits) == 11 and digits[0] in "78":
         digits = digits[1:]
     if len(digits) != 10 or digits[0] == "0":
