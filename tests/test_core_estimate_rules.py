@@ -1219,3 +1219,15 @@ def test_during_the_offices_own_lunch_visitors_still_to_come_are_projected_four_
         hall.issue("consult", at(f"{DAY} 12:58") + i)
     hall.queued_log["cash"] = deque([(now - 1200 + i * 120, 0) for i in range(10)])
     assert estimate.point_for_new_ticket(hall, "consult", now) == pytest.approx(30360.75)
+
+
+def test_a_window_free_exactly_a_minute_before_its_lunch_goes_to_lunch():
+    first = CONSULT_CALL - 0.35 * CONSULT_CALL / 2.0  # the first visit, as the projection shortens it
+    now = at(f"{DAY} 10:09") - first
+    assert now + first == at(f"{DAY} 10:09")
+    hall = timed_office(windows=1)
+    hall.rota = lunch_rota((1, (10, 10), (10, 55)))
+    opened(hall, now=at(f"{DAY} 08:00"))
+    for i in range(2):
+        hall.issue("consult", T0 + i)
+    assert estimate.project(hall, now) == {1: now, 2: at(f"{DAY} 10:55")}
