@@ -1307,3 +1307,41 @@ def test_a_waiting_visitor_may_be_sent_on_to_another_service_with_a_window():
     (e,) = hall.take_pending()
     assert e["data"] == {"ticket": t.id, "window": None, "service": "cash", "target_window": None,
                          "priority": 1, "by": "hall"}
+
+
+# --- the day's roll and the issued ticket, found by mutation testing (issue 20) ---------------------------
+
+def test_every_event_of_the_days_roll_carries_the_moment_of_the_roll():
+    hall = hall_with(windows=2, open_=(1, 2))
+    hall.issue("consult", T0)
+    hall.take_pending()
+    next_day = at("2026-12-04 09:00")
+    hall.roll_day(next_day)
+    got = hall.take_pending()
+    assert [e["type"] for e in got] == ["ticket.expired", "window.closed", "window.closed", "day.started"]
+    assert [e["at"] for e in got] == [next_day] * 4
+    assert all(w.state is WindowState.CLOSED for w in hall.windows.values())
+
+
+def test_an_issued_ticket_belongs_to_the_hall_s_office_also_when_replayed():
+    hall = hall_with()
+    t = hall.issue("consult", T0)
+    events = hall.take_pending()
+    assert t.office == "t"
+    again = make_hall()
+    for e in events:
+        again.apply(e)
+    assert again.tickets[t.id].office == "t"
+
+
+def test_the_days_numbering_never_goes_back_when_an_earlier_ticket_is_read_after_a_later_one():
+    hall = hall_with()
+    later = hall.issue("consult", T0)
+    hall.issue("consult", T0 + 1)
+    hall.issue("consult", T0 + 2)
+    events = [e for e in hall.take_pending() if e["type"] == "ticket.issued"]
+    again = hall_with()
+    for e in [events[2], events[0]]:  # А-003 read back before А-001 (two kiosks writing at once)
+        again.apply(e)
+    assert again.counters["А"] == 3 and later.code == "А-001"
+    assert again.issue("consult", T0 + 5).code == "А-004"
