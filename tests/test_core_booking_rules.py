@@ -593,3 +593,11 @@ def test_a_number_with_plus_7_and_ten_digits_is_kept_and_leading_spaces_do_not_h
     assert B.normal_phone(" +7 912 345 67 89") == "+79123456789"
     assert B.normal_phone(" +8 912 345 67 89") is None
     assert B.normal_phone(" +7 912 345 67 8") is None
+
+
+def test_the_reception_is_offered_only_at_the_windows_it_names():
+    r = reception(windows=[6])
+    windows = [win(1), win(6, {"cash": 2}), win(7, level="head")]
+    assert [w.number for w in B.offering_windows(windows, "head", r)] == [6]
+    assert [w.number for w in B.offering_windows(windows, "consult", r)] == [1, 7]
+    assert [w.number for w in B.offering_windows(windows, "consult")] == [1, 7]
