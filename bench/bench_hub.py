@@ -385,6 +385,41 @@ def bench_soak(hub, admin, subscribers, seconds, rate, every=30.0):
     return samples, cpu
 
 
+# ---------------------------------------------------------------------- a profile's shares
+
+SHARES = [  # each sample goes to the first group with one of these on its stack, in this order
+    ("wait estimate (server/domain/estimate.py)", ["server/domain/estimate.py"]),
+    ("dispatch (server/domain/dispatch.py)", ["server/domain/dispatch.py"]),
+    ("rest of the core (server/domain)", ["server/domain/"]),
+    ("JSON-schema validation (jsonschema)", ["jsonschema/"]),
+    ("SSE frame encoding (events.sse_frame)", ["sse_frame"]),
+    ("sends to subscribers", ["Subscriber.send", "ParkedStream.send"]),
+    ("broadcaster, the rest (tail walk, heartbeats)", ["_broadcast", "OfficeStream."]),
+    ("SQLite write/commit (server/store)", ["server/store/"]),
+    ("views for events/answers (hub.ticket_view etc)", ["ticket_view", "window_view", "service_view", "Hub._view"]),
+    ("rate limiter (api/limits, flask_limiter)", ["limits.py", "flask_limiter", "limits/"]),
+    ("auth (principal lookup)", ["auth.py", "current_principal"]),
+    ("Flask/werkzeug request handling", ["flask/", "werkzeug/"]),
+    ("waitress (HTTP, channels)", ["waitress/"]),
+]
+
+
+def shares(path: str) -> None:
+    """Print a py-spy raw profile's samples by group (as docs/bench/hub.md gives them)."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in Path(path).read_text().splitlines():
+        if not line.strip():
+            continue
+        stack, n = line.rsplit(" ", 1)
+        total += int(n)
+        name = next((name for name, keys in SHARES if any(k in stack for k in keys)), "other")
+        counts[name] = counts.get(name, 0) + int(n)
+    print(f"{total} samples")
+    for name, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        print(f"  {100 * n / max(1, total):5.1f} %  {name}")
+
+
 # ---------------------------------------------------------------------- one run, and the comparison
 
 def run_once(tree: Path, tmp: Path, args, tag: str) -> dict:
@@ -497,7 +532,11 @@ def main():
     ap.add_argument("--soak", type=float, metavar="SECONDS", help="a soak at --rate ops/s; RSS every 30 s")
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--profile", help="write a py-spy profile (raw) of the hub during the mixed flow here")
+    ap.add_argument("--shares", metavar="RAW", help="only print the groups' shares of a py-spy raw profile")
     args = ap.parse_args()
+    if args.shares:
+        shares(args.shares)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="talon-bench-hub-"))
     if args.compare or args.ref_tree:
         compare(args, tmp)
