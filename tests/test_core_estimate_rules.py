@@ -1231,3 +1231,16 @@ def test_a_window_free_exactly_a_minute_before_its_lunch_goes_to_lunch():
     for i in range(2):
         hall.issue("consult", T0 + i)
     assert estimate.project(hall, now) == {1: now, 2: at(f"{DAY} 10:55")}
+
+
+def test_a_forecast_of_an_unserved_service_listed_first_does_not_hide_the_others():
+    hall = timed_office()
+    hall.forecast = {("nope", 0): [6.0] * 24, ("cash", 0): [6.0] * 24, ("consult", 0): [6.0] * 24}
+    assert [s[0] for s in streams_of(hall, T0, T0 + 4 * 3600, {"consult"})] == ["consult"]
+
+
+def test_a_visitor_exactly_an_hour_ago_or_this_very_second_counts_against_the_forecast():
+    hall = timed_office()
+    hall.forecast = {("consult", 0): [6.0] * 24}
+    hall.queued_log["consult"] = deque([(T0 - 3600, 0), (T0, 0)])
+    assert streams_of(hall, T0, T0 + 4 * 3600, {"consult"}) == [("consult", 0, 420.0, round(6 * 10 / 14, 4))]
