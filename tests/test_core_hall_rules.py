@@ -1345,3 +1345,58 @@ def test_the_days_numbering_never_goes_back_when_an_earlier_ticket_is_read_after
         again.apply(e)
     assert again.counters["А"] == 3 and later.code == "А-001"
     assert again.issue("consult", T0 + 5).code == "А-004"
+
+
+# --- issuing: the director's reception, a service's own closing, the token (issue 20, second pass) ------
+
+RECEPTION = {"reception": {"service": "consult", "days": ["mon", "wed"], "from": "15:00", "to": "17:00"}}
+
+
+def test_the_directors_reception_gives_walk_in_tickets_only_in_its_own_hours():
+    hall = hall_with()
+    hall.settings.booking = RECEPTION
+    e = refused(Conflict, "service_closed", lambda: hall.issue("consult", T0))  # a Thursday
+    assert e.message == "Приём руководителя ведётся по расписанию: пн, ср 15:00–17:00"
+    assert e.details == {"opens_at": "2026-12-07T15:00:00+03:00"}  # Monday
+    assert hall.take_pending() == []
+    assert hall.issue("cash", T0).service == "cash"  # other services as usual
+    assert hall.issue("consult", at("2026-12-09 15:30")).service == "consult"  # Wednesday, in its hours
+
+
+def test_a_booked_visitor_or_an_issue_outside_hours_is_not_held_to_the_reception_hours():
+    hall = hall_with()
+    hall.settings.booking = RECEPTION
+    t = hall.issue("consult", T0, appointment="Д-001", appointment_at=T0 + 600)
+    assert t.appointment == "Д-001"
+    assert hall.issue("consult", T0 + 1, check_hours=False).service == "consult"
+
+
+def test_a_service_closed_for_the_day_says_it_opens_tomorrow_not_after_the_offices_lunch():
+    from server.domain.model import Service
+    from server.domain.schedule import Schedule, weekdays
+    hall = hall_with(schedule=Schedule(week=weekdays("08:00", "18:00", ("12:00", "13:00"))),
+                     services=[Service("consult", "А", "Консультация", kind="consultation"),
+                               Service("cash", "Б", "Оплата", kind="cash", until=at_time("12:30"))])
+    e = refused(Conflict, "office_closed", lambda: hall.issue("cash", at("2026-12-03 12:45")))
+    assert e.details == {"opens_at": "2026-12-04T08:00:00+03:00"}
+
+
+def at_time(hhmm):
+    from server.domain.schedule import parse_hhmm
+    return parse_hhmm(hhmm)
+
+
+def test_a_tickets_token_is_sixteen_random_bytes_in_url_safe_text():
+    hall = hall_with()
+    a, b = hall.issue("consult", T0), hall.issue("consult", T0 + 1)
+    assert len(a.token) == len(b.token) == 22 and a.token != b.token
+    assert hall.issue("consult", T0 + 2, token="given").token == "given"
+
+
+def test_the_printed_promise_of_a_transfer_priority_ticket_counts_its_priority():
+    hall = hall_with()
+    for i in range(6):
+        hall.issue("consult", T0 + i)
+    plain = hall.issue("consult", T0 + 10)
+    first = hall.issue("consult", T0 + 11, priority=1)
+    assert first.estimate[1] < plain.estimate[1]
