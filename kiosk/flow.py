@@ -190,8 +190,11 @@ HUB_DOWN_ISSUE_TEXT = ("Талон ещё не выдан. Мы пробуем �
 # ---------------------------------------------------------------------- topics
 
 def topics(state: dict | None) -> list[Topic]:
-    """The topics offered at all (the ones the administrator switched off are not shown)."""
-    return [Topic.from_hub(s) for s in (state or {}).get("services", []) if s.get("active", True)]
+    """The topics offered at all (the ones the administrator switched off are not shown; the
+    director's reception only while it is going on, 004:227-229: on other days and hours it is
+    booked, not queued for)."""
+    return [Topic.from_hub(s) for s in (state or {}).get("services", [])
+            if s.get("active", True) and not (s.get("reception") and not s.get("open", True))]
 
 
 def client_choice_needed(items: list[Topic]) -> bool:

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Callable, TypeVar
 
-from .domain import estimate
+from .domain import booking, estimate
 from .domain.hall import Hall
 from .domain.model import NotFound, QueueError, TicketState, WindowState
 from .events import OfficeStream
@@ -289,6 +289,13 @@ def service_view(hall: Hall, s, now: float) -> dict:
     v["service_norm"] = norms.service.to_json() if norms.service else None
     v["open"] = s.active and hall.schedule.is_open(now, s.until)
     v["opens_at"] = None if v["open"] else _iso(hall.schedule.next_opening(now, s.until))
+    reception = booking.reception_of(hall.settings.booking, s.id)
+    if reception is not None:  # the director's reception (004:227-229): open only in its own hours
+        v["reception"] = True
+        local = hall.schedule.local(now)
+        if v["open"] and not reception.open_at(local):
+            v["open"] = False
+            v["opens_at"] = _iso(reception.next_opening(local))
     waiting = [t for t in hall.waiting() if t.service == s.id]
     v["waiting"] = len(waiting)
     v["oldest_wait"] = max((now - t.queued_at for t in waiting), default=0.0)

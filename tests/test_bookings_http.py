@@ -308,6 +308,13 @@ def test_the_directors_reception_has_its_own_hours_slots_and_queue(h):
     assert e.value.status == 409 and e.value.code == "service_closed"
     assert "Приём руководителя" in e.value.message and e.value.details["opens_at"].startswith(
         day(h, 1).isoformat() + "T15:00")
+    # the hall's state says so too, and the kiosk leaves the topic out until its hours
+    from kiosk.flow import topics
+    state = kiosk.state("demo")
+    head = next(s for s in state["services"] if s["id"] == "head")
+    assert head["reception"] is True and head["open"] is False
+    assert head["opens_at"].startswith(day(h, 1).isoformat() + "T15:00")
+    assert "head" not in {t.id for t in topics(state)} and "consult" in {t.id for t in topics(state)}
     # its slots: only in its hours on its day, at the head's one window (share 1.0 of it)
     slots = requests.get(f"{h.url}/api/v1/offices/demo/booking/slots", timeout=10,
                          params={"service": "head", "date": day(h, 1).isoformat()}).json()["slots"]
@@ -326,6 +333,9 @@ def test_the_directors_reception_has_its_own_hours_slots_and_queue(h):
                         timeout=10).json()["reception"]["open_now"] is True
     t = kiosk.issue("demo", "head")
     assert t["code"].startswith("Р-")
+    state = kiosk.state("demo")
+    assert next(s for s in state["services"] if s["id"] == "head")["open"] is True
+    assert "head" in {t.id for t in topics(state)}
     admin.act(t["id"], "cancel")
     # a reception at a window the office does not have: refused
     settings["reception"]["windows"] = [42]
