@@ -1244,3 +1244,11 @@ def test_a_visitor_exactly_an_hour_ago_or_this_very_second_counts_against_the_fo
     hall.forecast = {("consult", 0): [6.0] * 24}
     hall.queued_log["consult"] = deque([(T0 - 3600, 0), (T0, 0)])
     assert streams_of(hall, T0, T0 + 4 * 3600, {"consult"}) == [("consult", 0, 420.0, round(6 * 10 / 14, 4))]
+
+
+def test_the_forecasts_hours_begin_on_the_offices_whole_hour():
+    hall = timed_office()
+    hall.forecast = {("consult", 0): [0.0] * 11 + [60.0] * 13}  # nobody before 11:00, one a minute from then
+    now = at(f"{DAY} 10:59") + 30.5
+    (s,) = estimate._streams(hall, now, now + 4 * 3600, {"consult"})
+    assert s.at == at(f"{DAY} 11:00") + 30  # half a visitor: half a minute after 11:00
