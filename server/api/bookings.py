@@ -16,6 +16,7 @@ from ..domain import booking as B
 from ..domain.booking import BookingError, BookingRules
 from ..hub import Hub
 from ..store import bookings as store
+from ..store import casework as casework_store
 from ..store.config import office_row
 from . import limits
 from .framework import ApiError, api, check_office, current_principal
@@ -371,6 +372,14 @@ def list_bookings(office, query):
         day = parse_day(query["date"]) if query.get("date") else hall.schedule.local(h.clock.now()).date()
         rows = store.of_day(h.store, office, day.isoformat())
         items = [staff_view(office, r, rules, hall) for r in rows]
+    shown = [r["id"] for r in rows if r["name"] or r["phone"]]
+    if shown:  # who saw whose name and phone is logged (152-ФЗ practice), as for casework records
+        p = current_principal()
+        with h.store.write() as conn:
+            now = h.clock.now()
+            for ident in shown:
+                casework_store.log_access(conn, office, now, p.who if p else "?", "booking", ident, "read",
+                                          "name,phone")
     counts = {k: sum(1 for x in items if x["state"] == k) for k in ("booked", "arrived", "released", "cancelled")}
     return jsonify({"date": day.isoformat(), "bookings": items, "counts": counts})
 

@@ -51,7 +51,7 @@ REQUEST_NEW = S.obj({
 SETTINGS = S.obj({"personal_data_days": {"type": "integer", "minimum": rules.PERSONAL_DATA_DAYS_RANGE[0],
                                          "maximum": rules.PERSONAL_DATA_DAYS_RANGE[1]}},
                  ["personal_data_days"])
-ACCESS_QUERY = S.obj({"kind": {"enum": ["visit", "request"]}, "record": S.ID_INT})
+ACCESS_QUERY = S.obj({"kind": {"enum": ["visit", "request", "booking"]}, "record": S.ID_INT})
 
 
 def _hub():
