@@ -129,6 +129,40 @@ class CentralSource:
             raise UnknownOffice(office)
         return datetime.fromtimestamp(self.now(office), ZoneInfo(tz)).date()
 
+    # ------------------------------------------------------------------ casework (004:206), from the events
+
+    def casework_counts(self, office: str, first_day: str, last_day: str, today: str) -> dict:
+        """The counts of server/store/casework.py ``counts`` (the office's own) from the events the
+        office shipped - ids, kinds and due dates only, no personal data: home visits asked for,
+        done and refused in the days; written requests registered in them by kind, answered in
+        time, late, and still open past their due date on ``today``. Each visit or request once
+        (a log accepted in place of another holds its events twice)."""
+        from ..domain import casework as rules
+
+        v = self._query(
+            "SELECT count(*) FILTER (WHERE type = 'visit.requested') AS requested, "
+            "count(*) FILTER (WHERE type = 'visit.done') AS done, "
+            "count(*) FILTER (WHERE type = 'visit.refused') AS refused FROM ("
+            "SELECT DISTINCT type, data->>'visit' AS visit FROM events WHERE office = %s "
+            "AND type IN ('visit.requested', 'visit.done', 'visit.refused') AND day BETWEEN %s AND %s) x",
+            (office, first_day, last_day))[0]
+        out = {"visits": {k: int(v[k] or 0) for k in ("requested", "done", "refused")},
+               "requests": {k: {"registered": 0, "in_time": 0, "late": 0, "overdue": 0} for k in rules.KINDS}}
+        rows = self._query(
+            "SELECT r.kind, count(*) AS registered, "
+            "count(*) FILTER (WHERE a.late IS FALSE) AS in_time, count(*) FILTER (WHERE a.late) AS late, "
+            "count(*) FILTER (WHERE a.late IS NULL AND r.due < %s) AS overdue FROM ("
+            "SELECT DISTINCT ON (data->>'request') data->>'request' AS id, data->>'kind' AS kind, "
+            "data->>'due' AS due FROM events WHERE office = %s AND type = 'request.registered' "
+            "AND day BETWEEN %s AND %s ORDER BY data->>'request', seq) r LEFT JOIN ("
+            "SELECT DISTINCT ON (data->>'request') data->>'request' AS id, (data->>'late')::boolean AS late "
+            "FROM events WHERE office = %s AND type = 'request.answered' ORDER BY data->>'request', seq) a "
+            "ON a.id = r.id GROUP BY r.kind", (today, office, first_day, last_day, office))
+        for r in rows:
+            if r["kind"] in out["requests"]:
+                out["requests"][r["kind"]] = {k: int(r[k] or 0) for k in ("registered", "in_time", "late", "overdue")}
+        return out
+
     # ------------------------------------------------------------------ one day, row by row
 
     def segments_of_day(self, office: str, day: str) -> list[dict]:

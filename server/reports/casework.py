@@ -1,10 +1,11 @@
 """The reports' section «Обращения, претензии, жалобы и выезды на дом» (issue 16 points 3 and 4;
 004:206: «количество обращений, претензий и жалоб»; home visits: 000:348, 002:170).
 
-The counts come from the office's casework tables (:func:`server.store.casework.counts`); the
-company centre has no casework tables yet (personal data never leaves the office), so at the
-centre - and in any report whose source is not an office's SQLite file - the section says «нет
-данных» instead of a zero that would read as «none were written».
+The counts come from the office's casework tables (:func:`server.store.casework.counts`); at the
+company centre, which has no casework tables (personal data never leaves the office), from the
+events the offices ship - ids, kinds, due dates and «late» only
+(:meth:`server.central.report_source.CentralSource.casework_counts`). A source with neither says
+«нет данных» instead of a zero that would read as «none were written».
 """
 from __future__ import annotations
 
@@ -34,14 +35,18 @@ def _store_of(store_or_source):
 def section(store_or_source, offices: list[str], first: date, last: date, now: float) -> dict:
     """The counts of the days ``first``..``last`` over ``offices`` (summed), or «нет данных»."""
     store = _store_of(store_or_source)
-    if store is None:
+    central = getattr(store_or_source, "casework_counts", None)  # the centre: counted from the shipped events
+    if store is None and central is None:
         return {"available": False, "note": NO_DATA}
     visits = {"requested": 0, "done": 0, "refused": 0}
     requests = {k: {"registered": 0, "in_time": 0, "late": 0, "overdue": 0} for k in rules.KINDS}
     for office in offices:
-        row = store.one("SELECT schedule FROM offices WHERE id = ?", (office,))
-        today = Schedule.from_json(json.loads(row["schedule"])).office_day(now) if row else date.today().isoformat()
-        c = store_cw.counts(store, office, first.isoformat(), last.isoformat(), today)
+        if store is None:
+            c = central(office, first.isoformat(), last.isoformat(), store_or_source.today(office).isoformat())
+        else:
+            row = store.one("SELECT schedule FROM offices WHERE id = ?", (office,))
+            today = Schedule.from_json(json.loads(row["schedule"])).office_day(now) if row else date.today().isoformat()
+            c = store_cw.counts(store, office, first.isoformat(), last.isoformat(), today)
         for k in visits:
             visits[k] += c["visits"][k]
         for kind in rules.KINDS:
