@@ -179,9 +179,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (11, "how many accounts a segment's request covers (a per-account norm scales with it, 001:841)", """
     ALTER TABLE segments ADD COLUMN IF NOT EXISTS accounts integer NOT NULL DEFAULT 1;
     """),
-    (12, "the casework events the consolidated reports count (004:206), indexed apart from the queue's", """
+    (12, "the casework (004:206) and survey events the consolidated reports count, indexed apart from the queue's", """
     CREATE INDEX IF NOT EXISTS events_casework ON events (office, day)
-        WHERE type IN ('visit.requested', 'visit.done', 'visit.refused', 'request.registered', 'request.answered');
+        WHERE type IN ('visit.requested', 'visit.done', 'visit.refused', 'request.registered', 'request.answered',
+                       'survey.answered');
     """),
 ]
 

@@ -163,6 +163,34 @@ class CentralSource:
                 out["requests"][r["kind"]] = {k: int(r[k] or 0) for k in ("registered", "in_time", "late", "overdue")}
         return out
 
+    # ------------------------------------------------------------------ the survey (000:622-762), from the events
+
+    def _survey_answers(self) -> str:
+        """Each visit's answers once (the first ``survey.answered`` of a ticket; a log accepted in
+        place of another holds it twice), one row per (question, answer)."""
+        return ("SELECT s.ticket, x->>0 AS question, x->>1 AS answer FROM ("
+                "SELECT DISTINCT ON (data->>'ticket') data->>'ticket' AS ticket, data->'answers' AS answers "
+                "FROM events WHERE office = %s AND type = 'survey.answered' AND day BETWEEN %s AND %s "
+                "ORDER BY data->>'ticket', seq) s, jsonb_array_elements(s.answers) x")
+
+    def survey_counts(self, office: str, first_day: str, last_day: str) -> list[dict]:
+        """As server/store/survey.py ``counts``: per question and option, how many times it was
+        chosen (``n``) and how many visits answered the question (``visits``)."""
+        sql = (f"WITH a AS ({self._survey_answers()}) SELECT a.question, a.answer, count(*) AS n, v.visits "
+               "FROM a JOIN (SELECT question, count(DISTINCT ticket) AS visits FROM a GROUP BY question) v "
+               "ON v.question = a.question GROUP BY a.question, a.answer, v.visits ORDER BY a.question, a.answer")
+        return [{**r, "n": int(r["n"]), "visits": int(r["visits"])}
+                for r in self._query(sql, (office, first_day, last_day))]
+
+    def survey_visits(self, office: str, first_day: str, last_day: str) -> int:
+        row = self._query(f"SELECT count(DISTINCT ticket) AS n FROM ({self._survey_answers()}) a",
+                          (office, first_day, last_day))
+        return int(row[0]["n"] or 0) if row else 0
+
+    def office_name(self, office: str) -> str:
+        row = self._query("SELECT name FROM offices WHERE id = %s", (office,))
+        return (row[0]["name"] if row else None) or office
+
     # ------------------------------------------------------------------ one day, row by row
 
     def segments_of_day(self, office: str, day: str) -> list[dict]:

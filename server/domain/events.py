@@ -141,6 +141,8 @@ CATALOGUE: tuple[EventType, ...] = (
        address="str|null", addresses="int", attempts="int", window="num", logins="list", more_logins="int"),
     _e("rating.given", "Посетитель оценил обслуживание", "ignore", "ignore", **_T, score="int",
        service="str|null", window="int|null", operator="str|null", commented="bool"),
+    _e("survey.answered", "Посетитель ответил на анкету (000:622–762)", "ignore", "ignore", **_T,
+       answers="list"),
     # casework (issue 16 points 3, 4, 7; server/api/casework.py): ids and kinds only, never names or phones
     _e("visit.requested", "Зарегистрирована заявка на выезд на дом", "ignore", "ignore", visit="int", channel="str"),
     _e("visit.scheduled", "Назначена дата выезда на дом", "ignore", "ignore", visit="int", state="str", date="str?"),

@@ -3,9 +3,9 @@
 
 Answers by question (counts and shares of each option among the visits that answered the
 question) for the whole scope, and the same for each office. The counts come from the office's
-``survey_answers`` table (server/store/survey.py); the company centre does not receive the
-answers yet, so there — and in any report whose source is not an office's SQLite file — the
-section says «нет данных», never a zero that would read as «nobody answered».
+``survey_answers`` table (server/store/survey.py); at the company centre from the
+``survey.answered`` events the offices ship (no personal data in them). A source with neither
+says «нет данных», never a zero that would read as «nobody answered».
 """
 from __future__ import annotations
 
@@ -33,17 +33,23 @@ def _store_of(store_or_source):
 def section(store_or_source, offices: list[str], year: int) -> dict:
     """The answers of ``year`` over ``offices``: pooled and per office, or «нет данных»."""
     store = _store_of(store_or_source)
-    if store is None:
+    central = store_or_source if store is None and hasattr(store_or_source, "survey_counts") else None
+    if store is None and central is None:
         return {"available": False, "note": NO_DATA}
     first, last = f"{year:04d}-01-01", f"{year:04d}-12-31"
     pooled: dict[tuple[str, str], dict] = {}
     by_office = []
     total = 0
     for office in offices:
-        rows = store_sv.counts(store, office, first, last)
-        n = store_sv.visits(store, office, first, last)
+        if central is not None:  # the centre: the answers the offices shipped as survey.answered events
+            rows = central.survey_counts(office, first, last)
+            n = central.survey_visits(office, first, last)
+            name = central.office_name(office)
+        else:
+            rows = store_sv.counts(store, office, first, last)
+            n = store_sv.visits(store, office, first, last)
+            name = (store.one("SELECT name FROM offices WHERE id = ?", (office,)) or {}).get("name") or office
         total += n
-        name = (store.one("SELECT name FROM offices WHERE id = ?", (office,)) or {}).get("name") or office
         by_office.append({"office": office, "label": name, "visits": n, "questions": rules.tally(rows)})
         for r in rows:
             p = pooled.setdefault((r["question"], r["answer"]), {"question": r["question"], "answer": r["answer"],

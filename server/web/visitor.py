@@ -702,10 +702,14 @@ def give_survey(found: Found, answers: dict) -> bool:
         if not survey_rules.check(survey_store.rated(hub.store, t.id), survey_store.answers_of(hub.store, t.id),
                                   answers):
             return False
-        with hub.store.write() as conn:
-            written = survey_store.save(conn, t.id, found.office, t.day, survey_rules.rows(answers), now)
+        pairs = survey_rules.rows(answers)
+        saved = []
+        # the answers (no personal data) as an event too, shipped to the company centre, which
+        # counts the yearly pack's section from it; the table and the event in one transaction
+        hub.record(found.office, "survey.answered", {"ticket": t.id, "answers": [list(p) for p in pairs]},
+                   write=lambda conn: saved.append(survey_store.save(conn, t.id, found.office, t.day, pairs, now)))
         log.info("survey: %d answers for ticket %s", len(answers), t.code)
-        return written
+        return bool(saved and saved[0])
 
 
 @bp.post("/t/<token>/survey")
