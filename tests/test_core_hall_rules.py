@@ -1400,3 +1400,18 @@ def test_the_printed_promise_of_a_transfer_priority_ticket_counts_its_priority()
     plain = hall.issue("consult", T0 + 10)
     first = hall.issue("consult", T0 + 11, priority=1)
     assert first.estimate[1] < plain.estimate[1]
+
+
+def test_a_visitor_handed_back_by_a_forced_close_is_as_if_never_called():
+    hall = hall_with(windows=2, open_=(1, 2))
+    t = called(hall)
+    hall.recall(t.id, T0 + 20, actor="op1")
+    assert t.recalls == 1
+    hall.close_window(1, T0 + 30, force=True, actor="op1")
+    assert (t.window, t.operator, t.called_at, t.recalls) == (None, None, None, 0)
+    assert (t.segment.window, t.segment.operator, t.segment.called_at) == (None, None, None)
+    again = hall_with(windows=2, open_=(1, 2))
+    u = called(again, window=2)
+    again.apply({"type": "window.closed", "at": T0 + 30, "office": "t", "day": again.day,
+                 "data": {"window": 2, "reason": "closed", "ticket": u.id}})  # no «returned»: not handed back
+    assert again.windows[2].state is WindowState.CLOSED and u.state is TicketState.CALLED and u.window == 2
