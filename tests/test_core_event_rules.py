@@ -60,6 +60,8 @@ DECLARED = [
     ("request.answered", "На обращение дан ответ", "ignore", "ignore", False, dict(request="int", kind="str", late="bool")),
     ("personal_data.forgotten", "Истёк срок хранения персональных данных: они стёрты", "ignore", "ignore", False, dict(visits="int", requests="int", days="int")),
     ("casework.settings_changed", "Изменён срок хранения персональных данных", "ignore", "ignore", False, dict(personal_data_days="int")),
+    ("survey.answered", "Посетитель ответил на анкету (000:622–762)", "ignore", "ignore", False,
+     dict(ticket="int", answers="list")),
 ]
 JSON = {"int": "integer", "num": "number", "str": "string", "bool": "boolean", "obj": "object", "list": "array",
         "null": "null"}
