@@ -11,115 +11,39 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QVBoxLayout
-
 from hub_client import HubError, HubUnavailable
 
 from . import flow
-from .screens import CENTER, PORTRAIT, BigButton, Screen, label
+from .screens import BigButton, CodeScreen
 
 log = logging.getLogger(__name__)
 
-DIGITS = 8
 
-
-class CheckinScreen(Screen):
+class CheckinScreen(CodeScreen):
     """The booking code on a large keypad: eight digits, «Стереть», «Готово»."""
 
     name = "Талон по записи"
-    entered = Signal(str)
+    DIGITS = 8
+    GROUP = 4
+    TITLE = "Талон по записи"
+    TEXT = "Введите, пожалуйста, восьмизначный код записи из сообщения или с экрана телефона."
 
     def __init__(self) -> None:
         super().__init__()
-        self.code = ""
-        self.title = label("Талон по записи", "title", align=CENTER)
-        self.text = label("Введите, пожалуйста, восьмизначный код записи из сообщения или с экрана телефона.",
-                          "body", align=CENTER)
-        self.error = label("", "alert_title", align=CENTER)
-        self.error.hide()
-        self.digits = [label("", "digit", align=CENTER, wrap=False) for _ in range(DIGITS)]
-        row = QHBoxLayout()
-        row.addStretch(1)
-        for i, d in enumerate(self.digits):
-            row.addWidget(d)
-            if i == 3:
-                row.addSpacing(6)
-        row.addStretch(1)
-        self.keys: dict[str, BigButton] = {}
-        keypad = QGridLayout()
-        for i, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "Стереть", "0", "Готово"]):
-            b = BigButton(key, kind="plain" if key == "Стереть" else "key")
-            b.clicked.connect(lambda _=False, k=key: self.press(k))
-            self.keys[key] = b
-            keypad.addWidget(b, i // 3, i % 3)
-        self.keypad = keypad
-        words = QVBoxLayout()
-        words.addStretch(1)
-        for w in (self.title, self.text, self.error):
-            words.addWidget(w)
-        words.addLayout(row)
-        words.addStretch(1)
-        self.words = words
-        box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
-        box.addLayout(words, 1)
-        box.addLayout(keypad)
-        self.box = box
         self.idle_button: BigButton | None = None
-        self._refresh()
 
-    def arrange(self, mode: str, s: dict) -> None:
-        self.box.setDirection(QBoxLayout.Direction.TopToBottom if mode == PORTRAIT
-                              else QBoxLayout.Direction.LeftToRight)
-        self.box.setContentsMargins(s["margin"] * 2, s["margin"], s["margin"] * 2, s["margin"])
-        self.box.setSpacing(s["gap"] * 2)
-        self.words.setSpacing(s["gap"])
-        self.keypad.setSpacing(s["gap"])
+    def size_digits(self, s: dict) -> None:
         box = round(s["digit_box"] * 0.62)  # eight digits no wider than the pairing screen's six
         px = max(s["small"], round(s["digit"] * 0.62))  # the digits shrink with their boxes
         for d in self.digits:
             d.setFixedSize(box, round(box * 1.25))
             d.setStyleSheet(f"font-size: {px}px;")
-        font = QFont(self.keys["Стереть"].title.font())
-        font.setPixelSize(s["body"])
-        font.setBold(True)
-        words = max(QFontMetrics(font).horizontalAdvance(k) for k in ("Стереть", "Готово")) + 2 * 8 + 8
-        for key, b in self.keys.items():
-            b.layout().setContentsMargins(8, 4, 8, 4)
-            b.setFixedSize(max(round(s["key"] * 1.7), words), s["key"])
-            b.set_fonts(s["key_font"] if key.isdigit() else s["body"], s["small"])
+
+    def arrange(self, mode: str, s: dict) -> None:
+        super().arrange(mode, s)
         if self.idle_button is not None:  # the idle screen's «У меня запись», under «Получить талон»
             self.idle_button.setMinimumHeight(round(s["start_h"] * 0.45))
             self.idle_button.set_fonts(s["choice_font"], s["choice_hint"])
-
-    def press(self, key: str) -> None:
-        if key == "Стереть":
-            self.code = self.code[:-1]
-        elif key == "Готово":
-            if len(self.code) == DIGITS:
-                self.entered.emit(self.code)
-        elif len(self.code) < DIGITS:
-            self.code += key
-            self.error.hide()  # a new code is being typed: the last refusal goes
-        self._refresh()
-
-    def _refresh(self) -> None:
-        for i, d in enumerate(self.digits):
-            d.setText(self.code[i] if i < len(self.code) else "")
-        self.keys["Готово"].setEnabled(len(self.code) == DIGITS)
-
-    def reset(self, error: str = "") -> None:
-        self.code = ""
-        self.error.setText(error)
-        self.error.setVisible(bool(error))
-        self._refresh()
-
-    def set_busy(self, busy: bool) -> None:
-        for b in self.keys.values():
-            b.setEnabled(not busy)
-        if not busy:
-            self._refresh()
 
 
 class Checkin:

@@ -774,31 +774,37 @@ class MessageScreen(Screen):
         self.detail.setVisible(bool(text))
 
 
-class PairScreen(Screen):
-    """Pairing with the hub by the six-digit code the administrator reads off the stand; a keypad, no keyboard."""
+class CodeScreen(Screen):
+    """A code of ``DIGITS`` digits typed on a large keypad, no keyboard: the digits, «Стереть»,
+    «Готово» (enabled once the code is whole), and a line for the hub's refusal. The pairing screen
+    and the appointment check-in (kiosk/checkin.py) are two of these."""
 
-    name = "Привязка киоска"
     entered = Signal(str)
+    DIGITS = 6
+    GROUP: int | None = None  # a small gap after this many digits (a long code read in two halves)
+    TITLE = ""
+    TEXT = ""
 
     def __init__(self) -> None:
         super().__init__()
         self.code = ""
-        self.title = label("Киоск ещё не привязан к серверу очереди", "title", align=CENTER)
-        self.text = label("Введите, пожалуйста, шестизначный код привязки, который выдал администратор.",
-                          "body", align=CENTER)
+        self.title = label(self.TITLE, "title", align=CENTER)
+        self.text = label(self.TEXT, "body", align=CENTER)
         self.error = label("", "alert_title", align=CENTER)
         self.error.hide()
-        self.digits = [label("", "digit", align=CENTER, wrap=False) for _ in range(6)]
+        self.digits = [label("", "digit", align=CENTER, wrap=False) for _ in range(self.DIGITS)]
         digits_row = QHBoxLayout()
         digits_row.addStretch(1)
-        for d in self.digits:
+        for i, d in enumerate(self.digits, 1):
             digits_row.addWidget(d)
+            if i == self.GROUP:
+                digits_row.addSpacing(6)
         digits_row.addStretch(1)
         self.keys: dict[str, BigButton] = {}
         keypad = QGridLayout()
         for i, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "Стереть", "0", "Готово"]):
             b = BigButton(key, kind="plain" if key == "Стереть" else "key")
-            b.clicked.connect(lambda _=False, k=key: self._press(k))
+            b.clicked.connect(lambda _=False, k=key: self.press(k))
             self.keys[key] = b
             keypad.addWidget(b, i // 3, i % 3)
         self.keypad = keypad
@@ -815,6 +821,10 @@ class PairScreen(Screen):
         self.box = box
         self._refresh()
 
+    def size_digits(self, s: dict) -> None:
+        for d in self.digits:
+            d.setFixedSize(s["digit_box"], round(s["digit_box"] * 1.2))
+
     def arrange(self, mode: str, s: dict) -> None:
         self.box.setDirection(QBoxLayout.Direction.TopToBottom if mode == PORTRAIT
                               else QBoxLayout.Direction.LeftToRight)
@@ -822,8 +832,7 @@ class PairScreen(Screen):
         self.box.setSpacing(s["gap"] * 2)
         self.words.setSpacing(s["gap"])
         self.keypad.setSpacing(s["gap"])
-        for d in self.digits:
-            d.setFixedSize(s["digit_box"], round(s["digit_box"] * 1.2))
+        self.size_digits(s)
         font = QFont(self.keys["Стереть"].title.font())
         font.setPixelSize(s["body"])
         font.setBold(True)
@@ -833,20 +842,21 @@ class PairScreen(Screen):
             b.setFixedSize(max(round(s["key"] * 1.7), words), s["key"])
             b.set_fonts(s["key_font"] if key.isdigit() else s["body"], s["small"])
 
-    def _press(self, key: str) -> None:
+    def press(self, key: str) -> None:
         if key == "Стереть":
             self.code = self.code[:-1]
         elif key == "Готово":
-            if len(self.code) == 6:
+            if len(self.code) == self.DIGITS:
                 self.entered.emit(self.code)
-        elif len(self.code) < 6:
+        elif len(self.code) < self.DIGITS:
             self.code += key
+            self.error.hide()  # a new code is being typed: the last refusal goes
         self._refresh()
 
     def _refresh(self) -> None:
         for i, d in enumerate(self.digits):
             d.setText(self.code[i] if i < len(self.code) else "")
-        self.keys["Готово"].setEnabled(len(self.code) == 6)
+        self.keys["Готово"].setEnabled(len(self.code) == self.DIGITS)
 
     def reset(self, error: str = "") -> None:
         self.code = ""
@@ -859,6 +869,15 @@ class PairScreen(Screen):
             b.setEnabled(not busy)
         if not busy:
             self._refresh()
+
+
+class PairScreen(CodeScreen):
+    """Pairing with the hub by the six-digit code the administrator reads off the stand."""
+
+    name = "Привязка киоска"
+    DIGITS = 6
+    TITLE = "Киоск ещё не привязан к серверу очереди"
+    TEXT = "Введите, пожалуйста, шестизначный код привязки, который выдал администратор."
 
 
 # ---------------------------------------------------------------------- the frame around screens
