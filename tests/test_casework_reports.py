@@ -102,7 +102,7 @@ def test_pdf_and_html(shared_hub, month, kind, param):
 
 
 class CentreLikeSource:
-    """Any report source that is not an office's SQLite file (the centre's CentralSource)."""
+    """A report source with neither an office's SQLite file nor the centre's events."""
 
 
 def test_no_data_where_the_source_has_no_casework():

@@ -94,8 +94,9 @@ def test_tally_gives_every_question_with_shares_of_those_who_answered():
     assert out[1]["answered"] == 0 and out[1]["options"][0]["share"] is None
 
 
-def test_the_centre_has_no_answers_yet_and_says_so():
-    """The centre's report source (no office SQLite file) gets «нет данных», not zeros."""
+def test_a_source_without_answers_says_so():
+    """A report source with neither an office's SQLite file nor the centre's survey events gets
+    «нет данных», not zeros (the centre counts the shipped events: tests/test_central_reports.py)."""
     from server.reports.survey import section, tables
     s = section(object(), ["demo"], 2026)
     assert s == {"available": False, "note": s["note"]} and s["note"].startswith("нет данных")

@@ -14,27 +14,20 @@ from datetime import date
 
 from ..domain import casework as rules
 from ..domain.schedule import Schedule
-from ..store import Store
 from ..store import casework as store_cw
+from .source import office_store
 from .tables import Column, Table
 
-NO_DATA = ("нет данных: письменные обращения и выезды на дом учитываются в офисах (их персональные данные "
-           "в центр не передаются); смотрите отчёты офисов")
+NO_DATA = ("нет данных: у этого источника отчёта нет ни таблиц обращений офиса, ни событий о них; "
+           "смотрите отчёты офисов")
 NOTE = ("Письменные обращения, претензии и жалобы, зарегистрированные за период (004:206), со сроком ответа "
         "по стандарту компании; выезды на дом для одиноко проживающих людей с инвалидностью или старше "
         "65 лет (000:348, 002:170). «Срок прошёл» — без ответа, хотя срок уже истёк.")
 
 
-def _store_of(store_or_source):
-    if isinstance(store_or_source, Store):
-        return store_or_source
-    inner = getattr(store_or_source, "store", None)
-    return inner if isinstance(inner, Store) else None
-
-
 def section(store_or_source, offices: list[str], first: date, last: date, now: float) -> dict:
     """The counts of the days ``first``..``last`` over ``offices`` (summed), or «нет данных»."""
-    store = _store_of(store_or_source)
+    store = office_store(store_or_source)
     central = getattr(store_or_source, "casework_counts", None)  # the centre: counted from the shipped events
     if store is None and central is None:
         return {"available": False, "note": NO_DATA}

@@ -233,6 +233,15 @@ def settings_hash(settings: dict) -> str:
                                      separators=(",", ":")).encode()).hexdigest()
 
 
+def office_store(store_or_source) -> Store | None:
+    """The office's own SQLite store behind a report source (or the store itself); None for a
+    source without one (the company centre's): sections kept only in an office's tables ask this."""
+    if isinstance(store_or_source, Store):
+        return store_or_source
+    inner = getattr(store_or_source, "store", None)
+    return inner if isinstance(inner, Store) else None
+
+
 class SqliteSource:
     """The hub's SQLite store as a report source (what :mod:`.build` reads). The methods call
     this module's functions (one SQL statement each)."""

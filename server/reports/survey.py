@@ -10,12 +10,12 @@ says «нет данных», never a zero that would read as «nobody answered�
 from __future__ import annotations
 
 from ..domain import survey as rules
-from ..store import Store
 from ..store import survey as store_sv
+from .source import office_store
 from .tables import Column, Table
 
 TITLE = "Анкета посетителей (000:622–762)"
-NO_DATA = ("нет данных: ответы на анкету хранятся в офисах и в центр пока не передаются; "
+NO_DATA = ("нет данных: у этого источника отчёта нет ни ответов на анкету, ни событий о них; "
            "смотрите годовые отчёты офисов")
 NOTE = ("Анкета стандарта (000:622–762) предлагается посетителю на его странице после оценки "
         "обслуживания; отвечать необязательно, любой вопрос можно пропустить. Доля — среди визитов, "
@@ -23,16 +23,9 @@ NOTE = ("Анкета стандарта (000:622–762) предлагаетс�
         "Свободный текст, пол и возраст не собираются (персональные данные).")
 
 
-def _store_of(store_or_source):
-    if isinstance(store_or_source, Store):
-        return store_or_source
-    inner = getattr(store_or_source, "store", None)
-    return inner if isinstance(inner, Store) else None
-
-
 def section(store_or_source, offices: list[str], year: int) -> dict:
     """The answers of ``year`` over ``offices``: pooled and per office, or «нет данных»."""
-    store = _store_of(store_or_source)
+    store = office_store(store_or_source)
     central = store_or_source if store is None and hasattr(store_or_source, "survey_counts") else None
     if store is None and central is None:
         return {"available": False, "note": NO_DATA}
