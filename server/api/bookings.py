@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from ..domain import booking as B
 from ..domain.booking import BookingError, BookingRules
-from ..hub import Hub
 from ..store import bookings as store
 from ..store import casework as casework_store
 from ..store.config import office_row
 from . import limits
+from ..app_context import current_hub
 from .framework import ApiError, api, check_office, current_principal
 from .queue import ticket_answer
 
@@ -46,14 +46,10 @@ BOOKING = {"type": "object", "required": ["code", "service", "slot", "state"], "
 MISS_WORDS = "Слишком много неверных кодов записи с этого устройства"
 
 
-def hub() -> Hub:
-    return current_app.config["TALON_HUB"]
-
-
 # ---------------------------------------------------------------------- helpers
 
 def rules_of(office: str) -> BookingRules:
-    row = office_row(hub().store, office)
+    row = office_row(current_hub().store, office)
     if row is None:
         raise ApiError(404, "office_not_found", "Офис не найден")
     try:
@@ -77,7 +73,7 @@ def _slot_minutes(hall, rules: BookingRules, s) -> int:
 def day_slots(office: str, service_id: str, day: date) -> tuple[list[B.Slot], BookingRules, object]:
     """The service's slots of the day with capacity, from the hall's configuration."""
     rules = rules_of(office)
-    h = hub()
+    h = current_hub()
     with h.lock(office):
         hall = h.hall(office)
         s = _service(hall, rules, service_id)
@@ -97,7 +93,7 @@ def resolve_slot(office: str, service_id: str, slot_text: str) -> tuple[B.Slot, 
     """The slot a request names, with its capacity; 409 when it can not be booked (now)."""
     day = parse_day(slot_text[:10])
     slots, rules, _ = day_slots(office, service_id, day)
-    hall_tz = hub().hall(office).schedule.zone
+    hall_tz = current_hub().hall(office).schedule.zone
     try:
         start = datetime.fromisoformat(slot_text).replace(tzinfo=hall_tz)
     except ValueError:
@@ -105,7 +101,7 @@ def resolve_slot(office: str, service_id: str, slot_text: str) -> tuple[B.Slot, 
     slot = B.find_slot(slots, start.timestamp())
     if slot is None or slot.capacity <= 0:
         raise ApiError(409, "no_such_slot", "На это время запись не ведётся. Пожалуйста, выберите другое время")
-    if not B.can_book(slot.start.timestamp(), hub().clock.now(), rules):
+    if not B.can_book(slot.start.timestamp(), current_hub().clock.now(), rules):
         raise ApiError(409, "slot_past", "На это время записаться уже нельзя. Пожалуйста, выберите другое время")
     return slot, slot.capacity, rules
 
@@ -116,7 +112,7 @@ def mask_phone(phone: str) -> str:
 
 def public_view(office: str, row: dict, rules: BookingRules | None = None) -> dict:
     """What the visitor's own page shows: no name, the phone masked."""
-    h = hub()
+    h = current_hub()
     rules = rules or rules_of(office)
     with h.lock(office):
         hall = h.hall(office)
@@ -138,7 +134,7 @@ def public_view(office: str, row: dict, rules: BookingRules | None = None) -> di
 
 
 def staff_view(office: str, row: dict, rules: BookingRules, hall) -> dict:
-    now = hub().clock.now()
+    now = current_hub().clock.now()
     s = hall.services.get(row["service"])
     t = hall.tickets.get(row["ticket"]) if row["ticket"] else None
     return {"code": row["code"], "service": row["service"], "service_name": s.name if s else row["service"],
@@ -155,7 +151,7 @@ def guarded_lookup(office: str, code: str) -> dict:
     with limits.guard().attempt([("pairing", "booking:" + address)]) as attempt:
         if attempt.wait > 0:
             raise _TooMany(attempt.wait)
-        row = store.by_code(hub().store, office, code) if CODE_RE.match(code) else None
+        row = store.by_code(current_hub().store, office, code) if CODE_RE.match(code) else None
         attempt.ok = row is not None
     if row is None:
         raise ApiError(404, "booking_not_found", "Запись с таким кодом не найдена. Пожалуйста, проверьте код")
@@ -175,7 +171,7 @@ def _too_many(exc: _TooMany):
 def office_checked(office: str) -> None:
     check_office(current_principal(), office)
     try:
-        hub().office(office)
+        current_hub().office(office)
     except Exception:
         raise ApiError(404, "office_not_found", "Офис не найден")
 
@@ -188,7 +184,7 @@ def office_checked(office: str) -> None:
 def booking_services(office):
     office_checked(office)
     rules = rules_of(office)
-    h = hub()
+    h = current_hub()
     with h.lock(office):
         hall = h.hall(office)
         services = [{"id": s.id, "name": s.name, "hint": s.hint, "letter": s.letter,
@@ -210,8 +206,8 @@ def booking_slots(office, query):
     office_checked(office)
     day = parse_day(query["date"])
     slots, rules, s = day_slots(office, query["service"], day)
-    taken = store.taken(hub().store, office, s.id, day.isoformat())
-    now = hub().clock.now()
+    taken = store.taken(current_hub().store, office, s.id, day.isoformat())
+    now = current_hub().clock.now()
     out = []
     for x in slots:
         if x.capacity <= 0:
@@ -244,10 +240,10 @@ def create_booking(office, body):
     slot, capacity, rules = resolve_slot(office, body["service"], body["slot"])
     fingerprint = {k: body[k] for k in sorted(body)}
     try:
-        row, replay = store.create(hub().store, office=office, service=body["service"],
+        row, replay = store.create(current_hub().store, office=office, service=body["service"],
                                    day=slot.start.date().isoformat(), slot_start=slot.start.timestamp(),
                                    slot_end=slot.end.timestamp(), capacity=capacity, name=name, phone=phone,
-                                   now=hub().clock.now(), idem_key=key, request=fingerprint)
+                                   now=current_hub().clock.now(), idem_key=key, request=fingerprint)
     except store.BookingRefused as exc:
         raise _refusal(exc)
     resp = jsonify(public_view(office, row, rules))
@@ -282,7 +278,7 @@ def cancel_booking(office, code):
     office_checked(office)
     guarded_lookup(office, code)
     try:
-        row = store.cancel(hub().store, office, code, hub().clock.now())
+        row = store.cancel(current_hub().store, office, code, current_hub().clock.now())
     except store.BookingRefused as exc:
         raise _refusal(exc)
     return jsonify(public_view(office, row))
@@ -298,9 +294,9 @@ def move_booking(office, code, body):
         raise _refusal(store.BookingRefused("not_booked"))
     slot, capacity, rules = resolve_slot(office, row["service"], body["slot"])
     try:
-        row = store.move(hub().store, office, code, day=slot.start.date().isoformat(),
+        row = store.move(current_hub().store, office, code, day=slot.start.date().isoformat(),
                          slot_start=slot.start.timestamp(), slot_end=slot.end.timestamp(), capacity=capacity,
-                         now=hub().clock.now())
+                         now=current_hub().clock.now())
     except store.BookingRefused as exc:
         raise _refusal(exc)
     return jsonify(public_view(office, row, rules))
@@ -343,7 +339,7 @@ def put_booking_settings(office, body):
         rules = BookingRules.from_json(body)
     except BookingError as exc:
         raise ApiError(400, exc.code, str(exc))
-    h = hub()
+    h = current_hub()
     with h.lock(office):
         hall = h.hall(office)
         unknown = [s for s in (rules.services or ()) if s not in hall.services]
@@ -366,7 +362,7 @@ def put_booking_settings(office, body):
 def list_bookings(office, query):
     office_checked(office)
     rules = rules_of(office)
-    h = hub()
+    h = current_hub()
     with h.lock(office):
         hall = h.hall(office)
         day = parse_day(query["date"]) if query.get("date") else hall.schedule.local(h.clock.now()).date()
@@ -392,7 +388,7 @@ def list_bookings(office, query):
 def check_in(office, code):
     office_checked(office)
     rules = rules_of(office)
-    h = hub()
+    h = current_hub()
     with h.lock(office):  # one check-in per code: the state is read and changed under the office's lock
         row = guarded_lookup(office, code)
         if row["state"] == "arrived":

@@ -14,14 +14,14 @@ import os
 import threading
 from datetime import date
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from ..domain import casework as rules
-from ..domain.model import QueueError
 from ..domain.schedule import Schedule
 from ..store import bookings as bookings_store
 from ..store import casework as store_cw
 from . import schemas as S
+from ..app_context import current_hub
 from .framework import ApiError, api, check_office, current_principal
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,9 @@ SETTINGS = S.obj({"personal_data_days": {"type": "integer", "minimum": rules.PER
 ACCESS_QUERY = S.obj({"kind": {"enum": ["visit", "request", "booking"]}, "record": S.ID_INT})
 
 
-def _hub():
-    return current_app.config["TALON_HUB"]
-
-
 def _office(office: str) -> tuple[dict, Schedule]:
     check_office(current_principal(), office)
-    row = _hub().office(office)
+    row = current_hub().office(office)
     return row, Schedule.from_json(row["schedule"])
 
 
@@ -136,7 +132,7 @@ def terms(office):
      tag="casework", roles=STAFF)
 def get_settings(office):
     _office(office)
-    return jsonify({"personal_data_days": store_cw.personal_data_days(_hub().store, office),
+    return jsonify({"personal_data_days": store_cw.personal_data_days(current_hub().store, office),
                     "default": rules.PERSONAL_DATA_DAYS, "range": list(rules.PERSONAL_DATA_DAYS_RANGE)})
 
 
@@ -144,7 +140,7 @@ def get_settings(office):
      tag="casework", roles=KEEPERS, body=SETTINGS)
 def put_settings(office, body):
     _office(office)
-    hub = _hub()
+    hub = current_hub()
     days = int(body["personal_data_days"])
     hub.record(office, "casework.settings_changed", {"personal_data_days": days},
                lambda conn: store_cw.set_personal_data_days(conn, office, days, hub.clock.now(), _who()))
@@ -157,7 +153,7 @@ def put_settings(office, body):
      tag="casework", roles=STAFF)
 def list_visits(office):
     _office(office)
-    return jsonify({"visits": [visit_json(r) for r in store_cw.visits(_hub().store, office)]})
+    return jsonify({"visits": [visit_json(r) for r in store_cw.visits(current_hub().store, office)]})
 
 
 @api(bp, "/offices/<office>/casework/visits", "POST", summary="Register a home visit request (000:348, 002:170)",
@@ -167,7 +163,7 @@ def create_visit(office, body):
     body.setdefault("channel", "phone")
     _refuse(rules.visit_problems(body["name"], body["phone"], body["address"], body["reason"], body["consent"],
                                  body["lives_alone"], body["disability"], body["over_65"]))
-    hub = _hub()
+    hub = current_hub()
     made = {}
 
     def write(conn):
@@ -189,7 +185,7 @@ def create_visit(office, body):
      tag="casework", roles=STAFF)
 def get_visit(office, visit):
     _office(office)
-    hub = _hub()
+    hub = current_hub()
     row = store_cw.visit(hub.store, office, visit)
     if row is None:
         raise ApiError(404, "not_found", "Такой заявки на выезд нет")
@@ -203,7 +199,7 @@ def get_visit(office, visit):
      body=VISIT_ACTION)
 def act_on_visit(office, visit, body):
     _, schedule = _office(office)
-    hub = _hub()
+    hub = current_hub()
     with hub.lock(office):
         row = store_cw.visit(hub.store, office, visit)
         if row is None:
@@ -234,7 +230,7 @@ def act_on_visit(office, visit, body):
      tag="casework", roles=STAFF)
 def list_requests(office):
     _, schedule = _office(office)
-    hub = _hub()
+    hub = current_hub()
     today = _today(schedule, hub.clock.now())
     items = [request_json(r, today) for r in store_cw.requests(hub.store, office)]
     summary = {s: sum(1 for i in items if i["status"] == s) for s in rules.STATUS_WORDS}
@@ -248,7 +244,7 @@ def create_request(office, body):
     body.setdefault("channel", "paper")
     _refuse(rules.request_problems(body["kind"], body["channel"], body["subject"], body["name"], body["contact"],
                                    body["consent"]))
-    hub = _hub()
+    hub = current_hub()
     made = {}
     t = rules.term(row["profile"], body["kind"], body["channel"])
     with _NEW_RECORD, hub.lock(office):
@@ -272,7 +268,7 @@ def create_request(office, body):
      tag="casework", roles=STAFF)
 def get_request(office, req):
     _, schedule = _office(office)
-    hub = _hub()
+    hub = current_hub()
     row = store_cw.request(hub.store, office, req)
     if row is None:
         raise ApiError(404, "not_found", "Такого обращения нет")
@@ -286,7 +282,7 @@ def get_request(office, req):
      tag="casework", roles=STAFF, body=S.EMPTY)
 def answer(office, req, body):
     _, schedule = _office(office)
-    hub = _hub()
+    hub = current_hub()
     with hub.lock(office):
         row = store_cw.request(hub.store, office, req)
         if row is None:
@@ -306,7 +302,7 @@ def answer(office, req, body):
      tag="casework", roles=KEEPERS, query=ACCESS_QUERY)
 def access(office, query):
     _office(office)
-    rows = store_cw.access_log(_hub().store, office, record_kind=query.get("kind"), record=query.get("record"))
+    rows = store_cw.access_log(current_hub().store, office, record_kind=query.get("kind"), record=query.get("record"))
     return jsonify({"access": rows})
 
 
@@ -315,7 +311,7 @@ def access(office, query):
      roles=KEEPERS, body=S.EMPTY)
 def forget_now(office, body):
     _office(office)
-    return jsonify(forget_office(_hub(), office))
+    return jsonify(forget_office(current_hub(), office))
 
 
 def forget_office(hub, office: str) -> dict:

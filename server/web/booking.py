@@ -19,6 +19,7 @@ from pathlib import Path
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from ..api import bookings as api
+from ..app_context import current_hub
 from ..api.framework import ApiError
 from ..domain import booking as B
 from ..store import bookings as store
@@ -49,7 +50,7 @@ def headers(resp):
 
 def office_info(office: str) -> dict:
     try:
-        info = api.hub().office(office)
+        info = current_hub().office(office)
     except Exception:
         raise ApiError(404, "office_not_found", "Офис не найден")
     return {"id": office, "name": info["name"], "address": info.get("address", ""),
@@ -82,7 +83,7 @@ def start(office):
     """Step by step in one address: topic, then day, then time and the visitor's details."""
     info = office_info(office)
     rules = api.rules_of(office)
-    h = api.hub()
+    h = current_hub()
     with h.lock(office):
         hall = h.hall(office)
         services = [s for s in sorted(hall.services.values(), key=lambda s: (s.order, s.letter))
@@ -110,8 +111,8 @@ def start(office):
 
 def _free_slots(office: str, service_id: str, d: date) -> list[dict]:
     slots, rules, s = api.day_slots(office, service_id, d)
-    taken = store.taken(api.hub().store, office, service_id, d.isoformat())
-    now = api.hub().clock.now()
+    taken = store.taken(current_hub().store, office, service_id, d.isoformat())
+    now = current_hub().clock.now()
     out = []
     for x in slots:
         if x.capacity <= 0 or not B.can_book(x.start.timestamp(), now, rules):
@@ -141,10 +142,10 @@ def submit(office):
     if not errors:
         try:
             chosen, capacity, rules = api.resolve_slot(office, service_id, slot)
-            row, _ = store.create(api.hub().store, office=office, service=service_id,
+            row, _ = store.create(current_hub().store, office=office, service=service_id,
                                   day=chosen.start.date().isoformat(), slot_start=chosen.start.timestamp(),
                                   slot_end=chosen.end.timestamp(), capacity=capacity, name=name, phone=phone,
-                                  now=api.hub().clock.now())
+                                  now=current_hub().clock.now())
             return redirect(url_for("booking.show", office=office, code=row["code"], made=1), code=303)
         except store.BookingRefused as exc:
             errors["slot"] = api._refusal(exc).message
@@ -154,7 +155,7 @@ def submit(office):
             errors["slot"] = exc.message
     # back to the form with the answers kept and the errors said
     rules = api.rules_of(office)
-    h = api.hub()
+    h = current_hub()
     with h.lock(office):
         s = h.hall(office).services.get(service_id)
     if s is None or not rules.bookable(service_id):
@@ -195,7 +196,7 @@ def show(office, code):
         md = api.parse_day(request.args.get("date") or view["date"])
         other_slots = [x for x in _free_slots(office, row["service"], md) if x["value"] != view["slot"]]
         rules = api.rules_of(office)
-        h = api.hub()
+        h = current_hub()
         with h.lock(office):
             today = h.hall(office).schedule.local(h.clock.now()).date()
         move_days = [{"date": x.isoformat(), "words": day_words(x)} for x in B.bookable_days(today, rules)]
@@ -210,7 +211,7 @@ def cancel(office, code):
     office_info(office)
     api.guarded_lookup(office, code)
     try:
-        store.cancel(api.hub().store, office, code, api.hub().clock.now())
+        store.cancel(current_hub().store, office, code, current_hub().clock.now())
     except store.BookingRefused as exc:
         raise api._refusal(exc)
     return redirect(url_for("booking.show", office=office, code=code), code=303)
@@ -224,9 +225,9 @@ def move(office, code):
         raise api._refusal(store.BookingRefused("not_booked"))
     chosen, capacity, _ = api.resolve_slot(office, row["service"], request.form.get("slot", ""))
     try:
-        store.move(api.hub().store, office, code, day=chosen.start.date().isoformat(),
+        store.move(current_hub().store, office, code, day=chosen.start.date().isoformat(),
                    slot_start=chosen.start.timestamp(), slot_end=chosen.end.timestamp(), capacity=capacity,
-                   now=api.hub().clock.now())
+                   now=current_hub().clock.now())
     except store.BookingRefused as exc:
         raise api._refusal(exc)
     return redirect(url_for("booking.show", office=office, code=code), code=303)
@@ -257,7 +258,7 @@ def ics(office, code):
     row = api.guarded_lookup(office, code)
     view = api.public_view(office, row)
     text = ics_text(code=code, summary=f"{view['service_name']} — {info['name']}", start=row["slot_start"],
-                    end=row["slot_end"], location=info["address"] or info["name"], now=api.hub().clock.now(),
+                    end=row["slot_end"], location=info["address"] or info["name"], now=current_hub().clock.now(),
                     description=f"Код записи: {code}. Талон можно получить в терминале с {view['check_in_from']}.")
     resp = Response(text, mimetype="text/calendar")
     resp.headers["Content-Disposition"] = f'attachment; filename="zapis-{code}.ics"'
