@@ -15,7 +15,7 @@ from typing import Callable, TypeVar
 
 from .domain import booking, estimate
 from .domain.hall import Hall
-from .domain.model import NotFound, QueueError, TicketState, WindowState
+from .domain.model import NotFound, QueueError, WindowState
 from .events import OfficeStream
 from .store import Store
 from .store.config import load_hall, office_row, refresh_config

@@ -307,7 +307,7 @@ def start_shipping(app, central: str, key: str, *, office: str | None = None, ca
 def read_keys(items, key_file: str | None = None) -> dict[str, str]:
     """``office=KEY`` pairs (repeated ``--central-key``, or lines of a key file: ``#`` comments
     and blank lines skipped) as {office: key}. Raises ``ValueError`` with a Russian message."""
-    lines = [(f"--central-key", x) for x in items or ()]
+    lines = [("--central-key", x) for x in items or ()]
     if key_file:
         try:
             text = Path(key_file).read_text(encoding="utf-8")

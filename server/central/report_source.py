@@ -14,7 +14,6 @@ All the SQL of the centre's reports is here.
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
