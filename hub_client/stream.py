@@ -132,7 +132,9 @@ class EventStream:
         self.reloads = 0
         self.reconnect_delay = reconnect_delay
         self.read_timeout = read_timeout
-        self.connected = False
+        #: None until the first attempt: a stream whose first connection fails reports «not
+        #: connected» too, or an app started just before its hub died would never hear of it.
+        self.connected: bool | None = None
         self._stop = threading.Event()
         self._response: requests.Response | None = None
         self._thread = threading.Thread(target=self._run, name="talon-events", daemon=True)

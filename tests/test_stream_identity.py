@@ -529,3 +529,23 @@ def test_the_board_reloads_after_a_restore_and_does_not_announce_old_calls(hub, 
         assert said == [second["code"], again["code"]], [(a.code, a.outcome) for a in board.announcer.history]
     finally:
         board.stop()
+
+
+def test_a_stream_whose_first_connection_fails_says_so():
+    """An app that starts following just as its hub dies must hear «not connected» (the kiosk
+    waited for a change from False to False, which never came, and never showed «no link»)."""
+    import socket
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    said = []
+    stream = EventStream(f"http://127.0.0.1:{port}", "demo", None, lambda e: None,
+                         on_status=said.append, reconnect_delay=0.2).start()
+    try:
+        deadline = time.time() + 5
+        while not said and time.time() < deadline:
+            time.sleep(0.02)
+    finally:
+        stream.stop()
+    assert said and said[0] is False
+    assert said.count(False) == 1  # said once, not on every retry
