@@ -223,13 +223,25 @@ def test_within_one_day_nothing_rolls_again():
     assert [e["type"] for e in hall.take_pending()] == ["ticket.issued", "ticket.issued"]
 
 
-def test_a_day_replayed_from_the_log_is_rolled_over_when_the_clock_says_otherwise():
+def test_a_clock_set_back_across_midnight_does_not_restart_the_earlier_day_or_its_numbers():
+    hall = hall_with()
+    first = hall.issue("consult", at("2026-12-03 23:50"))
+    second = hall.issue("consult", at("2026-12-04 00:10"))
+    assert (first.day, first.code, second.day, second.code) == ("2026-12-03", "А-001", "2026-12-04", "А-001")
+    # the machine restarts with its clock 30 minutes behind: the 4th goes on, the 3rd's А-001 is not given again
+    hall.take_pending()
+    t = hall.issue("consult", at("2026-12-03 23:40"))
+    assert (t.day, t.code) == ("2026-12-04", "А-002")
+    assert [e["type"] for e in hall.take_pending()] == ["ticket.issued"]
+
+
+def test_a_day_read_back_from_the_log_ahead_of_the_clock_goes_on():
     hall = hall_with()
     hall.issue("consult", T0)
-    # a day.started of tomorrow read back from the log (a restore): the clock still says today
+    # a day.started of tomorrow read back from the log (the clock was ahead when it was written)
     hall.apply({"type": "day.started", "at": T0, "office": "t", "day": "2026-12-04", "data": {"day": "2026-12-04"}})
     t = hall.issue("consult", T0 + 60)
-    assert t.day == "2026-12-03"
+    assert (t.day, t.code) == ("2026-12-04", "А-001")
 
 
 def test_a_new_timetable_is_asked_for_its_day_at_once():

@@ -176,13 +176,14 @@ def test_the_hubs_forecast_comes_from_the_same_weekday_of_past_weeks(tmp_path):
     for i in range(2):
         at_time(week2.replace(hour=15, minute=10 + i))
         hub.execute("demo", lambda hall, now: hall.issue("cash", now))
-    # one week ago: 2 consultations at 10:30; and the day before it (another weekday): 9, not counted
+    # the day before one week ago (another weekday): 9, not counted; one week ago: 2 consultations
+    # at 10:30 (the clock only moves forward: a day once started is not restarted)
     week1 = today - timedelta(days=7)
-    for i in range(2):
-        at_time(week1.replace(hour=10, minute=30 + i))
-        hub.execute("demo", lambda hall, now: hall.issue("consult", now))
     for i in range(9):
         at_time((week1 - timedelta(days=1)).replace(hour=10, minute=i))
+        hub.execute("demo", lambda hall, now: hall.issue("consult", now))
+    for i in range(2):
+        at_time(week1.replace(hour=10, minute=30 + i))
         hub.execute("demo", lambda hall, now: hall.issue("consult", now))
     at_time(today)
     hub.execute("demo", lambda hall, now: hall.issue("certificate", now))  # today's day starts

@@ -174,3 +174,27 @@ def test_client_reports_unreachable_hub_plainly(tmp_path):
         assert e.message == "Нет связи с сервером очереди"
     else:
         raise AssertionError("no error for an unreachable hub")
+
+
+def test_a_hub_restarted_with_its_clock_behind_across_midnight_goes_on_with_the_later_day(hub):
+    """The machine's clock is corrected back past midnight (or a restart reads a slow RTC): the
+    day already started goes on and its numbering continues; the earlier day's numbers are not
+    given out again (they were: a UNIQUE failure and a 500)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    admin = hub.client("admin")
+    zone = ZoneInfo("Europe/Moscow")
+    late = (datetime.now(zone) + timedelta(days=1)).replace(hour=23, minute=55, second=0, microsecond=0)
+    admin.post("/api/v1/testing/clock", {"offset": late.timestamp() - time.time()})
+    first = admin.issue("demo", "consult")
+    admin.post("/api/v1/testing/clock", {"advance": 10 * 60})  # 00:05 of the next day
+    second = admin.issue("demo", "consult")
+    assert first["code"] == second["code"] == "А-001"
+    hub.stop()
+    hub.start()
+    admin = hub.client("admin")
+    admin.post("/api/v1/testing/clock", {"offset": late.timestamp() + 60 - time.time()})  # 23:56, behind
+    third = admin.issue("demo", "consult")
+    assert third["code"] == "А-002"
+    assert admin.state("demo")["day"] == (late + timedelta(days=1)).date().isoformat()

@@ -160,6 +160,10 @@ class Hall:
         if span is not None and span[0] is self.schedule and span[1] == self.day and span[2] <= now < span[3]:
             return
         today = self.schedule.office_day(now)
+        if self.day is not None and today < self.day:
+            # a clock set back across midnight (a restarted machine, a corrected clock): the later
+            # day goes on - restarting the earlier one would give its numbers out a second time
+            return
         if self.day != today:
             for t in list(self.tickets.values()):
                 if not t.state.terminal:
