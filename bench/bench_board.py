@@ -40,11 +40,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from support import HubProcess  # noqa: E402
 
 from display_board.announcer import AnnouncerSettings  # noqa: E402
 from display_board.app import BoardApp  # noqa: E402
 from display_board.voice import Voice  # noqa: E402
-from support import HubProcess  # noqa: E402
 
 log = logging.getLogger("bench_board")
 

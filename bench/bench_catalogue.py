@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pg_support import copy_demo_database
+
 from server.app import create_app
 from server.catalogue_pull import apply_view
 from server.central.catalogue import check_catalogue, content_hash, office_view

@@ -179,6 +179,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from pg_support import CentralProcess
+
     from server.central.pgcluster import throwaway
     from server.central.store import CentralStore
 

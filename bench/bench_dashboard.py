@@ -144,6 +144,7 @@ def main() -> None:
 
     from bench_central import cpu_seconds, peak_day
     from pg_support import CentralProcess
+
     from server.central.pgcluster import throwaway
     from server.central.staff_store import StaffStore
     from server.central.store import CentralStore

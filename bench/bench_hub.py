@@ -63,7 +63,7 @@ class TreeHub(HubProcess):
         self.kiosk_key = _line_value(out, "ключ киоска:")
         self.board_key = _line_value(out, "ключ табло:")
 
-    def start(self, timeout: float = 30.0) -> "TreeHub":
+    def start(self, timeout: float = 30.0) -> TreeHub:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(self.tree)}
         self.log = open(self.db.with_suffix(".log"), "ab")
         self.proc = subprocess.Popen(

@@ -22,8 +22,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from core_support import at, make_hall  # noqa: E402
-from server.domain.alerts import hall_alerts  # noqa: E402
 from support import HubProcess  # noqa: E402
+
+from server.domain.alerts import hall_alerts  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -30,10 +30,12 @@ import sys
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor, wait as wait_futures
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -176,7 +178,7 @@ class BoardApp(QObject):
 
     # --- life --------------------------------------------------------------------------------
 
-    def start(self) -> "BoardApp":
+    def start(self) -> BoardApp:
         self._tick()
         self._clock_timer.start()
         self._heartbeat_timer.start()

@@ -28,11 +28,20 @@ from datetime import datetime
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
-from .state import (BoardState, Call, CallNews, clock_text, date_text, info_slides, opening_text,
-                    today_hours, week_hours_lines, window_status_text)
+from .state import (
+    BoardState,
+    Call,
+    CallNews,
+    clock_text,
+    date_text,
+    info_slides,
+    opening_text,
+    today_hours,
+    week_hours_lines,
+    window_status_text,
+)
 
 log = logging.getLogger(__name__)
 

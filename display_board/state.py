@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from server.domain import events as catalogue
@@ -97,7 +97,7 @@ class Update:
     issued: list[tuple[int, str, str]] = field(default_factory=list)   # (ticket, code, service)
     windows_opened: list[int] = field(default_factory=list)
 
-    def merge(self, other: "Update") -> "Update":
+    def merge(self, other: Update) -> Update:
         self.news.extend(other.news)
         self.issued.extend(other.issued)
         self.windows_opened.extend(other.windows_opened)
@@ -307,7 +307,7 @@ def office_zone(schedule: dict) -> tzinfo:
         return ZoneInfo(name)
     except Exception:  # noqa: BLE001 - Windows without the tzdata package: the PC's own zone
         log.warning("time zone %s is unknown on this computer; showing the computer's local time", name)
-        return datetime.now().astimezone().tzinfo or timezone.utc
+        return datetime.now().astimezone().tzinfo or UTC
 
 
 def clock_text(moment: datetime) -> str:

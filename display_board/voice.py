@@ -45,10 +45,11 @@ import time
 import uuid
 import wave
 from array import array
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .chime import write_wav
 from .speech import spoken_text

@@ -18,9 +18,8 @@ import json
 import logging
 import socket
 import threading
-import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import requests
 
@@ -139,7 +138,7 @@ class EventStream:
         self._response: requests.Response | None = None
         self._thread = threading.Thread(target=self._run, name="talon-events", daemon=True)
 
-    def start(self) -> "EventStream":
+    def start(self) -> EventStream:
         self._thread.start()
         return self
 

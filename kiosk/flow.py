@@ -59,7 +59,7 @@ class Topic:
     checklist: tuple[str, ...] = field(default=())
 
     @classmethod
-    def from_hub(cls, s: dict) -> "Topic":
+    def from_hub(cls, s: dict) -> Topic:
         return cls(id=s["id"], letter=s.get("letter", ""), name=s["name"], hint=s.get("hint") or "",
                    client_type=s.get("client_type") or "any", open=bool(s.get("open", True)),
                    opens_at=s.get("opens_at"), checklist=tuple(s.get("checklist") or ()))

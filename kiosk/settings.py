@@ -62,7 +62,7 @@ class KioskSettings:
     discovery_s: float = 3.0              # how long to look for the hub on the LAN
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "KioskSettings":
+    def load(cls, path: Path | None = None) -> KioskSettings:
         """Read the file; a missing file gives the defaults, unknown keys are ignored with a warning."""
         path = Path(path) if path else default_path()
         if not path.is_file():

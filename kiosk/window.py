@@ -20,22 +20,38 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from hub_client import HubError, HubEvent, HubUnavailable
 from printer_profiles import PrinterProfile
 
 from . import flow
-from .checkin import CheckinScreen, install as install_checkin
+from .checkin import CheckinScreen
+from .checkin import install as install_checkin
 from .discovery import hub_url as find_hub_url
 from .hublink import HubLink
 from .printing import PrintJob, PrintSpooler, TicketTemplate, open_printer
-from .screens import (LANDSCAPE, ChoiceScreen, FocusRing, Footer, Header, HelpNotice, IdleScreen, MessageScreen,
-                      PairScreen, Screen, TicketScreen, TopicScreen, kiosk_font, mode_for, scaled, sizes_for,
-                      stylesheet)
+from .screens import (
+    LANDSCAPE,
+    ChoiceScreen,
+    FocusRing,
+    Footer,
+    Header,
+    HelpNotice,
+    IdleScreen,
+    MessageScreen,
+    PairScreen,
+    Screen,
+    TicketScreen,
+    TopicScreen,
+    kiosk_font,
+    mode_for,
+    scaled,
+    sizes_for,
+    stylesheet,
+)
 from .settings import KioskSettings
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -29,8 +29,18 @@ from hub_client import HubError, HubUnavailable
 from . import model as M
 from .hub_link import EventBridge, HubAccess, HubRunner
 from .style import STYLESHEET
-from .widgets import (ActionBar, Banner, ChoicePanel, DayPanel, HallPanel, LoginPage, TicketCard, TopBar,
-                      WindowPage, let_labels_wrap)
+from .widgets import (
+    ActionBar,
+    Banner,
+    ChoicePanel,
+    DayPanel,
+    HallPanel,
+    LoginPage,
+    TicketCard,
+    TopBar,
+    WindowPage,
+    let_labels_wrap,
+)
 
 log = logging.getLogger(__name__)
 

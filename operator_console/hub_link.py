@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
@@ -39,7 +40,7 @@ class HubAccess:
 
 
 class _Job(QRunnable):
-    def __init__(self, runner: "HubRunner", job: int, fn: Callable[[HubClient], Any]):
+    def __init__(self, runner: HubRunner, job: int, fn: Callable[[HubClient], Any]):
         super().__init__()
         self.runner, self.job, self.fn = runner, job, fn
         self.setAutoDelete(True)

@@ -55,7 +55,7 @@ class Norm:
     source: str = ""
 
     @classmethod
-    def from_json(cls, d: dict | None) -> "Norm | None":
+    def from_json(cls, d: dict | None) -> Norm | None:
         if not d or d.get("limit") is None:
             return None
         limit = float(d["limit"])

@@ -10,8 +10,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import catalogue_pull, shipping
-from .api import alerts, auth_routes, device_printer, devices, health, live, operator_day, queue, setup
-from .api import event_catalogue
+from .api import alerts, auth_routes, device_printer, devices, event_catalogue, health, live, operator_day, queue, setup
 from .api import bookings as booking_routes
 from .api import casework as casework_routes
 from .api.framework import ApiError, error_response, queue_error_response
@@ -23,8 +22,8 @@ from .paths import default_db_path
 from .planning import routes as planning_routes
 from .reports import routes as report_routes
 from .store import Store
-from .web import landing, stand, visitor
 from .web import booking as booking_page
+from .web import landing, stand, visitor
 
 log = logging.getLogger(__name__)
 

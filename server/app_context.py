@@ -10,6 +10,6 @@ if TYPE_CHECKING:  # the hub imports the routes' neighbours; only the type is ne
     from .hub import Hub
 
 
-def current_hub() -> "Hub":
+def current_hub() -> Hub:
     """The :class:`server.hub.Hub` of the app serving this request."""
     return current_app.config["TALON_HUB"]

@@ -280,7 +280,7 @@ class DailyBackups:
                 log.exception("daily backup failed (folder %s)", self.folder)
             self._stop.wait(self.every)
 
-    def start(self) -> "DailyBackups":
+    def start(self) -> DailyBackups:
         self._thread = threading.Thread(target=self._loop, name="daily-backup", daemon=True)
         self._thread.start()
         return self

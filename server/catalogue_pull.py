@@ -82,7 +82,7 @@ class CataloguePuller:
         self.failures = 0
         self.thread = threading.Thread(target=self._run, name=f"catalogue-{office}", daemon=True)
 
-    def start(self) -> "CataloguePuller":
+    def start(self) -> CataloguePuller:
         self.thread.start()
         log.info("pulling the company catalogue of office %s from %s every %.0f s", self.office, self.central,
                  self.every)

@@ -200,9 +200,9 @@ _client_command("board", "display_board.app", "Run the hall board (talon board -
 # Every group of commands, imported explicitly: a broken module fails loudly at start.
 from . import backup, demo_cli, service  # noqa: E402
 from .central import cli as central_cli  # noqa: E402  (talon central …)
+from .planning import cli as planning_cli  # noqa: E402  (talon plan)
 from .reports import cli as reports_cli  # noqa: E402
 from .simulation import cli as simulation_cli  # noqa: E402
-from .planning import cli as planning_cli  # noqa: E402  (talon plan)
 
 for _commands in (reports_cli, simulation_cli, demo_cli, backup, service, central_cli, planning_cli):
     _commands.register(main)

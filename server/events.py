@@ -30,7 +30,7 @@ import logging
 import threading
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def hello_frame(log_identity: str, last: int, cursor: int) -> bytes:
     """The first frame of every stream: which log this is and how far it goes; ``id:`` is the
     event the stream goes on after."""
     payload = json.dumps({"log": log_identity, "seq": last}, separators=(",", ":"))
-    return f"id: {cursor}\nevent: hello\ndata: {payload}\n\n".encode("utf-8")
+    return f"id: {cursor}\nevent: hello\ndata: {payload}\n\n".encode()
 
 
 RELOAD_MESSAGES = {
@@ -69,14 +69,14 @@ def reload_frame(log_identity: str, last: int, reason: str) -> bytes:
     on its next reconnect instead of asking again from a place this log never reached.)"""
     payload = json.dumps({"log": log_identity, "seq": last, "reason": reason, "message": RELOAD_MESSAGES[reason]},
                          ensure_ascii=False, separators=(",", ":"))
-    return f"event: reload\ndata: {payload}\n\n".encode("utf-8")
+    return f"event: reload\ndata: {payload}\n\n".encode()
 
 
 def sse_frame(event: dict) -> bytes:
     """One event as Server-Sent Events text: ``id:`` is the sequence number."""
     payload = json.dumps({k: event[k] for k in ("seq", "type", "at", "day", "data", "view") if k in event},
                          ensure_ascii=False, separators=(",", ":"))
-    return f"id: {event['seq']}\nevent: {event['type']}\ndata: {payload}\n\n".encode("utf-8")
+    return f"id: {event['seq']}\nevent: {event['type']}\ndata: {payload}\n\n".encode()
 
 
 class Subscriber:

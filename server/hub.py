@@ -11,7 +11,8 @@ import itertools
 import logging
 import threading
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from .domain import booking, estimate
 from .domain.hall import Hall

@@ -83,7 +83,7 @@ class Shipper:
 
     # ------------------------------------------------------------------ life
 
-    def start(self) -> "Shipper":
+    def start(self) -> Shipper:
         self.thread.start()
         log.info("shipping office %s to %s", self.office, self.central)
         return self

@@ -76,7 +76,7 @@ class CentralProcess:
         self.extra_args = tuple(extra_args)
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> "CentralProcess":
+    def start(self, timeout: float = 30.0) -> CentralProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
@@ -164,7 +164,7 @@ class OfficeHub:
         self.keys_file = keys_file  # several offices in the file: --central-keys FILE (lines OFFICE=KEY) instead of key
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> "OfficeHub":
+    def start(self, timeout: float = 30.0) -> OfficeHub:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TALON_CENTRAL_BATCH": str(self.batch)}
         if self.catalogue_every is not None:
             env["TALON_CATALOGUE_EVERY"] = str(self.catalogue_every)

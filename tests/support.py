@@ -41,7 +41,7 @@ class HubProcess:
             self.kiosk_key = _line_value(out, "ключ киоска:")
             self.board_key = _line_value(out, "ключ табло:")
 
-    def start(self, timeout: float = 20.0) -> "HubProcess":
+    def start(self, timeout: float = 20.0) -> HubProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.log = open(self.db.with_suffix(".log"), "ab")
         self.proc = subprocess.Popen(

@@ -14,12 +14,10 @@ import json
 import re
 import time
 
-import requests
-
 import pytest
+import requests
+from browser_support import WCAG_AA, axe_report, axe_run, browser, no_page_scroll  # noqa: F401 (fixture)
 from playwright.sync_api import expect
-
-from browser_support import (WCAG_AA, browser, axe_run, axe_report, no_page_scroll)  # noqa: F401 (fixture)
 from support import empty_hall
 
 DESKTOP = dict(viewport={"width": 1440, "height": 900})

@@ -3,8 +3,8 @@ import time
 
 import pytest
 import requests
-
 from core_support import at, make_hall
+
 from hub_client import HubError
 from server.domain.alerts import DEVICE_DOWN_LIMIT, duration_words, hall_alerts, people_words, wait_level
 from server.domain.schedule import Schedule, weekdays

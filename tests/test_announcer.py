@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 import wave
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -21,10 +21,8 @@ import numpy as np
 import pytest
 
 from display_board import chime, speech
-from display_board.announcer import (Announcer, AnnouncerSettings, NoSoundDevice, PlaybackError,
-                                     QtPlayer)
-from display_board.voice import (Voice, join_wavs, read_wav_mono16, shared_engine,
-                                 wav_duration)
+from display_board.announcer import Announcer, AnnouncerSettings, NoSoundDevice, PlaybackError, QtPlayer
+from display_board.voice import Voice, join_wavs, read_wav_mono16, shared_engine, wav_duration
 
 HAVE_ESPEAK = shutil.which("espeak-ng") is not None
 needs_espeak = pytest.mark.skipif(not HAVE_ESPEAK, reason="espeak-ng is not installed")
@@ -463,8 +461,8 @@ def test_an_old_call_is_not_announced(make_announcer, caplog):
     with caplog.at_level(logging.INFO, logger="display_board.announcer"):
         assert not announcer.announce("А-005", 2, called_at=time.time() - 300)
         assert not announcer.announce(
-            "А-006", 2, called_at=datetime.now(timezone.utc) - timedelta(minutes=2))
-    assert announcer.announce("А-007", 2, called_at=datetime.now(timezone.utc) - timedelta(seconds=5))
+            "А-006", 2, called_at=datetime.now(UTC) - timedelta(minutes=2))
+    assert announcer.announce("А-007", 2, called_at=datetime.now(UTC) - timedelta(seconds=5))
     assert announcer.wait_idle(60)
     assert [p["wav"] for p in player.played] and len(player.played) == 1
     assert [h.outcome for h in announcer.history] == ["stale", "stale", "played"]

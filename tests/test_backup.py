@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from support import ROOT, HubProcess
 
 from server.backup import BadDatabase, restore
 from server.domain.hall import Hall
 from server.domain.model import Service
 from server.store import Store
-from support import ROOT, HubProcess
 
 
 def talon(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -532,7 +532,6 @@ def test_talon_board_command(hub, tmp_path):
     import sys
 
     from PySide6.QtGui import QColor, QImage
-
     from support import ROOT
 
     admin = hub.client("admin")

@@ -12,9 +12,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from display_board.state import (BoardState, Call, CallNews, WindowInfo, date_text, day_hours_text,
-                                 info_slides, opening_text, today_hours, week_hours_lines,
-                                 window_status_text)
+from display_board.state import (
+    BoardState,
+    Call,
+    CallNews,
+    WindowInfo,
+    date_text,
+    day_hours_text,
+    info_slides,
+    opening_text,
+    today_hours,
+    week_hours_lines,
+    window_status_text,
+)
 from hub_client import EventStream
 from server.demo import demo_definition
 

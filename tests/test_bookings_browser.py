@@ -13,12 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from browser_support import ARGS, AXE_JS, CHROMIUM, WCAG_AA, axe_report, axe_run, browser, shots_dir  # noqa: F401
 from PySide6.QtCore import Qt
+from support import HubProcess
 
 from operator_console.console import ConsoleWindow
-
-from browser_support import ARGS, AXE_JS, CHROMIUM, WCAG_AA, axe_report, axe_run, browser, shots_dir  # noqa: F401
-from support import HubProcess
 
 PHONE_VIEW = {"width": 390, "height": 844}
 MSK = ZoneInfo("Europe/Moscow")

@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from PySide6.QtCore import Qt
+from support import HubProcess, empty_hall
 
 from hub_client import HubError
 from kiosk.app import build
 from kiosk.printing import decode
 from kiosk.settings import KioskSettings
 from printer_profiles import load_profile
-from support import HubProcess, empty_hall
 
 MSK = ZoneInfo("Europe/Moscow")
 NAME, PHONE = "Иван Петров", "+7 (912) 345-67-89"

@@ -10,10 +10,9 @@ from datetime import date, timedelta
 
 import jsonschema
 import pytest
-
-from hub_client import HubError
 from support import HubProcess
 
+from hub_client import HubError
 from server.domain import casework as rules
 from server.domain import events as event_catalogue
 

@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from server.reports import casework as section
-from server.reports.tables import document
 
 BASE = "/api/v1/offices/demo/casework"
 DAY = 86400.0

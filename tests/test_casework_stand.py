@@ -7,9 +7,8 @@ casework-desktop.png and casework-phone.png."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import axe_report, axe_run, browser, no_page_scroll, shots_dir  # noqa: F401 (fixture)
+from playwright.sync_api import expect
 
 BASE = "/api/v1/offices/demo/casework"
 DAY = 86400.0

@@ -3,11 +3,10 @@ and a real PostgreSQL: sign-in right and wrong, the session cookie and bearer to
 growing delays after failures, each role's offices, and the 401/403/404 bodies."""
 from __future__ import annotations
 
-
 import pytest
 import requests
-
 from pg_support import CentralProcess, fresh_database, talon
+
 from server.central.access import Staff
 from server.central.staff_store import StaffError, StaffStore
 from server.central.store import CentralStore

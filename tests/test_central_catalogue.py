@@ -11,8 +11,8 @@ import time
 
 import pytest
 import requests
-
 from pg_support import CentralProcess, fresh_database, talon
+
 from server.central.catalogue import CatalogueError, check_catalogue, content_hash
 from server.central.catalogue_store import CatalogueStore
 from server.central.staff_store import StaffStore
@@ -239,7 +239,6 @@ from pg_support import OfficeHub, wait_until  # noqa: E402
 
 from hub_client import HubError  # noqa: E402
 
-
 SECOND_ADMIN = ("admin2", "second-admin-pass-1")
 
 
@@ -247,6 +246,7 @@ SECOND_ADMIN = ("admin2", "second-admin-pass-1")
 def office(centre, tmp_path_factory):
     """A real hub whose file holds two offices, «demo» and «second», each pulling under its own key."""
     from pg_support import copy_demo_database
+
     from server.demo import demo_definition
     from server.store import Store
     from server.store.config import import_office

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from pg_support import ROOT, free_port
+
 from server.central.pgcluster import Cluster
 from server.central.store import CentralStore
 from server.store import Store

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from browser_support import AXE_JS, axe_report, axe_run, browser, shots_dir  # noqa: F401 - a fixture
 from pg_support import CentralProcess, FaultyLink, OfficeHub, fresh_database, wait_until
+
 from server.central.staff_store import StaffStore
 from server.central.store import CentralStore
 

@@ -12,8 +12,8 @@ import uuid
 
 import pytest
 import requests
-
 from pg_support import CentralProcess, OfficeHub, fresh_database, shipped_log, talon, wait_until
+
 from server.central.staff_store import StaffStore
 from server.central.store import SUPERSEDED_ID, CentralStore
 from server.store import Store

@@ -10,15 +10,15 @@ import subprocess
 import sys
 
 import pytest
+from pg_support import ROOT, CentralProcess, copy_demo_database, fresh_database, shipped_log, wait_until
+from support import HubProcess
 
 from hub_client import HubClient
-from pg_support import ROOT, CentralProcess, copy_demo_database, fresh_database, shipped_log, wait_until
 from server.central.store import CentralStore
 from server.demo import demo_definition
 from server.shipping import read_keys
 from server.store import Store
 from server.store.config import import_office
-from support import HubProcess
 
 OFFICES = ("demo", "second")
 SECOND_ADMIN = ("admin2", "second-admin-pass-1")

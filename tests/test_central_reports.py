@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-
 from pg_support import CentralProcess, OfficeHub, fresh_database, wait_until
+
 from server.central import config_store
 from server.central.staff_store import StaffStore
 from server.central.store import CentralStore

@@ -11,9 +11,17 @@ import time
 from datetime import date
 
 import pytest
+from pg_support import (
+    CentralProcess,
+    FaultyLink,
+    OfficeHub,
+    fresh_database,
+    shipped_log,
+    start_cluster,
+    stop_cluster,
+    wait_until,
+)
 
-from pg_support import (CentralProcess, FaultyLink, OfficeHub, fresh_database, shipped_log, start_cluster, stop_cluster,
-                        wait_until)
 from server.central.store import CentralStore
 from server.store import Store
 
@@ -400,9 +408,8 @@ def test_a_hub_refused_by_the_centre_says_so_and_keeps_working(centre_db, tmp_pa
 
 
 def test_the_link_route_needs_a_hall_role_and_says_off_without_a_centre(tmp_path):
-    from support import HubProcess
-
     from pg_support import copy_demo_database
+    from support import HubProcess
 
     copy_demo_database(tmp_path / "plain.sqlite")
     hub = HubProcess(tmp_path / "plain.sqlite").start()

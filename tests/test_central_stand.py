@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browser_support import browser, shots_dir  # noqa: F401 - a fixture
 from pg_support import CentralProcess, OfficeHub, fresh_database
+
 from server.central.store import CentralStore
 
 

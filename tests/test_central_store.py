@@ -11,8 +11,8 @@ from datetime import date
 
 import pytest
 import requests
-
 from pg_support import ROOT, CentralProcess, fresh_database, talon
+
 from server.central.store import CentralStore
 
 T0 = 1_795_000_000.0  # 2026-11-18, a Wednesday

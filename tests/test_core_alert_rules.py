@@ -4,6 +4,7 @@ and what an acknowledgement covers. Halls are built inside the tests (tests/core
 from __future__ import annotations
 
 from core_support import at, make_hall
+
 from server.domain.alerts import hall_alerts
 
 T0 = at("2026-12-03 10:00")
@@ -146,8 +147,9 @@ def test_a_called_visitor_not_yet_served_raises_no_service_alert():
 
 
 def test_the_seniors_norm_applies_after_escalation():
-    from server.domain.norms import PRESETS
     from dataclasses import replace
+
+    from server.domain.norms import PRESETS
     hall = make_hall(profile="kuzbass-2020", windows=2)
     # the senior's norm made longer than the specialist's, so that the two can be told apart
     hall.profile = replace(PRESETS["kuzbass-2020"],

@@ -1,7 +1,7 @@
 """Dispatch policies on hand-built queues, the break guard, and the wait estimate."""
 import pytest
-
 from core_support import at, make_hall
+
 from server.domain import estimate
 from server.domain.model import Conflict, WindowState
 

@@ -7,8 +7,18 @@ changes an answer here.
 from __future__ import annotations
 
 from server.domain import dispatch
-from server.domain.dispatch import (DEFAULT_WAIT_LIMIT, LOST_BY, LOST_FLOOR, LOST_GRACE, PROMISE_BEYOND,
-                                    STARVING, WEIGHT_SLACK, eligible, fifo, norm_aware)
+from server.domain.dispatch import (
+    DEFAULT_WAIT_LIMIT,
+    LOST_BY,
+    LOST_FLOOR,
+    LOST_GRACE,
+    PROMISE_BEYOND,
+    STARVING,
+    WEIGHT_SLACK,
+    eligible,
+    fifo,
+    norm_aware,
+)
 from server.domain.model import Segment, Ticket, TicketState, Window
 
 MIN = 60.0

@@ -15,12 +15,12 @@ from collections import deque
 from datetime import time
 
 import pytest
-
 from core_support import at, make_hall
+
 from server.domain import estimate
-from server.domain.model import Service, Ticket, TicketState, Window, WindowState
+from server.domain.model import Service, Ticket, TicketState, Window
 from server.domain.rota import EVERY, Break, Entry, Rota
-from server.domain.schedule import DayHours, Schedule, weekdays
+from server.domain.schedule import Schedule, weekdays
 
 T0 = at("2026-12-03 10:00")  # a Thursday
 DAY = "2026-12-03"

@@ -8,8 +8,8 @@ testing (scripts/mutation.sh) maps it to the hall's code it runs.
 from __future__ import annotations
 
 import pytest
-
 from core_support import at, make_hall
+
 from server.domain.model import Conflict, Forbidden, Invalid, NotFound, QueueError, TicketState, WindowState
 
 T0 = at("2026-12-03 10:00")
@@ -723,6 +723,7 @@ def test_an_escalated_visitor_keeps_a_priority_above_one():
 
 def test_the_seniors_service_norm_applies_after_escalation():
     from dataclasses import replace
+
     from server.domain.norms import Norm
     hall = ladder_hall(["specialist", "senior"])
     # the presets give the senior as long as the specialist; a longer one tells the two apart

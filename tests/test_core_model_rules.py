@@ -7,9 +7,26 @@ from datetime import time
 
 import pytest
 
-from server.domain.model import (CLIENT_TYPES, LEVELS, PAUSE_REASONS, PHASES, PRIMARY, SECONDARY, Conflict,
-                                 Forbidden, Invalid, NotFound, QueueError, Segment, Service, Ticket,
-                                 TicketState, Window, WindowState, ticket_code)
+from server.domain.model import (
+    CLIENT_TYPES,
+    LEVELS,
+    PAUSE_REASONS,
+    PHASES,
+    PRIMARY,
+    SECONDARY,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    QueueError,
+    Segment,
+    Service,
+    Ticket,
+    TicketState,
+    Window,
+    WindowState,
+    ticket_code,
+)
 
 
 def test_each_refusal_answers_with_its_http_status_and_default_code():

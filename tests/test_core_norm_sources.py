@@ -301,6 +301,7 @@ def test_the_whole_visit_norm_is_001s_own():
 
 def _contract_hall():
     from core_support import make_hall
+
     from server.domain.model import Service
     return make_hall(services=[Service("contract", "Ж", "Документы по договору", kind="contract"),
                                Service("consult", "А", "Консультация", kind="consultation")], windows=1)

@@ -1,8 +1,8 @@
 """Who may act: an operator only at their own window and on the ticket called to it; an
 administrator at any window, named in the event as ``by`` (the pure core, no I/O)."""
 import pytest
-
 from core_support import at, make_hall
+
 from server.domain.model import Conflict, Forbidden, TicketState
 
 T0 = at("2026-11-23 10:00")

@@ -5,13 +5,25 @@ rates, and the figures of the head's report."""
 from __future__ import annotations
 
 import pytest
-
 from core_support import at, make_hall
+
 from server.domain import rating
 from server.domain.model import Conflict, Invalid, Segment, Ticket, TicketState
-from server.domain.rating import (COMMENT_MAX, DESK_GRACE, SCORE_WORDS, SCORES, SERVED_OUTCOMES, check,
-                                  clean_comment, desk_visit, parse_score, rating_row, refusal, served_segment,
-                                  summarize)
+from server.domain.rating import (
+    COMMENT_MAX,
+    DESK_GRACE,
+    SCORE_WORDS,
+    SCORES,
+    SERVED_OUTCOMES,
+    check,
+    clean_comment,
+    desk_visit,
+    parse_score,
+    rating_row,
+    refusal,
+    served_segment,
+    summarize,
+)
 
 T0 = at("2026-12-03 10:00")
 TODAY = "2026-12-03"

@@ -7,12 +7,12 @@
 Pure-core tests, the simulator on the core, and the same rules through a real hub over HTTP.
 """
 import pytest
+from core_support import make_hall
 
 from hub_client import HubError
 from server.domain.model import Conflict, Forbidden, TicketState, WindowState
-from server.simulation import engine, report, scenario as S
-
-from core_support import make_hall
+from server.simulation import engine, report
+from server.simulation import scenario as S
 
 T0 = 1_790_000_000.0
 

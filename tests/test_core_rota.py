@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import pytest
+from core_support import MSK, at, make_hall
 
 from server.domain.model import Conflict, Forbidden, WindowState
 from server.domain.rota import Break, Entry, Rota, RotaError
 from server.domain.schedule import Schedule, weekdays
-
-from core_support import MSK, at, make_hall
 
 MON = "2026-11-23"  # a Monday
 OFFICE = Schedule(tz="Europe/Moscow", week=weekdays("08:00", "18:00"))

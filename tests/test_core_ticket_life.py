@@ -1,7 +1,7 @@
 """The ticket's life in the pure core: every transition, every refusal, numbering, transfers."""
 import pytest
-
 from core_support import at, make_hall
+
 from server.domain.model import Conflict, Forbidden, Invalid, TicketState, WindowState
 from server.domain.schedule import Schedule
 

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from support import free_port
 
 from hub_client import HubClient
 from server.demo import DEMO_PASSWORDS
-from support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 

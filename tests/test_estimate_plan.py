@@ -6,14 +6,13 @@ printed ticket."""
 from datetime import time
 
 import pytest
+from core_support import at, make_hall
 
 from kiosk import flow
 from kiosk.printing.ticket import ticket_fields
 from server.domain import estimate
 from server.domain.rota import EVERY, Break, Entry, Rota
 from server.domain.schedule import Schedule, weekdays
-
-from core_support import at, make_hall
 
 DAY = "2026-11-23"  # a Monday
 

@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication
-
 from test_console import WAIT, act, open_console, settle
 
 pytestmark = pytest.mark.qt

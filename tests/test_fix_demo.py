@@ -6,10 +6,10 @@ import threading
 import time
 
 import requests
-
-from server import demo_cli
 from support import HubProcess
 from test_demo import admin, headless_env, start_demo, stop
+
+from server import demo_cli
 
 FIVE_MINUTES = 300.0
 WARP = 20.0  # the demo's people and the hub's clock both run twenty times faster than real time

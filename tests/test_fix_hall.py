@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from support import ROOT
 
 from display_board import speech
-from support import ROOT
 
 ESPEAK = shutil.which("espeak-ng")
 

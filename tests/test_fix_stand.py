@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from playwright.sync_api import expect
-
 from browser_support import browser, page  # noqa: F401 (fixtures)
+from playwright.sync_api import expect
 from support import empty_hall
 
 MOSCOW = ZoneInfo("Europe/Moscow")  # the demo office's time zone

@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 import requests
+from support import empty_hall
 
 from hub_client import HubError
-from support import empty_hall
 
 CALLED_ACTIONS = {"recall": {}, "start": {}, "no-show": {}, "cancel": {}, "postpone": {},
                   "transfer": {"service": "cash"}, "escalate": {}}

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from browser_support import browser  # noqa: F401 (fixture)
 from support import ROOT, HubProcess, free_port
 
@@ -363,7 +362,7 @@ class PowerCutFS:
         self.names[name] = node
         return node
 
-    def mount(self) -> "PowerCutFS":
+    def mount(self) -> PowerCutFS:
         self.fd = os.open("/dev/fuse", os.O_RDWR)
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         opts = f"fd={self.fd},rootmode=40000,user_id=0,group_id=0,allow_other".encode()

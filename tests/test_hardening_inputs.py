@@ -11,9 +11,9 @@ import time
 
 import pytest
 import requests
+from support import ROOT, HubProcess, free_port
 
 from server.demo import DEMO_PASSWORDS
-from support import ROOT, HubProcess, free_port
 
 BIG = 2**63            # one past SQLite's largest integer
 HUGE = 10**20

@@ -6,12 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 from browser_support import browser  # noqa: F401 (fixture)
+from requests.adapters import HTTPAdapter
 from support import HubProcess
 
-from server.api.limits import (FLOOD, FREE_ACCOUNT, FREE_ADDRESS, FREE_PAIRING, MAX_DELAY, AttemptGuard,
-                               delay_after)
+from server.api.limits import FLOOD, FREE_ACCOUNT, FREE_ADDRESS, FREE_PAIRING, MAX_DELAY, AttemptGuard, delay_after
 
 LOGIN = "/api/v1/auth/login"
 PAIR = "/api/v1/devices/pair"

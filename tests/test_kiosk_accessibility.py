@@ -12,10 +12,20 @@ import pytest
 from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QFontInfo, QFontMetrics, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
-
-from kiosk.screens import (BRAND, RING_INNER, RING_OUTER, RING_PAIRS, MIN_TEXT_PX, MIN_TEXT_PX_SMALL, TEXT_KEYS,
-                           sizes_for, LANDSCAPE, PORTRAIT)
 from test_kiosk_qt import click, contrast, hub_tickets, kiosks, shot, start_kiosk  # noqa: F401 (fixture)
+
+from kiosk.screens import (
+    BRAND,
+    LANDSCAPE,
+    MIN_TEXT_PX,
+    MIN_TEXT_PX_SMALL,
+    PORTRAIT,
+    RING_INNER,
+    RING_OUTER,
+    RING_PAIRS,
+    TEXT_KEYS,
+    sizes_for,
+)
 
 SMALL_SCREENS = [("1024x768", MIN_TEXT_PX), ("800x600", MIN_TEXT_PX_SMALL), ("768x1024", MIN_TEXT_PX)]
 assert MIN_TEXT_PX == 24 and MIN_TEXT_PX_SMALL >= 20

@@ -10,9 +10,10 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hub_client import HubClient
 from support import HubProcess
 from test_kiosk_qt import check_readable, click, hub_tickets, kiosks, shot, start_kiosk  # noqa: F401
+
+from hub_client import HubClient
 
 MSK = ZoneInfo("Europe/Moscow")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

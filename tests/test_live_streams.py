@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from support import HubProcess
 
 from server.api.live import ParkedStream
-from support import HubProcess
 
 
 def open_stream(hub, token):

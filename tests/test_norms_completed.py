@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 import requests
+from support import HubProcess, empty_hall
 
 from hub_client.client import HubError
-from support import HubProcess, empty_hall
 
 MIN = 60
 

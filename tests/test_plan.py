@@ -9,6 +9,7 @@ from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
+from support import HubProcess
 
 from hub_client import HubError
 from server.domain.model import Service, Window
@@ -17,7 +18,6 @@ from server.planning import forecast as F
 from server.planning import staffing as P
 from server.simulation.erlang import wait_share_within
 from server.simulation.scenario import load as load_scenario
-from support import HubProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = date(2026, 12, 4)  # a Friday

@@ -18,13 +18,12 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 import requests
+from browser_support import browser, shots_dir  # noqa: F401 (fixtures)
 from playwright import sync_api as playwright_api
 from pypdf import PdfReader
+from support import HubProcess
 
 from server.reports.sample import DayPlan, build_office_day, fill_year, sample_office, working_days
-
-from support import HubProcess
-from browser_support import browser, shots_dir  # noqa: F401 (fixtures)
 
 MSK = ZoneInfo("Europe/Moscow")
 DAY = datetime.now(MSK).date() - timedelta(days=2)

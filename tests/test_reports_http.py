@@ -23,12 +23,11 @@ import openpyxl
 import pytest
 import requests
 from pypdf import PdfReader
+from support import ROOT, HubProcess
 
 from server.reports import build
 from server.reports.sample import DayPlan, build_office_day, sample_office
 from server.store import Store
-
-from support import ROOT, HubProcess
 
 MSK = ZoneInfo("Europe/Moscow")
 DAY = datetime.now(MSK).date() - timedelta(days=3)

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from hub_client import HubError
 from browser_support import browser  # noqa: F401 (fixture)
 from support import HubProcess, empty_hall
+
+from hub_client import HubError
 
 OFFICE = "demo"
 
@@ -143,9 +143,8 @@ def shared_hub(hub):
 
 
 def test_the_stand_tab_edits_proposes_and_saves_the_rota(hub, browser):
-    from playwright.sync_api import expect
-
     from browser_support import axe_report, axe_run
+    from playwright.sync_api import expect
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ru-RU",
                               timezone_id="Europe/Moscow", bypass_csp=True)
     page = ctx.new_page()

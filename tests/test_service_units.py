@@ -11,9 +11,8 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
-
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import click
 import pytest

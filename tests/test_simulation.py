@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from core_support import at, make_hall
+
 from server.domain import dispatch, estimate
 from server.domain.hall import Hall
 from server.domain.model import TicketState
-from server.simulation import engine, report, scenario as S
+from server.simulation import engine, report
+from server.simulation import scenario as S
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = at("2026-11-23 10:00")

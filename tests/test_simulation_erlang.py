@@ -14,7 +14,8 @@ import random
 import statistics
 import time
 
-from server.simulation import engine, erlang, report, scenario as S
+from server.simulation import engine, erlang, report
+from server.simulation import scenario as S
 
 
 def test_mmc_day_mean_wait_agrees_with_erlang_c():

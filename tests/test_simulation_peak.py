@@ -10,7 +10,8 @@ day-to-day spread is large (a day's mean wait ranges 1.5–13 minutes), and 5 or
 gain by more than a point."""
 import pytest
 
-from server.simulation import report, scenario as S
+from server.simulation import report
+from server.simulation import scenario as S
 
 
 def _run(seed: int | None):

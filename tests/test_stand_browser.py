@@ -11,12 +11,11 @@ import time
 
 import pytest
 import requests
-
+from browser_support import browser, page, shots_dir  # noqa: F401 (fixtures)
 from playwright.sync_api import expect
+from support import empty_hall
 
 from hub_client import EventStream
-from browser_support import browser, page, shots_dir  # noqa: F401 (fixtures)
-from support import empty_hall
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ import json
 import re
 import sqlite3
 
-import pytest
 import requests
-from playwright.sync_api import expect
 from browser_support import browser, page, shots_dir  # noqa: F401 (fixtures)
+from playwright.sync_api import expect
 
 DEVICES = "/api/v1/offices/demo/devices"
 

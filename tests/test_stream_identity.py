@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from browser_support import browser  # noqa: F401 - the fixture
+from support import HubProcess
+
 from hub_client import EventStream
 from server.store import Store
-from support import HubProcess
 
 OFFICE = "demo"
 
@@ -469,10 +469,11 @@ def test_the_board_reloads_after_a_restore_and_does_not_announce_old_calls(hub, 
     """A board that stayed on while its hub was restored from an earlier copy: it loads the
     restored hall at once (not at its next periodic resync), announces none of the calls it holds,
     and announces the calls of the new life, whose ids it had already seen in the old one."""
+    from test_board import RecordingPlayer, row_texts
+
     from display_board.app import BoardApp
     from display_board.voice import Voice
     from hub_client import HubError
-    from test_board import RecordingPlayer, row_texts
 
     admin = hub.client("admin")
     try:

@@ -15,13 +15,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 import requests
+from browser_support import WCAG_AA, axe_report, axe_run, browser, shots_dir  # noqa: F401 (fixture)
 from playwright.sync_api import expect
 from pypdf import PdfReader
+from support import HubProcess, empty_hall
 
 from server.domain import survey
 from server.domain.model import Invalid
-from support import HubProcess, empty_hall
-from browser_support import WCAG_AA, axe_report, axe_run, browser, shots_dir  # noqa: F401 (fixture)
 
 STANDARDS = next(p / "shared" / "standards" for p in Path(__file__).resolve().parents
                  if (p / "shared" / "standards").is_dir())

@@ -14,10 +14,9 @@ import time
 
 import pytest
 import requests
-from playwright.sync_api import expect
-
-from support import HubProcess, empty_hall
 from browser_support import browser, shots_dir  # noqa: F401 (fixtures)
+from playwright.sync_api import expect
+from support import HubProcess, empty_hall
 
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
              locale="ru-RU", timezone_id="Europe/Moscow",

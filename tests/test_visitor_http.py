@@ -10,9 +10,9 @@ import time
 
 import pytest
 import requests
+from support import empty_hall
 
 from hub_client import EventStream, HubError
-from support import empty_hall
 
 NOT_SHOWN = ("Traceback", "Werkzeug", "Internal Server Error", "Exception", "File \"")
 

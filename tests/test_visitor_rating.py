@@ -3,10 +3,10 @@ visitor's figures, without a hub: halls built by hand, time passed in."""
 import random
 
 import pytest
-
 from core_support import at, make_hall
+
 from server.domain import estimate, rating
-from server.domain.model import Conflict, Invalid, TicketState
+from server.domain.model import Conflict, Invalid
 from server.web.visitor import SlidingWindow, compute_figures, people, visitor_view
 
 T0 = at("2026-11-23 10:00")

@@ -12,13 +12,13 @@ from datetime import date, datetime
 
 from flask import Blueprint, jsonify, request
 
+from ..app_context import current_hub
 from ..domain import booking as B
 from ..domain.booking import BookingError, BookingRules
 from ..store import bookings as store
 from ..store import casework as casework_store
 from ..store.config import office_row
 from . import limits
-from ..app_context import current_hub
 from .framework import ApiError, api, check_office, current_principal
 from .queue import ticket_answer
 

@@ -16,12 +16,12 @@ from datetime import date
 
 from flask import Blueprint, jsonify
 
+from ..app_context import current_hub
 from ..domain import casework as rules
 from ..domain.schedule import Schedule
 from ..store import bookings as bookings_store
 from ..store import casework as store_cw
 from . import schemas as S
-from ..app_context import current_hub
 from .framework import ApiError, api, check_office, current_principal
 
 log = logging.getLogger(__name__)
@@ -373,7 +373,7 @@ class DailyForgetting:
                 log.exception("the daily clean-up of personal data failed")
             self._stop.wait(self.every)
 
-    def start(self) -> "DailyForgetting":
+    def start(self) -> DailyForgetting:
         threading.Thread(target=self._loop, name="personal-data", daemon=True).start()
         return self
 

@@ -12,8 +12,9 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from jsonschema import Draft202012Validator

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify
 
-from ..domain.alerts import DANGER, WARNING, Alert
 from ..app_context import current_hub
+from ..domain.alerts import DANGER, WARNING, Alert
 from ..store import journal
 from ..store.db import Store, storage_fault
 from . import schemas as S

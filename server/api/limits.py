@@ -27,10 +27,10 @@ import logging
 import math
 import threading
 from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from flask import current_app, jsonify, request
@@ -114,7 +114,7 @@ class AttemptGuard:
         return wait
 
     @contextmanager
-    def attempt(self, keys: list[Key]) -> Iterator["Attempt"]:
+    def attempt(self, keys: list[Key]) -> Iterator[Attempt]:
         """Reserve an attempt (``Attempt.wait`` > 0: refused, do not check the secret); the caller
         marks it ``ok`` or leaves it failed; the records are updated when the block ends."""
         now = self.clock()
@@ -153,7 +153,7 @@ class AttemptGuard:
             for _, key in idle[: len(idle) // 2 + 1]:
                 del self._records[key]
 
-    def _settle(self, keys: list[Key], att: "Attempt") -> None:
+    def _settle(self, keys: list[Key], att: Attempt) -> None:
         now = self.clock()
         with self._lock:
             account_over = False

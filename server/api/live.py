@@ -185,7 +185,7 @@ class ParkedStream:
         self.closed = False
 
     @classmethod
-    def take(cls, write, timeout: float = 2.0) -> "ParkedStream | None":
+    def take(cls, write, timeout: float = 2.0) -> ParkedStream | None:
         task = getattr(write, "__self__", None)
         channel = getattr(task, "channel", None)
         sock = getattr(channel, "socket", None)

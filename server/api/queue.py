@@ -5,9 +5,9 @@ import json
 
 from flask import Blueprint, jsonify, request
 
+from ..app_context import current_hub
 from ..domain import estimate
 from ..hub import ticket_view, window_view
-from ..app_context import current_hub
 from ..store import journal
 from . import schemas as S
 from .framework import ANY, ApiError, api, check_office, current_principal

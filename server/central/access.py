@@ -59,7 +59,7 @@ class Staff:
         return False
 
     @classmethod
-    def from_row(cls, row: dict) -> "Staff":
+    def from_row(cls, row: dict) -> Staff:
         return cls(login=row["login"], name=row["name"], role=row["role"],
                    regions=frozenset(row.get("regions") or ()), offices=frozenset(row.get("offices") or ()))
 

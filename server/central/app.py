@@ -125,7 +125,7 @@ class Projector:
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="central-projector", daemon=True)
 
-    def start(self) -> "Projector":
+    def start(self) -> Projector:
         self.thread.start()
         return self
 
@@ -165,7 +165,7 @@ class ProjectorProcess:
         self.proc = multiprocessing.get_context("spawn").Process(
             target=project_forever, args=(url, interval, os.getpid()), name="central-projector", daemon=True)
 
-    def start(self) -> "ProjectorProcess":
+    def start(self) -> ProjectorProcess:
         self.proc.start()
         return self
 

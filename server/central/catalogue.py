@@ -30,7 +30,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from ..api import schemas as S
-from ..domain.norms import PRESETS, profile as norm_profile
+from ..domain.norms import PRESETS
+from ..domain.norms import profile as norm_profile
 
 LOCAL = ("locked", "local_allowed")
 TEXT_KEYS = tuple(S.TEXTS["properties"])

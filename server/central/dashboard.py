@@ -283,7 +283,7 @@ class Dashboard:
         self._last_refresh = 0.0
         self.thread = threading.Thread(target=self._run, name="central-dashboard", daemon=True)
 
-    def start(self) -> "Dashboard":
+    def start(self) -> Dashboard:
         self.thread.start()
         return self
 

@@ -23,8 +23,7 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
-from .access import current_staff, request_token, require_office, signed_in, staff_required, staff_store
-from .access import Staff
+from .access import Staff, current_staff, request_token, require_office, signed_in, staff_required, staff_store
 from .dashboard import Dashboard
 from .store import Refused
 
@@ -148,7 +147,7 @@ def stream():
     def generate():
         nonlocal staff
         sent: set[str] = set()
-        yield "retry: 2000\n\n".encode()
+        yield b"retry: 2000\n\n"
         if last is None or last > dash.version:
             version, rows = dash.snapshot()
             rows = visible_rows(staff, rows)

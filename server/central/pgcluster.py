@@ -86,7 +86,7 @@ class Cluster:
     def initialised(self) -> bool:
         return (self.data / "PG_VERSION").exists()
 
-    def init(self) -> "Cluster":
+    def init(self) -> Cluster:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._own(self.dir)
         (self.dir / "port").write_text(str(self.port))
@@ -99,7 +99,7 @@ class Cluster:
                        "--locale=C.UTF-8", "--no-sync"])
         return self
 
-    def start(self, timeout: float = 60) -> "Cluster":
+    def start(self, timeout: float = 60) -> Cluster:
         if not self.initialised:
             self.init()
         if self.running():

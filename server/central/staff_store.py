@@ -6,7 +6,7 @@ migration 4 (server/central/migrations.py): ``staff``, ``staff_sessions`` and ``
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ..auth import _DUMMY, check_password_hash, generate_password_hash  # the hub's own password scheme
 from .store import CentralStore, key_hash, new_secret
@@ -85,7 +85,7 @@ class StaffStore:
         with self.store.connection() as conn:
             conn.execute("DELETE FROM staff_sessions WHERE expires_at < now()")
             conn.execute("INSERT INTO staff_sessions (token_hash, login, expires_at) VALUES (%s, %s, %s)",
-                          (key_hash(token), login, datetime.now(timezone.utc) + SESSION_TTL))
+                          (key_hash(token), login, datetime.now(UTC) + SESSION_TTL))
         return token
 
     def session_staff(self, token: str) -> dict | None:

@@ -14,9 +14,9 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
-from typing import Iterator
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import psycopg.types.json
@@ -67,7 +67,7 @@ ROLLUP_COLUMNS = ("office", "day", "service", "visits", "segments", "served", "w
 #: query (one round trip per request saved on the ingest path); an older one is checked first, so
 #: a connection broken by a PostgreSQL restart is still replaced before a request gets it.
 CHECK_IDLE_AFTER = 2.0
-_returned_at: "dict[int, float]" = {}
+_returned_at: dict[int, float] = {}
 
 
 def _configure(conn) -> None:
@@ -181,7 +181,7 @@ class CentralStore:
         code = new_secret(12)
         with self.connection() as conn:
             conn.execute("INSERT INTO pairing_codes (code_hash, office, name, expires_at) VALUES (%s, %s, %s, %s)",
-                         (key_hash(code), office, name, datetime.now(timezone.utc) + PAIRING_TTL))
+                         (key_hash(code), office, name, datetime.now(UTC) + PAIRING_TTL))
         return code
 
     def pair(self, code: str) -> dict | None:
@@ -190,7 +190,7 @@ class CentralStore:
         with self.transaction() as conn:
             row = conn.execute("DELETE FROM pairing_codes WHERE code_hash = %s RETURNING office, name, expires_at",
                                (key_hash(code),)).fetchone()
-            if row is None or row["expires_at"] < datetime.now(timezone.utc):
+            if row is None or row["expires_at"] < datetime.now(UTC):
                 return None
             conn.execute("INSERT INTO hub_keys (key_hash, office, name) VALUES (%s, %s, %s)",
                          (key_hash(key), row["office"], row["name"]))

@@ -21,9 +21,9 @@ Pure: the shell passes device rows, open incidents, help requests and acknowledg
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Iterable, Mapping
 
 from . import dispatch
 from .hall import Hall

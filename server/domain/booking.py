@@ -20,9 +20,9 @@ arriving for one. Pure: no I/O, no clock of its own (time is passed in).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterable
 
 from .model import Window
 from .rota import Rota
@@ -89,7 +89,7 @@ class Reception:
                 "share": self.share}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Reception":
+    def from_json(cls, d: dict) -> Reception:
         try:
             days = tuple(d["days"])
             start, end = parse_hhmm(d["from"]), parse_hhmm(d["to"])
@@ -141,7 +141,7 @@ class BookingRules:
                 "reception": self.reception.to_json() if self.reception else None}
 
     @classmethod
-    def from_json(cls, d: dict | None) -> "BookingRules":
+    def from_json(cls, d: dict | None) -> BookingRules:
         d = d or {}
         if not isinstance(d, dict):
             raise BookingError("Настройки записи: ожидается объект")

@@ -10,7 +10,7 @@ visitor before a late one (see ``estimate`` for how the projection treats that).
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .model import LEVELS, Ticket, TicketState, Window
 

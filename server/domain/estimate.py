@@ -79,7 +79,7 @@ WIDTH_BASE = 4.0
 
 # ---------------------------------------------------------------------- what the hall has seen
 
-def call_stats(hall: "Hall", service_id: str) -> tuple[float, float]:
+def call_stats(hall: Hall, service_id: str) -> tuple[float, float]:
     """(mean seconds, squared coefficient of variation) of how long one call of this service
     takes a window (call → end), the norm-based prior counting as ``PRIOR_WEIGHT`` observations."""
     prior = CALL_OVERHEAD + hall.mean_service_time(service_id)
@@ -95,12 +95,12 @@ def call_stats(hall: "Hall", service_id: str) -> tuple[float, float]:
     return mean, (scv * n + DEFAULT_SCV * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)
 
 
-def call_time(hall: "Hall", service_id: str) -> float:
+def call_time(hall: Hall, service_id: str) -> float:
     """Expected seconds a window is taken by one call of this service (call → end)."""
     return call_stats(hall, service_id)[0]
 
 
-def arrival_rates(hall: "Hall", now: float) -> list[tuple[str, int, float]]:
+def arrival_rates(hall: Hall, now: float) -> list[tuple[str, int, float]]:
     """(service, priority, visitors per second) of the queues, from the last hour's arrivals."""
     out = []
     since = now - ARRIVAL_WINDOW
@@ -125,7 +125,7 @@ def arrival_rates(hall: "Hall", now: float) -> list[tuple[str, int, float]]:
     return out
 
 
-def _residuals(hall: "Hall", t: Ticket, now: float, sorted_seen: dict) -> list[float]:
+def _residuals(hall: Hall, t: Ticket, now: float, sorted_seen: dict) -> list[float]:
     """Possible seconds until the window now busy with ``t`` is free (a sample, sorted): the
     recent calls of the same service that lasted longer than this one has so far."""
     if t.state is TicketState.SERVING and t.started_at is not None:
@@ -164,7 +164,7 @@ def _order_statistics(samples: list[list[float]]) -> list[float]:
     return [x / ORDER_DRAWS for x in sums]
 
 
-def _reception_start(hall: "Hall", now: float) -> float | None:
+def _reception_start(hall: Hall, now: float) -> float | None:
     """When the current (or the next, today) reception interval starts, epoch seconds."""
     local = hall.schedule.local(now)
     hours = hall.schedule.hours_on(local.date())
@@ -179,7 +179,7 @@ def _reception_start(hall: "Hall", now: float) -> float | None:
 _BREAKS: list = [None, None, None, -1.0, -1.0, {}]  # rota, schedule, day, from, to → {number: [(start, end)]}
 
 
-def _today_breaks(hall: "Hall", w: Window, now: float) -> list[tuple[float, float]]:
+def _today_breaks(hall: Hall, w: Window, now: float) -> list[tuple[float, float]]:
     """The window's planned breaks of today (the rota) that end after ``now``, epoch seconds.
     The day's breaks are worked out once per rota and day (this runs on every issue)."""
     rota = hall.rota
@@ -199,7 +199,7 @@ def _today_breaks(hall: "Hall", w: Window, now: float) -> list[tuple[float, floa
     return [(a, b) for a, b in c[5].get(w.number, ()) if b > now]
 
 
-def _windows_for_projection(hall: "Hall", now: float, breaks: dict | None = None) -> list[tuple[float, Window]]:
+def _windows_for_projection(hall: Hall, now: float, breaks: dict | None = None) -> list[tuple[float, Window]]:
     """The windows that will call tickets, with the moment each is next free.
 
     Open windows finish their visitor; a window on a break comes back at the end of its planned
@@ -259,12 +259,12 @@ def _windows_for_projection(hall: "Hall", now: float, breaks: dict | None = None
 
 # ---------------------------------------------------------------------- the projection
 
-def project(hall: "Hall", now: float, extra: Ticket | None = None) -> dict[int, float]:
+def project(hall: Hall, now: float, extra: Ticket | None = None) -> dict[int, float]:
     """Projected call time of every waiting ticket (and of ``extra``, a ticket not yet issued)."""
     return _project(hall, now, extra, stop_at=None)
 
 
-def _project(hall: "Hall", now: float, extra: Ticket | None, stop_at: int | None) -> dict[int, float]:
+def _project(hall: Hall, now: float, extra: Ticket | None, stop_at: int | None) -> dict[int, float]:
     waiting = hall.waiting()
     if extra is not None:
         if not waiting:  # nobody else waits: a free window that can take it calls it at once
@@ -390,7 +390,7 @@ class _Stream:
         return at if at < until else None
 
 
-def _streams(hall: "Hall", now: float, until: float, served: set[str]) -> list[_Stream]:
+def _streams(hall: Hall, now: float, until: float, served: set[str]) -> list[_Stream]:
     out: list[_Stream] = []
     forecast = getattr(hall, "forecast", None)
     if forecast:
@@ -456,7 +456,7 @@ def _reach(w: Window) -> frozenset[str]:
     return frozenset(s for s, weight in w.services.items() if weight > 0)
 
 
-def _closed_form(hall: "Hall", windows: list[Window], waiting: list[Ticket], now: float) -> dict[int, float]:
+def _closed_form(hall: Hall, windows: list[Window], waiting: list[Ticket], now: float) -> dict[int, float]:
     out: dict[int, float] = {}
     for service_id in {t.service for t in waiting}:
         servers = [w for w in windows if w.serves(service_id)]
@@ -470,7 +470,7 @@ def _closed_form(hall: "Hall", windows: list[Window], waiting: list[Ticket], now
     return out
 
 
-def call_order(hall: "Hall", now: float) -> list[int]:
+def call_order(hall: Hall, now: float) -> list[int]:
     """Waiting tickets in the order they are expected to be called."""
     projected = project(hall, now)
     return sorted(projected, key=lambda tid: (projected[tid], tid))
@@ -486,7 +486,7 @@ def fits(low: float, high: float) -> bool:
     return high - low <= WIDTH_SHARE * (low + high) / 2.0 + WIDTH_BASE + 1e-9
 
 
-def wait_range(hall: "Hall", seconds: float | None) -> tuple[float | None, float | None]:
+def wait_range(hall: Hall, seconds: float | None) -> tuple[float | None, float | None]:
     """A printed range in whole minutes around a point estimate of seconds: as wide as ``spread``
     on each side but never wider than the width rule (``fits``), and centred on the point as
     closely as whole minutes allow (the middle of the range is what a visitor reads as the
@@ -520,7 +520,7 @@ def wait_range(hall: "Hall", seconds: float | None) -> tuple[float | None, float
     return float(low), float(low + w)
 
 
-def point_for_new_ticket(hall: "Hall", service_id: str, now: float, individual: bool = False,
+def point_for_new_ticket(hall: Hall, service_id: str, now: float, individual: bool = False,
                          priority: int = 0) -> float | None:
     """The projected wait (seconds) of a ticket for this service issued now: the point the
     printed range is built around."""
@@ -531,13 +531,13 @@ def point_for_new_ticket(hall: "Hall", service_id: str, now: float, individual: 
     return None if at is None else at - now
 
 
-def for_new_ticket(hall: "Hall", service_id: str, now: float, individual: bool = False,
+def for_new_ticket(hall: Hall, service_id: str, now: float, individual: bool = False,
                    priority: int = 0) -> tuple[float | None, float | None]:
     """The range (minutes) printed on a ticket for this service issued now."""
     return wait_range(hall, point_for_new_ticket(hall, service_id, now, individual, priority))
 
 
-def for_waiting(hall: "Hall", now: float) -> dict[int, tuple[float | None, float | None]]:
+def for_waiting(hall: Hall, now: float) -> dict[int, tuple[float | None, float | None]]:
     """The current range (minutes) of every waiting ticket, for the board and the visitor page."""
     projected = project(hall, now)
     return {t.id: wait_range(hall, projected[t.id] - now if t.id in projected else None)
@@ -545,7 +545,7 @@ def for_waiting(hall: "Hall", now: float) -> dict[int, tuple[float | None, float
 
 
 
-def plan_for_new_ticket(hall: "Hall", service_id: str, now: float, individual: bool = False,
+def plan_for_new_ticket(hall: Hall, service_id: str, now: float, individual: bool = False,
                         priority: int = 0) -> tuple[float | None, float | None, float | None]:
     """The printed range (minutes from now) of a ticket issued now, and when no window of its
     service is open: when the first one is expected to open (epoch seconds), else None.
@@ -581,7 +581,7 @@ def after_opening(t: Ticket) -> tuple[float, float] | None:
     return max(0.0, t.estimate[0] - delay), max(0.0, t.estimate[1] - delay)
 
 
-def opening_text(hall: "Hall", t: Ticket) -> str | None:
+def opening_text(hall: Hall, t: Ticket) -> str | None:
     """«окно откроется в 14:00, ожидание примерно 10–15 минут после открытия» (or None)."""
     after = after_opening(t)
     if after is None:

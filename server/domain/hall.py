@@ -9,13 +9,28 @@ from __future__ import annotations
 
 import secrets
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Callable, Iterator
 
 from . import booking, dispatch, estimate, events
-from .model import (LEVELS, PAUSE_REASONS, PHASES, CLIENT_TYPES, Conflict, Forbidden, Invalid, NotFound,
-                    Segment, Service, Ticket, TicketState, Window, WindowState, ticket_code)
+from .model import (
+    CLIENT_TYPES,
+    LEVELS,
+    PAUSE_REASONS,
+    PHASES,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Segment,
+    Service,
+    Ticket,
+    TicketState,
+    Window,
+    WindowState,
+    ticket_code,
+)
 from .norms import ROSATOM_2026, NormProfile
 from .rota import Rota
 from .schedule import Schedule, always_open

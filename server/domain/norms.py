@@ -21,7 +21,7 @@ class Norm:
     source: str = ""
 
     @classmethod
-    def of(cls, minutes: float | tuple[float, float] | None, source: str = "") -> "Norm | None":
+    def of(cls, minutes: float | tuple[float, float] | None, source: str = "") -> Norm | None:
         if minutes is None:
             return None
         if isinstance(minutes, (tuple, list)):
@@ -35,7 +35,7 @@ class Norm:
     def to_json(self) -> dict:
         return {"target": self.target, "limit": self.limit, "source": self.source}
 
-    def per_accounts(self, accounts: int) -> "Norm":
+    def per_accounts(self, accounts: int) -> Norm:
         """The norm for a request covering ``accounts`` accounts when the standard gives it per
         account (001:841: «8 минут на 1 лицевой счет или 1 точку подключения»): both scale."""
         n = max(1, int(accounts))
@@ -88,7 +88,7 @@ class NormProfile:
     def phase_norm(self, phase: str) -> Norm | None:
         return {"digital": self.digital, "upsell": self.upsell}.get(phase)
 
-    def with_overrides(self, overrides: dict) -> "NormProfile":
+    def with_overrides(self, overrides: dict) -> NormProfile:
         """A copy with some minutes changed: ``{"consultation": {"wait": 10}, "visit_total": 40}``."""
         kinds = dict(self.kinds)
         extra = {}

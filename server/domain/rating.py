@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .model import Conflict, Invalid, Ticket, TicketState
 
@@ -111,7 +112,7 @@ def rating_row(ticket: Ticket, score: int, comment: str, now: float) -> dict:
 
 # ---------------------------------------------------------------------- the desk QR (001:509)
 
-def desk_visit(hall: "Hall", window_id: int, now: float, grace: float = DESK_GRACE) -> Ticket | None:
+def desk_visit(hall: Hall, window_id: int, now: float, grace: float = DESK_GRACE) -> Ticket | None:
     """The visit a window's desk QR rates: the one being served there now; else the one that
     finished there most recently, if it ended less than ``grace`` seconds ago. A visitor who is
     only *called* to the window has not been served yet, so the leaving visitor comes first."""

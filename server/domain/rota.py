@@ -95,7 +95,7 @@ class Entry:
         return {"window": self.window, "day": self.day, **self.brk.to_json()}
 
     @classmethod
-    def from_json(cls, d: dict) -> "Entry":
+    def from_json(cls, d: dict) -> Entry:
         if not isinstance(d, dict):
             raise RotaError("Строка графика перерывов должна быть объектом")
         try:
@@ -221,14 +221,14 @@ class Rota:
         return {"breaks": [e.to_json() for e in self.entries]}
 
     @classmethod
-    def from_json(cls, d: dict | None) -> "Rota":
+    def from_json(cls, d: dict | None) -> Rota:
         if not d:
             return cls()
         if not isinstance(d, dict) or not isinstance(d.get("breaks", []), list):
             raise RotaError("График перерывов: ожидается объект со списком «breaks»")
         return cls(tuple(Entry.from_json(x) for x in d.get("breaks", [])))
 
-    def with_window_breaks(self, window_number: int, day: str, breaks) -> "Rota":
+    def with_window_breaks(self, window_number: int, day: str, breaks) -> Rota:
         """A copy where ``window_number``'s list for ``day`` is replaced by ``breaks``."""
         kept = tuple(e for e in self.entries if not (e.window == window_number and e.day == day))
         return Rota(kept + tuple(Entry(window_number, day, b) for b in breaks))

@@ -39,7 +39,7 @@ class DayHours:
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> "DayHours":
+    def from_json(cls, d: dict) -> DayHours:
         brk = d.get("break") or [None, None]
         hours = cls(parse_hhmm(d["open"]), parse_hhmm(d["close"]),
                     parse_hhmm(brk[0]) if brk[0] else None, parse_hhmm(brk[1]) if brk[1] else None)
@@ -126,7 +126,7 @@ class Schedule:
         }
 
     @classmethod
-    def from_json(cls, d: dict) -> "Schedule":
+    def from_json(cls, d: dict) -> Schedule:
         ZoneInfo(d.get("tz", "Europe/Moscow"))  # raises on an unknown zone
         week = {}
         for day, hours in (d.get("week") or {}).items():

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from flask import Blueprint, jsonify
 
 from ..api import schemas as S
-from ..app_context import current_hub as _hub
 from ..api.framework import ApiError, api, check_office, current_principal
+from ..app_context import current_hub as _hub
 from ..domain.rota import RotaError
 from . import service
 from .text import plan_table

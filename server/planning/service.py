@@ -10,7 +10,6 @@ from . import history
 from .forecast import WEEKS
 from .staffing import DEFAULT_TARGET, Plan, make_plan, propose_rota
 
-
 _CACHE: dict[tuple, Plan] = {}
 _CACHE_SIZE = 32
 

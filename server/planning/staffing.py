@@ -15,12 +15,11 @@ Pure apart from the simulation (which is itself the pure core with simulated tim
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, time
 
 from ..domain.model import Service, Window
-from ..domain.rota import Break, Entry, EVERY, Rota
+from ..domain.rota import EVERY, Break, Entry, Rota
 from ..domain.schedule import DayHours
 from ..simulation.erlang import wait_share_within
 from .forecast import Forecast
@@ -285,7 +284,8 @@ def _staff(plan: Plan, setup: OfficeSetup, numbers: list[int]) -> None:
 
 def scenario_for(plan: Plan, setup: OfficeSetup, days: int, seed: int):
     """The planned day as a simulator scenario: forecast arrivals, the plan's shifts and lunches."""
-    from ..simulation.scenario import Scenario, ServiceTime, Shift as SimShift, Topic
+    from ..simulation.scenario import Scenario, ServiceTime, Topic
+    from ..simulation.scenario import Shift as SimShift
     by_number = {w.number: w for w in setup.windows}
     mix = plan.forecast.mix()
     topics = [Topic(s, share, ServiceTime(max(0.5, plan.forecast.minutes.get(s, 8.0)), 0.6))

@@ -11,11 +11,10 @@ import calendar
 import json
 import math
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from . import source
-from .figures import (COUNTERS, DayContext, daily_figures, norms_table, pauses_of, ratings_section,
-                      without_visit_norm)
+from .figures import COUNTERS, DayContext, daily_figures, norms_table, pauses_of, ratings_section, without_visit_norm
 from .tables import MONTH_NAMES
 
 MONTH_NAMES_GEN = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
@@ -414,4 +413,4 @@ def parse_month(text: str) -> tuple[int, int]:
 
 
 def utc_now() -> float:
-    return datetime.now(timezone.utc).timestamp()
+    return datetime.now(UTC).timestamp()

@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from . import charts
 from .tables import Document, Table, display

@@ -338,7 +338,7 @@ def sample_office(profile: str = "rosatom-2026", overrides: dict | None = None, 
     return d
 
 
-def build_office_day(path, definition: dict, plans: "DayPlan | list[DayPlan]", synchronous: str = "OFF") -> dict:
+def build_office_day(path, definition: dict, plans: DayPlan | list[DayPlan], synchronous: str = "OFF") -> dict:
     """A fresh hub database at ``path`` with ``definition`` imported and each plan's day generated
     in turn. A plan without ``staff`` staffs every window (the demo's op1..op6, then op7…)."""
     from ..store import Store

@@ -26,7 +26,8 @@ import random
 from dataclasses import replace
 from datetime import date, time, timedelta
 
-from .scenario import Scenario, ServiceTime, Shift, Topic, load as load_scenario
+from .scenario import Scenario, ServiceTime, Shift, Topic
+from .scenario import load as load_scenario
 
 KINDS = ("peak", "quiet")
 HALVES = ("tune", "test", "all")

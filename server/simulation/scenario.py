@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from ..domain.hall import Hall, Settings
 from ..domain.model import Service, Window
-from ..domain.norms import PRESETS, profile as norm_profile
+from ..domain.norms import PRESETS
+from ..domain.norms import profile as norm_profile
 from ..domain.rota import EVERY, Break, Entry, Rota, RotaError
 from ..domain.schedule import WEEKDAYS, DayHours, Schedule, parse_hhmm
 
@@ -211,7 +212,7 @@ class Scenario:
                 return t
         raise ScenarioError(f"в сценарии нет темы «{service}»")
 
-    def with_days(self, days: int | None = None, seed: int | None = None) -> "Scenario":
+    def with_days(self, days: int | None = None, seed: int | None = None) -> Scenario:
         from dataclasses import replace
         return replace(self, days=days if days is not None else self.days,
                        seed=seed if seed is not None else self.seed)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-from datetime import time
 
 from werkzeug.security import generate_password_hash
 
 from ..domain.hall import Hall, Settings
 from ..domain.model import Service, Window, WindowState
-from ..domain.norms import PRESETS, profile as norm_profile
+from ..domain.norms import PRESETS
+from ..domain.norms import profile as norm_profile
 from ..domain.rota import Rota
 from ..domain.schedule import Schedule, parse_hhmm
 from .db import Store

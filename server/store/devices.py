@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sqlite3
 
-
 # ---------------------------------------------------------------------------- devices
 
 def device(store, device_id: str) -> dict | None:

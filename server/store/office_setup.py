@@ -3,7 +3,6 @@ administrator edits them (server/api/setup.py calls these; saving a service or a
 server/store/config.py, shared with the import). ``store`` is a :class:`server.store.Store`."""
 from __future__ import annotations
 
-
 # ---------------------------------------------------------------------------- services
 
 def service(store, office: str, service_id: str) -> dict | None:

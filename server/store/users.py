@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import sqlite3
 
-
 # ---------------------------------------------------------------------------- users
 
 def active_user(store, login: str) -> dict | None:

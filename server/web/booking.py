@@ -13,14 +13,14 @@ from __future__ import annotations
 import base64
 import io
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from ..api import bookings as api
-from ..app_context import current_hub
 from ..api.framework import ApiError
+from ..app_context import current_hub
 from ..domain import booking as B
 from ..store import bookings as store
 from .headers import csp, protect_page
@@ -241,7 +241,7 @@ def ics_text(*, code: str, summary: str, start: float, end: float, location: str
         return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n"))
 
     def utc(t: float) -> str:
-        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        return datetime.fromtimestamp(t, UTC).strftime("%Y%m%dT%H%M%SZ")
 
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Talon//Booking//RU", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH", "BEGIN:VEVENT", f"UID:{code}-{int(start)}@talon", f"DTSTAMP:{utc(now)}",

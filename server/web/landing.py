@@ -9,7 +9,7 @@ could not see on the board (office names and addresses, how many people wait), n
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -69,9 +69,9 @@ def _wall(epoch: float | None, tz: str | None) -> str:
     if not epoch:
         return ""
     try:
-        zone = ZoneInfo(tz) if tz else timezone.utc
+        zone = ZoneInfo(tz) if tz else UTC
     except Exception:  # noqa: BLE001
-        zone = timezone.utc
+        zone = UTC
     return datetime.fromtimestamp(epoch, zone).strftime("%d.%m.%Y %H:%M")
 
 

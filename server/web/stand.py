@@ -12,8 +12,8 @@ from pathlib import Path
 from flask import Blueprint, redirect, render_template, url_for
 
 from ..domain.model import CLIENT_TYPES, LEVELS, PAUSE_REASONS
-from .headers import csp, protect_page
 from ..domain.norms import PRESETS, SERVICE_KINDS
+from .headers import csp, protect_page
 
 HERE = Path(__file__).resolve().parent
 

@@ -36,20 +36,19 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from ..api.framework import ApiError, api, check_office, current_principal, error_response
 from ..domain import estimate, rating
 from ..domain import survey as survey_rules
-from .headers import csp, protect_page
 from ..domain.hall import Hall
 from ..domain.model import QueueError, Ticket, TicketState, WindowState
+from .headers import csp, protect_page
 
 log = logging.getLogger(__name__)
 
@@ -550,7 +549,7 @@ def ticket_json(token):
 def sse(kind: str, data: dict, seq: int | None = None) -> bytes:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     head = f"id: {seq}\n" if seq is not None else ""
-    return f"{head}event: {kind}\ndata: {body}\n\n".encode("utf-8")
+    return f"{head}event: {kind}\ndata: {body}\n\n".encode()
 
 
 @bp.get("/t/<token>/events")
