@@ -1,13 +1,14 @@
 """Sign-in: hashed passwords and PINs, bearer tokens for users and paired devices."""
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import time
+from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .api.framework import Principal, token_hash
 from .store import Store
 from .store import users as user_store
 
@@ -17,6 +18,28 @@ PAIRING_TTL = 15 * 60.0
 
 # a hash to compare against when the login is unknown, so timing does not tell logins apart
 _DUMMY = generate_password_hash("not-a-password")
+
+
+@dataclass
+class Principal:
+    """Who is signed in: a user (``login``) or a paired device (``device``), their roles and office
+    (``None`` for a user of every office)."""
+    login: str | None
+    device: str | None
+    roles: tuple[str, ...]
+    office: str | None
+
+    @property
+    def who(self) -> str:
+        return self.login or f"device:{self.device}"
+
+    def may_act_in(self, office: str) -> bool:
+        return self.office is None or self.office == office
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of a token, a pairing code or a key: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_token() -> str:

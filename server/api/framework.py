@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import json
 import math
 import re
@@ -21,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from werkzeug.routing import IntegerConverter
 
+from ..auth import Principal
 from ..domain.model import QueueError
 
 ROLES = ("operator", "administrator", "head", "admin", "kiosk", "board")
@@ -56,12 +56,12 @@ MAX_NUMBER = 1e15
 def digits_at_most(limit: int) -> str:
     """A regular expression for the decimal numbers from 0 to ``limit`` (no sign)."""
     text = str(limit)
-    parts = [r"\d{1,%d}" % (len(text) - 1)] if len(text) > 1 else []
+    parts = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
     for i, ch in enumerate(text):
         low = 1 if i == 0 and len(text) > 1 else 0
         if int(ch) - 1 >= low:
             rest = len(text) - i - 1
-            parts.append(text[:i] + f"[{low}-{int(ch) - 1}]" + (r"\d{%d}" % rest if rest else ""))
+            parts.append(text[:i] + f"[{low}-{int(ch) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
     parts.append(text)
     return "(?:" + "|".join(parts) + ")"
 
@@ -141,25 +141,6 @@ def error_response(status: int, code: str, message: str, **details):
     resp = jsonify(body)
     resp.status_code = status
     return resp
-
-
-@dataclass
-class Principal:
-    login: str | None
-    device: str | None
-    roles: tuple[str, ...]
-    office: str | None
-
-    @property
-    def who(self) -> str:
-        return self.login or f"device:{self.device}"
-
-    def may_act_in(self, office: str) -> bool:
-        return self.office is None or self.office == office
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def current_principal() -> Principal | None:
@@ -245,12 +226,12 @@ def _coerce_query(schema: dict) -> dict:
             try:
                 out[key] = int(value)
             except ValueError:
-                raise ApiError(400, "invalid", f"Неверные данные: «{key}» должно быть целым числом")
+                raise ApiError(400, "invalid", f"Неверные данные: «{key}» должно быть целым числом") from None
         elif kind == "number":
             try:
                 out[key] = float(value)
             except ValueError:
-                raise ApiError(400, "invalid", f"Неверные данные: «{key}» должно быть числом")
+                raise ApiError(400, "invalid", f"Неверные данные: «{key}» должно быть числом") from None
             if not math.isfinite(out[key]):
                 raise ApiError(400, "invalid", f"Неверные данные: «{key}» должно быть числом")
         elif kind == "boolean":
@@ -289,7 +270,7 @@ def request_json() -> Any:
         data = json.loads(raw, parse_constant=_no_constant)
         _check_text(data)
     except (ValueError, RecursionError):  # UnicodeError is a ValueError too
-        raise ApiError(400, "invalid", "Тело запроса должно быть JSON")
+        raise ApiError(400, "invalid", "Тело запроса должно быть JSON") from None
     return data
 
 
@@ -310,8 +291,8 @@ def api(bp: Blueprint, rule: str, method: str = "GET", *, summary: str, tag: str
             bp._talon_bounded_ints = True
         endpoint = f"{fn.__name__}_{method.lower()}"
         prefix = bp.url_prefix or ""
-        SPECS.append(RouteSpec(prefix + rule, method, f"{bp.name}.{endpoint}", summary, tag, roles, body, query, response,
-                               status, extra_responses or {}, headers or {}, content_types))
+        SPECS.append(RouteSpec(prefix + rule, method, f"{bp.name}.{endpoint}", summary, tag, roles, body, query,
+                               response, status, extra_responses or {}, headers or {}, content_types))
 
         @functools.wraps(fn)
         def view(**kwargs):

@@ -23,9 +23,10 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint, Response, current_app, request
 
+from ..auth import Principal
 from ..events import HEARTBEAT, Subscriber
 from . import schemas as S
-from .framework import ANY, ApiError, Principal, api, check_office, current_principal
+from .framework import ANY, ApiError, api, check_office, current_principal
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def open_request(hub, principal: Principal | None, office: str, last_event_id: s
         try:
             cursor = max(0, int(last_event_id.strip()) if isinstance(last_event_id, str) else int(last_event_id))
         except ValueError:
-            raise ApiError(400, "invalid", "Неверный Last-Event-ID: нужен номер события")
+            raise ApiError(400, "invalid", "Неверный Last-Event-ID: нужен номер события") from None
     if known_log in (None, ""):
         known_log = None
     elif not LOG_ID.fullmatch(str(known_log)):
@@ -63,7 +64,7 @@ def open_request(hub, principal: Principal | None, office: str, last_event_id: s
     try:
         beat = float(heartbeat) if heartbeat not in (None, "") else HEARTBEAT
     except ValueError:
-        raise ApiError(400, "invalid", "Неверные данные: «heartbeat» должно быть числом")
+        raise ApiError(400, "invalid", "Неверные данные: «heartbeat» должно быть числом") from None
     if not math.isfinite(beat):  # "nan" and "inf" parse as floats but are not an interval
         raise ApiError(400, "invalid", "Неверные данные: «heartbeat» должно быть конечным числом секунд")
     return cursor, min(max(beat, 0.05), HEARTBEAT), known_log
@@ -73,7 +74,8 @@ def open_request(hub, principal: Principal | None, office: str, last_event_id: s
      tag="events", roles=ANY,
      query=S.obj({"last_event_id": S.INT, "heartbeat": S.NUM,
                   "log": {"type": "string", "pattern": LOG_ID.pattern,
-                          "description": "the log identity the client knew (/state «log»); another one gets «reload»"}}),
+                          "description": "the log identity the client knew (/state «log»); "
+                                         "another one gets «reload»"}}),
      content_types=("text/event-stream",),
      headers={"Last-Event-ID": "Replay the events after this sequence number"})
 def office_events(office, query):
@@ -283,5 +285,5 @@ class ParkedStream:
             self.closed = True
         try:
             self.channel.handle_close()  # no longer in waitress's map: closed from here
-        except Exception:  # noqa: BLE001 - the socket may already be gone
+        except Exception:
             log.debug("closing a stream's connection", exc_info=True)
