@@ -2,7 +2,7 @@
 
 A visitor touches the idle screen, picks «физическое / юридическое лицо» where the office
 serves both, picks a topic, and gets a ticket: two touches after the idle screen. Every hub
-call runs off the GUI thread (``HubLink``); printing runs on the spooler's thread. The screen
+call runs off the GUI thread (``hub_client.qt.HubBridge``); printing runs on the spooler's thread. The screen
 shows what is going on and never waits for either.
 
 Honest states: outside reception hours (or for a closed topic) the kiosk issues nothing and
@@ -25,13 +25,13 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from hub_client import HubError, HubEvent, HubUnavailable
+from hub_client.qt import HubBridge
 from printer_profiles import PrinterProfile
 
 from . import flow
 from .checkin import CheckinScreen
 from .checkin import install as install_checkin
 from .discovery import hub_url as find_hub_url
-from .hublink import HubLink
 from .printing import PrintJob, PrintSpooler, TicketTemplate, open_printer
 from .screens import (
     LANDSCAPE,
@@ -98,7 +98,7 @@ class KioskWindow(QWidget):
         self.pair_code = pair_code
         self.discover = discover
         self.hub_from_lan = False
-        self.link: HubLink | None = None
+        self.link: HubBridge | None = None
         self.state: dict | None = None
         self.office: str | None = settings.office
         self.device: str | None = None
@@ -388,7 +388,8 @@ class KioskWindow(QWidget):
         self._with_hub()
 
     def _with_hub(self) -> None:
-        self.link = HubLink(self.hub_url, self.settings.key, parent=self)
+        self.link = HubBridge(self.hub_url, self.settings.key, timeout=4.0, retries=1, workers=3,
+                              name="kiosk-hub", parent=self)
         if self.pair_code:
             self.on_pair_code(self.pair_code)
         elif not self.settings.key:
