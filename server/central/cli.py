@@ -19,7 +19,7 @@ def _migrate(url: str) -> tuple[list[int], int]:
     try:
         return migrate_database(url)
     except psycopg.OperationalError as exc:
-        raise click.ClickException(f"База данных центра недоступна: {str(exc).strip()}")
+        raise click.ClickException(f"База данных центра недоступна: {str(exc).strip()}") from exc
 
 
 def register(main: click.Group) -> None:
@@ -55,8 +55,16 @@ def init(url: str) -> None:
 @click.option("--trusted-proxy", default=None, metavar="ADDR",
               help="The TLS reverse proxy's address: its X-Forwarded-Proto is believed, so the centre "
                    "knows a request came over HTTPS and marks the staff cookie Secure (docs/central.md).")
+@click.option("--public-port", default=None, type=int,
+              help="Also serve the PUBLIC pages (the visitor's page /t/TOKEN, …) on this port of --host; "
+                   "only they are served there (docs/central.md, «Публичные страницы»).")
+@click.option("--public-listen", default=None, metavar="HOST:PORT",
+              help="The public listener's own address (instead of --public-port).")
+@click.option("--public-limit", default=None, metavar="N per minute",
+              help="Requests per client address on every public route (default 600 per minute).")
 def serve(url: str, host: str, port: int, threads: int, pool_size: int, project_every: float,
-          trusted_proxy: str | None) -> None:
+          trusted_proxy: str | None, public_port: int | None = None, public_listen: str | None = None,
+          public_limit: str | None = None) -> None:
     """Run the centre (waitress)."""
     from waitress import serve as waitress_serve
 
@@ -64,6 +72,14 @@ def serve(url: str, host: str, port: int, threads: int, pool_size: int, project_
 
     _migrate(url)
     app = create_app(url, pool_size=pool_size, project_interval=project_every or None, project_process=True)
+    if public_port is not None or public_listen:
+        from .public_app import serve_public_in_background
+
+        try:
+            serve_public_in_background(app, public_listen or f"{host}:{public_port}", threads=threads,
+                                       limit=public_limit, trusted_proxy=trusted_proxy)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
     log.info("Talon central on http://%s:%d (%d threads)", host, port, threads)
     waitress_serve(app, host=host, port=port, threads=threads, connection_limit=1000, backlog=2048,
                    channel_timeout=120, ident="talon-central", clear_untrusted_proxy_headers=True,
@@ -118,7 +134,7 @@ def join(central_url: str, code: str, central_ca: str | None) -> None:
         resp = requests.post(central_url.rstrip("/") + "/api/v1/central/pair", json={"code": code},
                              timeout=15, verify=central_ca or True)
     except requests.RequestException as exc:
-        raise click.ClickException(f"Центр недоступен: {exc}")
+        raise click.ClickException(f"Центр недоступен: {exc}") from exc
     if resp.status_code != 200:
         try:
             message = resp.json().get("message")
@@ -145,7 +161,7 @@ def accept_log(url: str, office: str, identity: str) -> None:
     try:
         answer = store.accept_log(office, identity.strip(), by="cli")
     except Refused as exc:
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from exc
     finally:
         store.close()
     if not answer["changed"]:
@@ -193,7 +209,7 @@ def add_user(url: str, login: str, name: str, role: str, regions: tuple[str, ...
     try:
         row = StaffStore(store).add_staff(login, name, password, role, regions, offices)
     except StaffError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
     scope = {"regional_head": f": регионы {', '.join(row['regions'])}",
@@ -215,7 +231,7 @@ def set_region(url: str, office: str, region: str) -> None:
     try:
         StaffStore(store).set_office_region(office, region)
     except StaffError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
     click.echo(f"Офис «{office}»: регион «{region.strip()}»")
@@ -272,11 +288,12 @@ def catalogue_publish(url: str, file: str, expect: int | None, by: str) -> None:
     try:
         body = json.loads(Path(file).read_text(encoding="utf-8"))
     except (ValueError, UnicodeError) as exc:
-        raise click.ClickException(f"Файл {file} - не JSON: {exc}")
+        raise click.ClickException(f"Файл {file} - не JSON: {exc}") from exc
     try:
         content = check_catalogue(body)
     except CatalogueError as exc:
-        raise click.ClickException(f"Каталог не опубликован: {exc.message}" + (f" ({exc.field})" if exc.field else ""))
+        where = f" ({exc.field})" if exc.field else ""
+        raise click.ClickException(f"Каталог не опубликован: {exc.message}{where}") from exc
     _migrate(url)
     store = CentralStore(url, min_size=1, max_size=2)
     try:
@@ -286,9 +303,10 @@ def catalogue_publish(url: str, file: str, expect: int | None, by: str) -> None:
             expect = latest["version"] if latest else 0
         answer = cs.publish(content, expect, by=by)
     except Refused as exc:
-        raise click.ClickException(exc.message)
+        raise click.ClickException(exc.message) from exc
     finally:
         store.close()
     click.echo(f"Опубликована версия {answer['version']} каталога компании ({answer['hash'][:12]})")
     for login, code in sorted(answer["codes"].items()):
-        click.echo(f"Одноразовый код первого входа для «{login}»: {code} (передайте его лично; больше он не показывается)")
+        click.echo(f"Одноразовый код первого входа для «{login}»: {code} "
+                   "(передайте его лично; больше он не показывается)")
