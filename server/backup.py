@@ -134,7 +134,7 @@ def start_hub_checked(path: Path, make_app, backup_dir: Path | None = None,
                 "corrupt": "файл повреждён"}.get(kind, f"SQLite не может его открыть ({exc})")
         hint = ("" if kind in ("readonly", "full", "busy") else " " + NEXT_STEPS.format(db=path))
         raise BadDatabase(f"Хаб не запущен: с файлом «{path}» не получается работать — {what}."
-                          f"{hint if hint else ' Устраните причину и запустите хаб снова.'}")
+                          f"{hint if hint else ' Устраните причину и запустите хаб снова.'}") from exc
     if keep_days > 0:
         app.config["TALON_BACKUPS"] = DailyBackups(path, backup_dir, keep_days).start()
     from .api.casework import DailyForgetting  # the keeping period of personal data (issue 16 point 7)
@@ -276,7 +276,7 @@ class DailyBackups:
         while not self._stop.is_set():
             try:
                 self.run_once()
-            except Exception:  # noqa: BLE001 - a failed copy must not stop the hub; it is logged
+            except Exception:  # a failed copy must not stop the hub; it is logged
                 log.exception("daily backup failed (folder %s)", self.folder)
             self._stop.wait(self.every)
 
@@ -375,7 +375,7 @@ def restore(copy: Path, db: Path, *, force: bool = False) -> dict:
                 raise BadDatabase(
                     f"Восстановление не выполнено: текущий файл «{db}» не читается ({exc}), поэтому "
                     f"не узнать, какие номера талонов уже выданы сегодня. Если это так и должно быть, "
-                    f"повторите с --force (номера сегодняшних талонов могут повториться).")
+                    f"повторите с --force (номера сегодняшних талонов могут повториться).") from exc
             log.warning("current file unreadable (%s): restoring without numbering floors", exc)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     staging = db.with_name(db.name + ".restoring")

@@ -79,7 +79,8 @@ def create_demo(store, round_the_clock: bool = False) -> list[str]:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 for the office network (refused while demo passwords remain).")
 @click.option("--port", default=8470, show_default=True, type=int)
-@click.option("--threads", default=320, show_default=True, type=int, help="Worker threads (each live stream holds one).")
+@click.option("--threads", default=320, show_default=True, type=int,
+              help="Worker threads (each live stream holds one).")
 @click.option("--announce/--no-announce", default=True, show_default=True,
               help="Announce the hub on the LAN by zeroconf (_talon._tcp).")
 @click.option("--testing-clock", is_flag=True, hidden=True)
@@ -89,7 +90,8 @@ def create_demo(store, round_the_clock: bool = False) -> list[str]:
               help="Folder of the daily backups (default: backups/ beside the database).")
 @click.option("--backup-keep-days", default=14, show_default=True, type=int,
               help="Days of daily backups to keep (0: no daily backups).")
-@click.option("--central", "central_url", default=None, help="The company centre (https://…): ship the office's log to it.")
+@click.option("--central", "central_url", default=None,
+              help="The company centre (https://…): ship the office's log to it.")
 @click.option("--central-key", default=None, envvar="TALON_CENTRAL_KEY", help="This hub's key (talon central join).")
 @click.option("--central-ca", default=None, type=click.Path(exists=True, dir_okay=False), help="Company CA bundle.")
 @click.option("--central-office", default=None, help="The office to ship (default: the hub's only office).")
@@ -167,7 +169,7 @@ def office_import(db: Path | None, file: Path) -> None:
         validate(OFFICE_FILE, data)
         import_office(Store(db or default_db_path()), data)
     except (ValueError, KeyError, ApiError, tomllib.TOMLDecodeError) as exc:
-        raise click.ClickException(f"Файл не принят: {getattr(exc, 'message', exc)}")
+        raise click.ClickException(f"Файл не принят: {getattr(exc, 'message', exc)}") from exc
     click.echo(f"Офис «{data['office']['id']}» загружен: "
                + ", ".join(_count_ru(len(data.get(key, [])), *forms) for key, forms in (
                    ("services", ("услуга", "услуги", "услуг")), ("windows", ("окно", "окна", "окон")),

@@ -274,7 +274,7 @@ class OfficeStream:
             with self.cond:
                 # the earliest heartbeat due, once per round (not once per wake-up per subscriber)
                 beat_at = self._next_beat()
-                self.cond.wait_for(lambda: self.last > self.sent or not self.subs or self._joined
+                self.cond.wait_for(lambda beat_at=beat_at: self.last > self.sent or not self.subs or self._joined
                                    or time.monotonic() >= beat_at,
                                    timeout=max(0.0, beat_at - time.monotonic()))
                 self._joined = False  # a new subscriber may beat sooner: the next round looks again

@@ -69,5 +69,6 @@ def serve(app, host: str = DEFAULT_HOST, port: int = 8470, threads: int = DEFAUL
     from .api.live import LiveEvents
 
     log.info("Talon hub on http://%s:%d (%d threads)", host, port, threads)
-    waitress_serve(LiveEvents(app, enabled=os.environ.get("TALON_SSE") != "threads"), host=host, port=port, threads=threads, connection_limit=connection_limit,
+    waitress_serve(LiveEvents(app, enabled=os.environ.get("TALON_SSE") != "threads"), host=host, port=port,
+                   threads=threads, connection_limit=connection_limit,
                    channel_timeout=300, backlog=2048, ident="talon", clear_untrusted_proxy_headers=True)

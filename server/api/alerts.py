@@ -98,7 +98,8 @@ def ack_alert(office, alert, body):
     return jsonify(found.to_json(now))
 
 
-@api(bp, "/tickets/<int:ticket>/print", "POST", summary="Ask a kiosk to print this ticket (event ticket.print_requested)",
+@api(bp, "/tickets/<int:ticket>/print", "POST",
+     summary="Ask a kiosk to print this ticket (event ticket.print_requested)",
      tag="tickets", roles=HALL_STAFF, body=PRINT, status=202,
      extra_responses={404: "No such kiosk in the ticket's office", 409: "The kiosk is off line or can not print"})
 def print_ticket(ticket, body):

@@ -129,7 +129,8 @@ def heartbeat(body):
     old = json.loads(row["status"]) if row else {}
     now = hub.clock.now()
     device_store.note_heartbeat(hub.store, p.device, now, body)
-    changed = {k: body[k] for k in ("printer", "sound") if k in body and old.get(k, {}).get("state") != body[k]["state"]}
+    changed = {k: body[k] for k in ("printer", "sound")
+               if k in body and old.get(k, {}).get("state") != body[k]["state"]}
     offline_before = not row or not row["last_seen"] or now - row["last_seen"] > 90
     if changed or offline_before:
         hub.record(p.office, "device.status", {"device": p.device, **body})

@@ -41,7 +41,9 @@ WINDOW = obj({"id": INT, "number": INT, "state": {"enum": ["closed", "open", "pa
 
 STATE = obj({"office": {"type": "object"}, "services": {"type": "array"}, "windows": {"type": "array"},
              "waiting": {"type": "array", "items": TICKET}, "calls": {"type": "array", "items": TICKET},
-             "seq": INT, "log": {"type": "string", "description": "the identity of the hub's event log (a restore gives a new one)"}},
+             "seq": INT,
+             "log": {"type": "string",
+                     "description": "the identity of the hub's event log (a restore gives a new one)"}},
             ["office", "services", "windows", "waiting", "calls", "seq", "log"], extra=True)
 
 LOGIN = {
@@ -71,7 +73,8 @@ CANCEL = obj({"reason": {"type": "string", "maxLength": 200}})
 CALL = obj({"ticket": ID_INT}, ["ticket"])
 OPEN = obj({})
 PAUSE = obj({"reason": {"enum": list(PAUSE_REASONS)}, "comment": {"type": "string", "maxLength": 200},
-             "override": {"type": "boolean", "description": "an administrator allows a break the guard refuses (logged)"}},
+             "override": {"type": "boolean",
+                          "description": "an administrator allows a break the guard refuses (logged)"}},
             ["reason"])
 CLOSE = obj({"force": BOOL})
 

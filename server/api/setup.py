@@ -74,7 +74,8 @@ def put_settings(office, body):
         raise ApiError(400, "invalid", "Неверные данные: в нормативе «" + reversed_ranges[0]
                        + "» начало диапазона больше конца", field="profile_overrides." + reversed_ranges[0])
     merged = {**row, **{k: v for k, v in body.items() if k not in ("policy", "transfer_position", "alert_near")}}
-    merged["settings"] = {**row["settings"], **{k: body[k] for k in ("policy", "transfer_position", "alert_near") if k in body}}
+    merged["settings"] = {**row["settings"],
+                          **{k: body[k] for k in ("policy", "transfer_position", "alert_near") if k in body}}
     if "texts" in body:
         merged["texts"] = {**row["texts"], **body["texts"]}
     from zoneinfo import ZoneInfoNotFoundError
@@ -84,15 +85,15 @@ def put_settings(office, body):
     try:
         norm_profile(merged["profile"], merged.get("profile_overrides"))
     except (ValueError, KeyError, TypeError):
-        raise ApiError(400, "invalid", "Неверные настройки нормативов")
+        raise ApiError(400, "invalid", "Неверные настройки нормативов") from None
     tz = (merged.get("schedule") or {}).get("tz", "Europe/Moscow")
     try:
         Schedule.from_json(merged["schedule"])
     except (ZoneInfoNotFoundError, OSError):
-        raise ApiError(400, "invalid", f"Неизвестный часовой пояс «{tz}»", field="schedule.tz")
+        raise ApiError(400, "invalid", f"Неизвестный часовой пояс «{tz}»", field="schedule.tz") from None
     except (ValueError, KeyError, TypeError) as exc:
         words = str(exc) if any("а" <= ch.lower() <= "я" for ch in str(exc)) else "проверьте даты и часы"
-        raise ApiError(400, "invalid", f"Неверное расписание: {words}", field="schedule")
+        raise ApiError(400, "invalid", f"Неверное расписание: {words}", field="schedule") from exc
     with _hub().store.write() as conn:
         cfg.save_office(conn, merged)
     _changed(office, "settings")
@@ -199,7 +200,7 @@ def create_window(office, body):
         with _hub().store.write() as conn:
             wid = cfg.save_window(conn, office, body)
     except sqlite3.IntegrityError:
-        raise ApiError(409, "exists", f"Окно {body['number']} уже есть")
+        raise ApiError(409, "exists", f"Окно {body['number']} уже есть") from None
     _changed(office, "windows")
     return jsonify({**body, "id": wid}), 201
 
@@ -215,7 +216,7 @@ def update_window(office, window, body):
         with _hub().store.write() as conn:
             cfg.save_window(conn, office, {**body, "id": window})
     except sqlite3.IntegrityError:
-        raise ApiError(409, "exists", f"Окно {body['number']} уже есть")
+        raise ApiError(409, "exists", f"Окно {body['number']} уже есть") from None
     _changed(office, "windows")
     return jsonify({**body, "id": window})
 
@@ -304,7 +305,7 @@ def put_rota(office, body):
         rota = Rota.from_json({"breaks": body["breaks"]})
         rota.check(hall.schedule, [w.number for w in hall.windows.values()])
     except RotaError as exc:
-        raise ApiError(400, exc.code, f"График перерывов не сохранён: {exc}", **exc.details)
+        raise ApiError(400, exc.code, f"График перерывов не сохранён: {exc}", **exc.details) from exc
     with _hub().store.write() as conn:
         cfg.save_rota(conn, office, rota, current_principal().login, _hub().clock.now())
     _changed(office, "rota")

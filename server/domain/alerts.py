@@ -353,7 +353,8 @@ def device_alerts(hall: Hall, now: float, devices: list[Mapping], incidents: lis
     return out
 
 
-def help_alerts(hall: Hall, now: float, help_requests: Iterable[Mapping], devices: Mapping[str, Mapping]) -> list[Alert]:
+def help_alerts(hall: Hall, now: float, help_requests: Iterable[Mapping],
+                devices: Mapping[str, Mapping]) -> list[Alert]:
     """«Нужна помощь сотрудника» pressed today: shown until the administrator acknowledges it."""
     today = hall.schedule.office_day(now)
     out = []

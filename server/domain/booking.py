@@ -97,7 +97,7 @@ class Reception:
             share = float(d.get("share", 1.0))
             service = str(d["service"])
         except (KeyError, ValueError, TypeError, AttributeError):
-            raise BookingError("Приём руководителя: укажите услугу, дни и часы в виде ЧЧ:ММ")
+            raise BookingError("Приём руководителя: укажите услугу, дни и часы в виде ЧЧ:ММ") from None
         if not days or any(x not in WEEKDAYS for x in days):
             raise BookingError("Приём руководителя: дни недели — mon, tue, wed, thu, fri, sat, sun")
         if not start < end:
@@ -155,7 +155,7 @@ class BookingRules:
         except BookingError:
             raise
         except (ValueError, TypeError):
-            raise BookingError("Настройки записи: доли и минуты — числа")
+            raise BookingError("Настройки записи: доли и минуты — числа") from None
         if not 0 <= rules.share <= 1:
             raise BookingError("Доля времени окон для записи — от 0 до 1 (например, 0.2)")
         if rules.slot_minutes is not None and not MIN_SLOT <= rules.slot_minutes <= MAX_SLOT:

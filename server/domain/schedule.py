@@ -97,7 +97,7 @@ class Schedule:
             hours = self.hours_on(day)
             if hours is None:
                 continue
-            for a, b in hours.intervals():
+            for a, _b in hours.intervals():
                 if until is not None and a >= until:
                     continue
                 start = datetime.combine(day, a, self.zone)

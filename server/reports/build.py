@@ -346,7 +346,8 @@ def monthly_pooled(store, offices: list[str], scope: dict, year: int, month: int
     ctx = _pooled_context(contexts, scope)
     report = _monthly_report(ctx, pooled, year, month, now, per_window=False)
     report["scope"] = scope
-    report["by_office"] = _scope_rows([_monthly_report(c, p, year, month, now) for c, p in zip(contexts, parts)])
+    report["by_office"] = _scope_rows([_monthly_report(c, p, year, month, now)
+                                       for c, p in zip(contexts, parts, strict=True)])
     from .casework import section as casework_section  # «нет данных» at the centre (no casework tables)
     report["casework"] = casework_section(src, offices, first, last, now)
     if not _same_norms(contexts):
@@ -360,7 +361,7 @@ def yearly_reports(store, offices: list[str], scope: dict, year: int, now: float
     contexts = [src.context(o, date(year, 1, 1), now) for o in offices]
     many = getattr(src, "year_months_many", None)
     sums = many(contexts, year, now) if many else [src.year_months(c, year, now) for c in contexts]
-    own = [_yearly_report(c, s, year, now) for c, s in zip(contexts, sums)]
+    own = [_yearly_report(c, s, year, now) for c, s in zip(contexts, sums, strict=True)]
     pooled: dict[str, dict] = {}
     for m in range(1, 13):
         k = f"{year:04d}-{m:02d}"

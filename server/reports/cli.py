@@ -105,11 +105,12 @@ def as_text(report: dict) -> str:
         idx = [main.columns.index(c) for c in cols]
         rows = [[c.full_title for c in cols]]
         for r in main.rows + ([main.total] if main.total else []):
-            rows.append([display(r[i], c.kind) if c.kind != "text" else str(r[i]) for i, c in zip(idx, cols)])
+            rows.append([display(r[i], c.kind) if c.kind != "text" else str(r[i])
+                         for i, c in zip(idx, cols, strict=True)])
         widths = [max(len(row[i]) for row in rows) for i in range(len(cols))]
         for row in rows:
             lines.append("  " + "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                                          for i, (cell, w) in enumerate(zip(row, widths))))
+                                          for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
     return "\n".join(lines)
 
 
@@ -138,7 +139,7 @@ def register(main: click.Group) -> None:
         try:
             d = date.fromisoformat(day)
         except ValueError:
-            raise click.BadParameter("укажите дату как ГГГГ-ММ-ДД", param_hint="--date")
+            raise click.BadParameter("укажите дату как ГГГГ-ММ-ДД", param_hint="--date") from None
         store = _store(db)
         fmt = _format(fmt, output)
         _emit(build.daily(store, _office(store, office), d, time.time()), fmt, output)
@@ -155,7 +156,7 @@ def register(main: click.Group) -> None:
         try:
             y, m = build.parse_month(month)
         except ValueError:
-            raise click.BadParameter("укажите месяц как ГГГГ-ММ", param_hint="--month")
+            raise click.BadParameter("укажите месяц как ГГГГ-ММ", param_hint="--month") from None
         store = _store(db)
         fmt = _format(fmt, output)
         _emit(build.monthly(store, _office(store, office), y, m, time.time()), fmt, output)

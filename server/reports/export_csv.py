@@ -41,7 +41,7 @@ def _table(w, t: Table) -> None:
     w.writerow([header(c.full_title, c.kind) for c in t.columns])
     for row in t.rows + ([t.total] if t.total else []):
         out = []
-        for c, v in zip(t.columns, row):
+        for c, v in zip(t.columns, row, strict=True):
             if c.kind == "mixed":
                 value, kind = v
                 out.append(cell(value, kind) + (" %" if kind == "share" and value is not None else ""))

@@ -70,7 +70,7 @@ class _Pdf(FPDF):
         cells = []
         for values in rows:
             line = []
-            for c, v in zip(t.columns, values):
+            for c, v in zip(t.columns, values, strict=True):
                 if c.kind == "mixed":
                     line.append((display(*v), "R"))
                 else:
@@ -107,7 +107,7 @@ class _Pdf(FPDF):
         if spare > 0:
             share = [t.columns[i].width for i in text_cols] or [1.0] * len(mins)
             targets = text_cols or list(range(len(mins)))
-            for i, w in zip(targets, share):
+            for i, w in zip(targets, share, strict=True):
                 mins[i] += spare * w / sum(share)
         return size, mins
 
@@ -249,7 +249,7 @@ class _GridTable:
             bold = bold_last and i == len(rows) - 1
             if bold:
                 pdf.set_font("DejaVu", "B", self.size)
-            laid = [self._lines(text, w) for (text, _), w in zip(row, self.widths)]
+            laid = [self._lines(text, w) for (text, _), w in zip(row, self.widths, strict=True)]
             h = max(len(lines) for lines in laid) * self.lh + 2 * self.PAD
             if pdf.get_y() + h > pdf.page_break_trigger:
                 pdf.add_page()
@@ -258,7 +258,7 @@ class _GridTable:
                 if bold:
                     pdf.set_font("DejaVu", "B", self.size)
             y, x = pdf.get_y(), self.x0
-            for (text, align), w, lines in zip(row, self.widths, laid):
+            for (_text, align), w, lines in zip(row, self.widths, laid, strict=True):
                 pdf.rect(x, y, w, h)
                 self._text(lines, x, y, w, align)
                 x += w

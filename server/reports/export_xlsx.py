@@ -84,7 +84,7 @@ class _Book:
         ws.set_row(row, 45 if t.wide else 30)
         row += 1
         for values, bold in [(r, False) for r in t.rows] + ([(t.total, True)] if t.total else []):
-            for c, (col, v) in enumerate(zip(t.columns, values)):
+            for c, (col, v) in enumerate(zip(t.columns, values, strict=True)):
                 if col.kind == "mixed":
                     self.write_cell(ws, row, c, v[0], v[1], bold)
                 else:
@@ -118,7 +118,7 @@ class _Book:
             last = first + len(ch.categories)
             chart = self.wb.add_chart({"type": "line" if ch.kind == "line" else "column"})
             name = ws.get_name()
-            for s, (series_name, _) in enumerate(ch.series):
+            for s, (_series_name, _) in enumerate(ch.series):
                 chart.add_series({
                     "name": [name, first, 1 + s],
                     "categories": [name, first + 1, 0, last, 0],

@@ -75,7 +75,7 @@ def _run(office: str, make):
     try:
         source.context(store, office, date.today(), 0)
     except source.UnknownOffice:
-        raise ApiError(404, "office_not_found", "Офис не найден")
+        raise ApiError(404, "office_not_found", "Офис не найден") from None
     started = time.perf_counter()
     report = make(store, _hub().clock.now())
     log.info("report %s for office %s in %.0f ms", report["kind"], office, (time.perf_counter() - started) * 1000)
@@ -89,7 +89,7 @@ def daily_report(office, query):
         try:
             day = date.fromisoformat(query["date"])
         except ValueError:
-            raise ApiError(400, "invalid", "Неверная дата: укажите её как ГГГГ-ММ-ДД, например 2026-11-23")
+            raise ApiError(400, "invalid", "Неверная дата: укажите её как ГГГГ-ММ-ДД, например 2026-11-23") from None
     else:
         day = None
     report = _run(office, lambda store, now: build.daily(store, office, day or _office_today(office, now), now))
@@ -103,7 +103,7 @@ def monthly_report(office, query):
     try:
         year, month = build.parse_month(query["month"]) if "month" in query else (None, None)
     except ValueError:
-        raise ApiError(400, "invalid", "Неверный месяц: укажите его как ГГГГ-ММ, например 2026-11")
+        raise ApiError(400, "invalid", "Неверный месяц: укажите его как ГГГГ-ММ, например 2026-11") from None
 
     def make(store, now):
         y, m = (year, month) if year else (lambda d: (d.year, d.month))(_office_today(office, now))
