@@ -25,9 +25,9 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from hub_client import HubError, HubUnavailable
+from hub_client.qt import HubBridge
 
 from . import model as M
-from .hub_link import EventBridge, HubAccess, HubRunner
 from .style import STYLESHEET
 from .widgets import (
     ActionBar,
@@ -80,11 +80,7 @@ class ConsoleWindow(QWidget):
         self.window_number = window_number
         self.office_id = office
         self.reconnect_delay = reconnect_delay
-        self.access = HubAccess(self.hub_url)
-        self.runner = HubRunner(self.access, self)
-        self.bridge = EventBridge(self)
-        self.bridge.event.connect(self.on_event)
-        self.bridge.status.connect(self.on_stream_status)
+        self.hub = HubBridge(self.hub_url, timeout=5.0, retries=1, workers=4, name="console-hub", parent=self)
         self.model = M.ConsoleModel()
         self.me: dict = {}
         self.day: dict | None = None
@@ -194,8 +190,7 @@ class ConsoleWindow(QWidget):
 
     def sign_in(self, login: str, secret: str, by_pin: bool) -> None:
         self.login_page.set_busy(True)
-        access = self.access
-        access.token = None
+        self.hub.token = None
         office_id = self.office_id
 
         def work(c):
@@ -213,7 +208,7 @@ class ConsoleWindow(QWidget):
             if not set(result.get("roles") or []) & STAFF:
                 self.login_page.error.setText("У этой учётной записи нет права работать за окном")
                 return
-            self.access.token = result["token"]
+            self.hub.token = result["token"]
             self.me = result
             self.office_id = office
             self.login_page.secret.clear()
@@ -233,7 +228,7 @@ class ConsoleWindow(QWidget):
                 self.login_page.error.setText(self._words(exc))
             self.refreshed.emit()
 
-        self.runner.run(work, ok, failed)
+        self.hub.run(work, ok, failed)
 
     def take_window(self, number: int) -> None:
         me = self.me.get("login")
@@ -257,8 +252,8 @@ class ConsoleWindow(QWidget):
             self.window_number = number
             self.model.window_id = wid
             self.model.load(snap, local)
-            self.bridge.start(self.hub_url, self.office_id, self.access.token, last_event_id=self.model.seq,
-                              reconnect_delay=self.reconnect_delay)
+            self.hub.follow(self.office_id, self.model.seq, self.on_event, self.on_stream_status,
+                            reconnect_delay=self.reconnect_delay)
             self.pages.setCurrentWidget(self.work)
             self.topbar.window.setText(M.window_label(self.model.window))
             self.topbar.operator.setText(self.me.get("name") or self.me.get("login") or "")
@@ -285,7 +280,7 @@ class ConsoleWindow(QWidget):
                 self.pages.setCurrentWidget(self.window_page)
             self.refreshed.emit()
 
-        self.runner.run(work, ok, failed)
+        self.hub.run(work, ok, failed)
 
     # ------------------------------------------------------------------ the hub's news
 
@@ -348,7 +343,7 @@ class ConsoleWindow(QWidget):
                 QTimer.singleShot(3000, self.resync)  # keep trying until the hub answers
             self.render()
 
-        self.runner.run(work, ok, failed)
+        self.hub.run(work, ok, failed)
 
     def load_day(self) -> None:
         wid = self.model.window_id
@@ -365,7 +360,7 @@ class ConsoleWindow(QWidget):
             if isinstance(exc, HubError) and exc.status == 404:
                 self.day_panel.update_day(None)
 
-        self.runner.run(lambda c: c.get(f"/api/v1/windows/{wid}/day", **params), ok, failed)
+        self.hub.run(lambda c: c.get(f"/api/v1/windows/{wid}/day", **params), ok, failed)
 
     # ------------------------------------------------------------------ what can be done now
 
@@ -493,7 +488,7 @@ class ConsoleWindow(QWidget):
                 self.refused(title, exc)
             self.render()
 
-        self.runner.run(fn, ok, failed)
+        self.hub.run(fn, ok, failed)
 
     def refused(self, title: str, exc: Exception) -> None:
         if isinstance(exc, HubUnavailable):
@@ -707,11 +702,11 @@ class ConsoleWindow(QWidget):
     # ------------------------------------------------------------------ leaving
 
     def sign_out(self, keep_message: bool = False) -> None:
-        self.bridge.stop()
+        self.hub.unfollow(wait=True)
         self.tick.stop()
         self.resync_timer.stop()
         self.model = M.ConsoleModel()
-        self.access.token = None
+        self.hub.token = None
         self.pages.setCurrentWidget(self.login_page)
         if keep_message:
             self.login_page.error.setText("Сеанс закончился: войдите снова")
@@ -720,8 +715,7 @@ class ConsoleWindow(QWidget):
         self.tick.stop()
         self.resync_timer.stop()
         self._clear_banner.stop()
-        self.bridge.stop()
-        self.runner.close(6000)
+        self.hub.close(wait=6.0)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.shutdown()

@@ -49,7 +49,7 @@ def press(qtbot, c, key):
 
 
 def settle(qtbot, c):
-    qtbot.waitUntil(lambda: c.busy is None and c.runner.pending == 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: c.busy is None and c.hub.pending == 0, timeout=WAIT)
 
 
 def act(qtbot, c, key):
@@ -217,7 +217,7 @@ def test_a_refusal_is_shown_in_the_hubs_words(hub, qtbot):
     admin.window(w[2], "open")
     t2 = admin.issue("demo", "consult")
     act(qtbot, c, Qt.Key.Key_F1)
-    c.bridge.stop()  # the console does not hear the next change
+    c.hub.unfollow(wait=True)  # the console does not hear the next change
     admin.act(t2["id"], "cancel")
     act(qtbot, c, Qt.Key.Key_F3)
     assert c.banner.kind == "refused"

@@ -51,7 +51,7 @@ def test_the_console_keeps_its_size_and_words_through_a_hub_outage(hub, qtbot):
     qtbot.waitUntil(lambda: c.banner.kind == "offline", timeout=WAIT)
     act(qtbot, c, Qt.Key.Key_F4)  # the operator tries to finish: refused, no connection
     c.resync()  # what its timer does while the hub is away
-    qtbot.waitUntil(lambda: c.runner.pending == 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: c.hub.pending == 0, timeout=WAIT)
     check(c, "hub down")
 
     hub.start()  # and comes back
