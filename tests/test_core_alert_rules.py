@@ -186,7 +186,8 @@ def test_a_visit_is_over_its_whole_limit_after_33_minutes_waiting_or_at_a_window
 def test_office_overrides_move_the_alerts():
     from server.domain.norms import profile
     hall = make_hall(windows=1)
-    hall.profile = profile("rosatom-2026", {"visit_total": 40, "cash": {"service": 6}, "consultation": {"wait": [5, 10]}})
+    hall.profile = profile("rosatom-2026", {"visit_total": 40, "cash": {"service": 6},
+                                            "consultation": {"wait": [5, 10]}})
     hall.open_window(1, T0)
     c = hall.issue("consult", T0)
     assert none_of(hall_alerts(hall, T0 + 7 * MIN), "wait_near")  # the range's upper end is the limit
@@ -284,7 +285,8 @@ def test_a_device_silent_for_more_than_90_seconds_is_down_and_red_after_an_hour(
     assert a.text == "Киоск «У входа» не выходит на связь — уже 1 мин; до предела в 60 мин осталось 58 мин"
     assert one(hall_alerts(hall, T0 + 3599, devices=dev), "device_down").level == "warning"
     b = one(hall_alerts(hall, T0 + 3600, devices=dev), "device_down")
-    assert b.level == "danger" and b.text == "Киоск «У входа» не выходит на связь — уже 1 ч 00 мин; предел в 60 мин превышен"
+    assert b.level == "danger"
+    assert b.text == "Киоск «У входа» не выходит на связь — уже 1 ч 00 мин; предел в 60 мин превышен"
     board = [{"id": "b1", "kind": "board", "name": "", "last_seen": T0, "status": {}}]
     assert one(hall_alerts(hall, T0 + 100, devices=board), "device_down").text.startswith(
         "Табло «b1» не выходит на связь")
@@ -296,7 +298,8 @@ def test_a_device_silent_for_more_than_90_seconds_is_down_and_red_after_an_hour(
 def test_devices_are_listed_by_kind_then_name():
     from server.domain.alerts import device_alerts
     hall = make_hall()
-    devs = [{"id": "3", "kind": "kiosk", "name": "Б", "last_seen": T0}, {"id": "1", "kind": "board", "name": "Я", "last_seen": T0},
+    devs = [{"id": "3", "kind": "kiosk", "name": "Б", "last_seen": T0},
+            {"id": "1", "kind": "board", "name": "Я", "last_seen": T0},
             {"id": "2", "kind": "kiosk", "name": "А", "last_seen": T0}]
     assert [a.device for a in device_alerts(hall, T0 + 200, devs, [])] == ["1", "2", "3"]
 
@@ -360,7 +363,8 @@ def test_other_incidents_say_what_is_broken_and_count_the_hour_for_a_kiosk_or_th
     alerts = [a for a in hall_alerts(hall, T0, devices=dev, incidents=inc) if a.kind == "incident"]
     net, sound, odd = sorted(alerts, key=lambda a: a.id.replace("incident:", ""))[1], *[
         a for a in alerts if a.id in ("incident:4", "incident:6")]
-    assert (net.id, net.level, net.source, net.title) == ("incident:5", "danger", "001:784", "Неисправность оборудования")
+    assert (net.id, net.level, net.source, net.title) == ("incident:5", "danger", "001:784",
+                                                          "Неисправность оборудования")
     assert net.text == "Киоск «У входа»: нет связи с сетью (кабель) — уже 1 ч 00 мин; предел в 60 мин превышен"
     assert (sound.level, sound.source) == ("warning", "")  # a sound fault does not stop the kiosk
     assert sound.text == "Киоск «У входа»: нет звука — уже 1 ч 30 мин; предел в 60 мин превышен"
@@ -443,8 +447,10 @@ def test_an_acknowledged_alert_of_unknown_start_stays_acknowledged_and_one_answe
 
 def test_alerts_of_the_same_level_and_start_are_ordered_by_id():
     hall = make_hall()
-    devs = [{"id": "k2", "kind": "kiosk", "name": "Б", "last_seen": T0}, {"id": "k1", "kind": "kiosk", "name": "Я", "last_seen": T0}]
-    assert [a.id for a in hall_alerts(hall, T0 + 100, devices=devs)] == ["device_down:device:k1", "device_down:device:k2"]
+    devs = [{"id": "k2", "kind": "kiosk", "name": "Б", "last_seen": T0},
+            {"id": "k1", "kind": "kiosk", "name": "Я", "last_seen": T0}]
+    assert [a.id for a in hall_alerts(hall, T0 + 100, devices=devs)] == ["device_down:device:k1",
+                                                                         "device_down:device:k2"]
     dev = [{**KIOSK, "last_seen": T0, "status": {"printer": {"state": "paper_low"}}}]  # a warning, since unknown
     helps = [{"seq": 1, "at": T0 - 100}]
     assert [a.kind for a in hall_alerts(hall, T0, devices=dev, help_requests=helps)] == ["help", "paper_low"]
@@ -511,7 +517,8 @@ def test_an_answered_help_request_hides_nothing_after_it():
     hall = make_hall()
     helps = [{"seq": 1, "at": T0 - 5}]
     bursts = [{"at": T0, "scope": "address", "address": "10.0.0.1", "attempts": 5}]
-    got = hall_alerts(hall, T0, help_requests=helps, auth_bursts=bursts, acks={"help:event:1": {"login": "x", "at": T0}})
+    got = hall_alerts(hall, T0, help_requests=helps, auth_bursts=bursts,
+                      acks={"help:event:1": {"login": "x", "at": T0}})
     assert [a.kind for a in got] == ["auth_burst"]
 
 
@@ -543,8 +550,10 @@ def test_a_device_with_any_time_left_before_the_hours_limit_is_told_how_much():
 def test_down_devices_by_kind_then_name_and_printers_by_name_whatever_their_ids():
     from server.domain.alerts import device_alerts
     hall = make_hall()
-    down = [{"id": "1", "kind": "kiosk", "name": "Б", "last_seen": T0}, {"id": "9", "kind": "kiosk", "name": "А", "last_seen": T0},
-            {"id": "5", "kind": "kiosk", "name": None, "last_seen": T0}, {"id": "0", "kind": "kiosk", "name": "В", "last_seen": None}]
+    down = [{"id": "1", "kind": "kiosk", "name": "Б", "last_seen": T0},
+            {"id": "9", "kind": "kiosk", "name": "А", "last_seen": T0},
+            {"id": "5", "kind": "kiosk", "name": None, "last_seen": T0},
+            {"id": "0", "kind": "kiosk", "name": "В", "last_seen": None}]
     assert [a.device for a in device_alerts(hall, T0 + 200, down, [])] == ["5", "9", "1"]
     paper = {"printer": {"state": "paper_out"}}
     printers = [{"id": "1", "kind": "kiosk", "name": "Б", "last_seen": T0, "status": paper},
@@ -592,7 +601,8 @@ def test_a_danger_comes_before_a_warning_even_a_later_one():
 
 def test_alerts_of_one_level_go_by_when_they_began_before_their_ids():
     hall = make_hall()
-    devs = [{"id": "k1", "kind": "kiosk", "name": "А", "last_seen": T0}, {"id": "k2", "kind": "kiosk", "name": "Б", "last_seen": T0 - 100}]
+    devs = [{"id": "k1", "kind": "kiosk", "name": "А", "last_seen": T0},
+            {"id": "k2", "kind": "kiosk", "name": "Б", "last_seen": T0 - 100}]
     assert [a.device for a in hall_alerts(hall, T0 + 200, devices=devs)] == ["k2", "k1"]
 
 
@@ -628,7 +638,8 @@ def test_russian_plurals_past_one_hundred():
 def test_a_device_without_a_name_is_listed_before_named_ones():
     from server.domain.alerts import device_alerts
     hall = make_hall()
-    devs = [{"id": "k1", "kind": "kiosk", "name": "Alpha", "last_seen": T0}, {"id": "k9", "kind": "kiosk", "name": None, "last_seen": T0}]
+    devs = [{"id": "k1", "kind": "kiosk", "name": "Alpha", "last_seen": T0},
+            {"id": "k9", "kind": "kiosk", "name": None, "last_seen": T0}]
     assert [a.device for a in device_alerts(hall, T0 + 200, devs, [])] == ["k9", "k1"]
     paper = {"printer": {"state": "paper_out"}}
     printers = [{**d, "last_seen": T0, "status": paper} for d in devs]

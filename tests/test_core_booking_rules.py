@@ -405,7 +405,8 @@ def test_a_reception_keeps_all_its_time_for_bookings_unless_told_and_any_windows
     assert B.Reception.from_json({"service": "head", "days": ["mon"], "from": "15:00", "to": "17:00",
                                   "windows": None}).windows == ()
     assert B.Reception.from_json({"service": 7, "days": ["sun"], "from": "09:00", "to": "09:01", "share": 1,
-                                  "windows": ["6", 7]}) == B.Reception("7", ("sun",), time(9, 0), time(9, 1), (6, 7), 1.0)
+                                  "windows": ["6", 7]}) == B.Reception("7", ("sun",), time(9, 0), time(9, 1),
+                                                                       (6, 7), 1.0)
     # the days in the week's order, whatever order they were given in
     assert r.to_json() == {"service": "head", "days": ["mon", "wed"], "from": "15:00", "to": "17:00", "windows": [],
                            "share": 1.0}

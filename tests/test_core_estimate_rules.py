@@ -1007,7 +1007,8 @@ def test_a_window_takes_its_planned_lunch_when_next_free_for_as_long_as_planned(
     hall = lunch_queue((10, 10), (10, 55))
     # 2nd called at 10:07 (before 10:09), free at 10:15:35: lunch until 11:00:35
     assert since(estimate.project(hall, T0 + 5), T0) == {1: 5.0, 2: 5 + FIRST, 3: 5 + FIRST + CONSULT_CALL + 2700}
-    assert estimate.point_for_new_ticket(hall, "consult", T0 + 5) == pytest.approx(FIRST + CONSULT_CALL + 2700 + CONSULT_CALL)
+    assert estimate.point_for_new_ticket(hall, "consult", T0 + 5) == pytest.approx(
+        FIRST + CONSULT_CALL + 2700 + CONSULT_CALL)
 
 
 def test_a_window_free_a_minute_before_its_lunch_goes_to_lunch_and_comes_back_at_its_planned_end():
@@ -1021,7 +1022,7 @@ def test_a_window_free_a_minute_before_its_lunch_goes_to_lunch_and_comes_back_at
 
 def test_with_nobody_waiting_a_busy_window_is_not_free():
     hall = opened(office(windows=1))
-    t = hall.issue("consult", T0)
+    hall.issue("consult", T0)
     hall.call_next(1, T0 + 1)
     assert estimate.point_for_new_ticket(hall, "consult", T0 + 61) == 450.0
 
@@ -1073,7 +1074,7 @@ def test_a_transfer_of_priority_one_counts_with_the_priority_visitors():
 def test_at_opening_a_window_open_and_busy_means_the_closed_ones_are_not_expected():
     hall = office(windows=2, schedule=office_hours())
     opened(hall, 1, now=at(f"{DAY} 08:00"))
-    t = hall.issue("consult", at(f"{DAY} 08:00"))
+    hall.issue("consult", at(f"{DAY} 08:00"))
     hall.call_next(1, at(f"{DAY} 08:01"))
     assert free_at(hall, at(f"{DAY} 08:02")) == {1: 7.5}
 

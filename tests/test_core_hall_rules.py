@@ -17,8 +17,7 @@ MIN = 60.0
 
 
 def refused(cls, code, fn):
-    """The command is refused with this class and code, and nothing is emitted."""
-    hall = fn.__self__ if hasattr(fn, "__self__") else None
+    """The command is refused with this class and code, and a message."""
     with pytest.raises(cls) as e:
         fn()
     assert e.value.code == code, (e.value.code, e.value.message)
@@ -678,7 +677,7 @@ def test_escalation_to_a_level_not_above_the_current_one_is_refused():
     hall = ladder_hall(["specialist", "senior", "head"])
     t = called(hall, start=True)
     for level in ("specialist", "director"):
-        e = refused(Invalid, "bad_level", lambda: hall.escalate(t.id, T0 + 60, level=level))
+        e = refused(Invalid, "bad_level", lambda level=level: hall.escalate(t.id, T0 + 60, level=level))
         assert e.message == "Такой ступени нет выше текущей"
     hall.escalate(t.id, T0 + 60, level="senior")
     hall.call_ticket(2, t.id, T0 + 70)
@@ -873,8 +872,10 @@ def test_events_about_windows_the_hall_does_not_have_are_ignored():
 
 def test_a_window_opened_without_an_operator_keeps_the_one_it_had():
     hall = make_hall(windows=1)
-    hall.apply({"type": "window.opened", "at": T0, "office": "t", "day": None, "data": {"window": 1, "operator": "op1"}})
-    hall.apply({"type": "window.paused", "at": T0 + 5, "office": "t", "day": None, "data": {"window": 1, "reason": "lunch"}})
+    hall.apply({"type": "window.opened", "at": T0, "office": "t", "day": None,
+                "data": {"window": 1, "operator": "op1"}})
+    hall.apply({"type": "window.paused", "at": T0 + 5, "office": "t", "day": None,
+                "data": {"window": 1, "reason": "lunch"}})
     hall.apply({"type": "window.opened", "at": T0 + 9, "office": "t", "day": None, "data": {"window": 1}})
     assert hall.windows[1].operator == "op1" and hall.windows[1].pause_reason is None
 

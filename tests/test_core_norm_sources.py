@@ -210,7 +210,8 @@ def test_sub_phase_and_kind_overrides_are_marked_as_overrides():
     assert (p.service_norm("cash").limit, p.service_norm("cash").source) == (6, "override")
     # a kind the profile lacks starts from the consultation row
     k = PRESETS["kuzbass-2020"].with_overrides({"cash": {"wait": 3}})
-    assert k.wait_norm("cash").limit == 3 and k.service_norm("cash") == PRESETS["kuzbass-2020"].service_norm("consultation")
+    assert k.wait_norm("cash").limit == 3
+    assert k.service_norm("cash") == PRESETS["kuzbass-2020"].service_norm("consultation")
     assert k.wait_norm("consultation") is None
 
 

@@ -45,8 +45,8 @@ def test_a_score_is_a_whole_number_from_1_to_5_as_number_or_text(value, score):
     assert got == score and type(got) is int
 
 
-@pytest.mark.parametrize("value", [0, 6, -1, "0", "6", "55", "", " ", "5.0", "пять", "X", "1.", "٣", 4.5, 0.0, 6.0, None,
-                                   True, False, [5], "12345"])
+@pytest.mark.parametrize("value", [0, 6, -1, "0", "6", "55", "", " ", "5.0", "пять", "X", "1.", "٣", 4.5, 0.0, 6.0,
+                                   None, True, False, [5], "12345"])
 def test_anything_else_is_refused_with_a_polite_russian_request(value):
     """Never a crash (a 500): «X» or «1.» is refused like any other wrong answer."""
     with pytest.raises(Invalid) as e:

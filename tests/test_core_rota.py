@@ -16,7 +16,7 @@ OFFICE = Schedule(tz="Europe/Moscow", week=weekdays("08:00", "18:00"))
 
 
 def rota(*lines) -> Rota:
-    return Rota.from_json({"breaks": [dict(zip(("window", "start", "end", "kind", "day"), line))
+    return Rota.from_json({"breaks": [dict(zip(("window", "start", "end", "kind", "day"), line, strict=False))
                                       for line in lines]})
 
 
@@ -200,7 +200,8 @@ def test_a_planned_break_is_allowed_within_ten_minutes_of_its_time():
             assert paused["type"] == "window.paused" and paused["data"]["planned"]["start"] == "13:00"
             assert "override" not in paused["data"]
         else:
-            e = refused(lambda: hall.pause_window(1, "lunch", at(f"{MON} {minute}"), actor="op1"))
+            e = refused(lambda hall=hall, minute=minute: hall.pause_window(1, "lunch", at(f"{MON} {minute}"),
+                                                                           actor="op1"))
             assert "Ваш перерыв по графику: обед 13:00–13:45" in e.message or minute == "13:55"
 
 

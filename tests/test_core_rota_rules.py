@@ -25,7 +25,7 @@ def office(open_="08:00", close="18:00", lunch=None) -> Schedule:
 
 
 def rota(*lines) -> Rota:
-    return Rota.from_json({"breaks": [dict(zip(("window", "start", "end", "kind", "day"), line))
+    return Rota.from_json({"breaks": [dict(zip(("window", "start", "end", "kind", "day"), line, strict=False))
                                       for line in lines]})
 
 
@@ -82,13 +82,13 @@ def test_a_rota_line_without_day_or_kind_is_an_every_day_lunch():
 def test_window_one_is_the_first_window_a_line_may_name():
     assert Entry.from_json({"window": 1, "start": "13:00", "end": "13:45"}).window == 1
     for bad in (0, -1, "1", 1.0, None, False):
-        e = refusal(lambda: Entry.from_json({"window": bad, "start": "13:00", "end": "13:45"}))
+        e = refusal(lambda bad=bad: Entry.from_json({"window": bad, "start": "13:00", "end": "13:45"}))
         assert str(e) == "Номер окна должен быть целым числом от 1" and e.code == "invalid"
 
 
 def test_a_line_that_is_not_an_object_is_refused_in_russian():
     for bad in ("13:00", 1, None, ["window", 1]):
-        e = refusal(lambda: Entry.from_json(bad))
+        e = refusal(lambda bad=bad: Entry.from_json(bad))
         assert str(e) == "Строка графика перерывов должна быть объектом" and e.code == "invalid"
 
 
@@ -138,7 +138,7 @@ def test_a_rota_error_names_its_rule_and_is_invalid_by_default():
 
 def test_the_rota_json_must_be_an_object_with_a_list_of_breaks():
     for bad in ([{"window": 1}], {"breaks": {"window": 1}}, {"breaks": "13:00"}, "breaks"):
-        e = refusal(lambda: Rota.from_json(bad))
+        e = refusal(lambda bad=bad: Rota.from_json(bad))
         assert str(e) == "График перерывов: ожидается объект со списком «breaks»" and e.code == "invalid"
 
 
@@ -162,7 +162,8 @@ def test_lines_are_kept_by_window_then_day_every_first_then_start():
 
 
 def test_windows_are_those_with_any_break_each_once_in_order():
-    r = rota((5, "13:00", "13:45"), (3, "12:00", "12:45"), (5, "10:00", "10:10", "break"), (3, "15:00", "15:10", "break", "fri"))
+    r = rota((5, "13:00", "13:45"), (3, "12:00", "12:45"), (5, "10:00", "10:10", "break"),
+             (3, "15:00", "15:10", "break", "fri"))
     assert r.windows() == [3, 5]
 
 
@@ -413,9 +414,10 @@ def test_the_day_of_an_empty_hall_is_named_with_a_capital_letter(wd, word):
 
 
 def test_an_empty_hall_on_a_weekend_day_the_office_works_is_refused():
-    weekend = Schedule(tz="Europe/Moscow", week={"sat": DayHours(time(9), time(15)), "sun": DayHours(time(9), time(15))})
+    weekend = Schedule(tz="Europe/Moscow",
+                       week={"sat": DayHours(time(9), time(15)), "sun": DayHours(time(9), time(15))})
     for wd, word in (("sat", "Суббота"), ("sun", "Воскресенье")):
-        e = refusal(lambda: rota((1, "11:00", "11:30", "lunch", wd), (2, "11:00", "11:30", "lunch", wd))
+        e = refusal(lambda wd=wd: rota((1, "11:00", "11:30", "lunch", wd), (2, "11:00", "11:30", "lunch", wd))
                     .check(weekend, [1, 2]))
         assert str(e).startswith(f"{word}, 11:00: ")
 
@@ -462,5 +464,6 @@ def test_one_window_s_list_for_one_day_is_replaced_and_the_rest_kept():
 
 def test_a_replaced_list_that_overlaps_itself_is_refused():
     r = rota((1, "13:00", "13:45"))
-    e = refusal(lambda: r.with_window_breaks(1, "every", [Break(time(11), time(11, 30)), Break(time(11, 15), time(12))]))
+    e = refusal(lambda: r.with_window_breaks(1, "every",
+                                             [Break(time(11), time(11, 30)), Break(time(11, 15), time(12))]))
     assert e.code == "overlap"

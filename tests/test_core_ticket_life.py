@@ -167,7 +167,8 @@ def test_replay_of_the_log_rebuilds_the_same_hall():
 
 def test_closed_office_issues_nothing_and_says_when_it_opens():
     sched = Schedule.from_json({"tz": "Europe/Moscow", "week": {
-        d: {"open": "08:00", "close": "17:00", "break": ["12:00", "13:00"]} for d in ("mon", "tue", "wed", "thu", "fri")}})
+        d: {"open": "08:00", "close": "17:00", "break": ["12:00", "13:00"]}
+        for d in ("mon", "tue", "wed", "thu", "fri")}})
     hall = make_hall(schedule=sched)
     for when, opens in [("2026-11-23 07:30", "2026-11-23T08:00:00+03:00"),
                         ("2026-11-23 12:10", "2026-11-23T13:00:00+03:00"),

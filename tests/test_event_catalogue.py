@@ -94,7 +94,7 @@ def _written_types() -> dict[str, str]:
                         and isinstance(args[pos].value, str):
                     found[args[pos].value] = f"{path.relative_to(ROOT)}:{node.lineno}"
             if isinstance(node, ast.Dict):
-                for k, v in zip(node.keys, node.values):
+                for k, v in zip(node.keys, node.values, strict=True):
                     if isinstance(k, ast.Constant) and k.value == "type" and isinstance(v, ast.Constant) \
                             and isinstance(v.value, str) and re.fullmatch(r"[a-z_]+\.[a-z_]+", v.value):
                         found[v.value] = f"{path.relative_to(ROOT)}:{node.lineno}"

@@ -12,7 +12,8 @@ def test_the_same_seed_gives_the_same_family_and_another_seed_another():
     a = family.family("peak", 6, seed=5)
     b = family.family("peak", 6, seed=5)
     c = family.family("peak", 6, seed=6)
-    key = lambda fam: [(sc.family, sc.seed, sc.arrivals, [w.services for w in sc.windows]) for sc in fam]
+    def key(fam):
+        return [(sc.family, sc.seed, sc.arrivals, [w.services for w in sc.windows]) for sc in fam]
     assert key(a) == key(b)
     assert key(a) != key(c)
 

@@ -18,7 +18,8 @@ def _doc(rows: int) -> Document:
             Column("Посетителей", "int"),
             Column("среднее", "min", group="Ожидание, мин"),
             Column("в нормативе", "share", group="Ожидание, мин")]
-    body = [[("Услуга номер {0} с очень длинным названием для переноса по словам " * 3).format(i) if i % 7 == 0 else f"Услуга {i}",
+    long_name = "Услуга номер {0} с очень длинным названием для переноса по словам " * 3
+    body = [[long_name.format(i) if i % 7 == 0 else f"Услуга {i}",
              1000 + i, 60.0 * (i % 30), (i % 100) / 100] for i in range(rows)]
     big = Table(id="big", title="Большая таблица", columns=cols, rows=body, total=["Итого", 9999, 600.0, 0.5])
     summary = Table(id="s", title="Сводка", columns=[Column("Показатель", "text"), Column("Значение", "int")],

@@ -241,7 +241,7 @@ def expected_day(store, events, day: date) -> dict:
                 p["seconds"] = max(0.0, min(e["at"], cut) - p["start"])
                 pauses.append(p)
             who[w] = e.get("operator") or who.get(w) if e["type"] == "window.opened" else None
-    for w, p in state.items():
+    for p in state.values():
         p["seconds"] = max(0.0, cut - p["start"])
         pauses.append(p)
     for p in pauses:
@@ -471,7 +471,7 @@ def test_a_closed_month_is_kept_and_counted_again_when_anything_changes(hub_db, 
                         lambda st, ctx, group, a, b: counted.append((a, b)) or real(st, ctx, group, a, b))
     kept = build.yearly(store, "demo", 2026, later)
     assert counted == [("2026-12-01", "2026-12-31")]  # only the month still going is counted
-    for a, b, c in zip(live["months"], first["months"], kept["months"]):
+    for a, b, c in zip(live["months"], first["months"], kept["months"], strict=True):
         a, b, c = (json.loads(json.dumps({k: v for k, v in x.items()})) for x in (a, b, c))
         assert a == b == c
     # the norms change: the kept months no longer count

@@ -170,7 +170,7 @@ def test_windows_task_xml(tmp_path, kind):
     assert done.returncode == 0, done.stderr
     assert f"schtasks /Create /TN Talon\\{kind.title()} /XML talon-{kind}.xml /F" in done.stdout
     task = read_task(tmp_path / f"talon-{kind}.xml")
-    assert task.tag == "{%s}Task" % service.TASK_NS and task.get("version") == "1.2"
+    assert task.tag == f"{{{service.TASK_NS}}}Task" and task.get("version") == "1.2"
     assert task_value(task, "Settings/ExecutionTimeLimit") == "PT0S"  # not stopped after 72 hours
     assert task_value(task, "Settings/RestartOnFailure/Interval") == "PT1M"
     assert task_value(task, "Settings/DisallowStartIfOnBatteries") == "false"
@@ -228,7 +228,7 @@ def test_ready_only_once_the_hub_answers(tmp_path):
     status = {"code": 500}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self.send_response(status["code"])
             self.end_headers()
 
