@@ -5,18 +5,26 @@ result): choose a topic → a day → a time, then name, phone and consent to pr
 (152-ФЗ) → the booking's code, a QR code of this page and an ``.ics`` file for the phone's calendar.
 ``/book/<office>/<code>`` shows a booking, cancels it or moves it to another time.
 
+CSRF: every form carries a value signed with the hub's visitor key (``server/web/visitor.py``
+``VisitorState.sign``) over the office, the booking's code (cancel, move) and a random value of this
+browser's own cookie (``talon_book``, HttpOnly, SameSite=Lax); a post whose value does not match is
+refused with a Russian 403 page before anything is read or written.
+
 The rules and the writes are the API's (``server/api/bookings.py``): the same capacity check in
 one transaction, the same refusals, the same slowing of wrong codes.
 """
 from __future__ import annotations
 
 import base64
+import hmac
 import io
 import logging
+import re
+import secrets
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from ..api import bookings as api
 from ..api.framework import ApiError
@@ -41,10 +49,47 @@ def day_words(d: date) -> str:
     return f"{WEEKDAY_WORDS[d.weekday()]}, {d.day} {MONTHS[d.month - 1]}"
 
 
+COOKIE = "talon_book"
+COOKIE_RE = re.compile(r"^[0-9a-f]{32}$")
+CSRF_WORDS = "Страница устарела. Пожалуйста, откройте её снова и отправьте форму ещё раз."
+
+
+def _browser_key() -> str:
+    """This browser's random value (the ``talon_book`` cookie); a new one is set with the answer."""
+    if "book_key" not in g:
+        got = request.cookies.get(COOKIE, "")
+        g.book_key_new = not COOKIE_RE.match(got)
+        g.book_key = secrets.token_hex(16) if g.book_key_new else got
+    return g.book_key
+
+
+def csrf_for(office: str, code: str = "") -> str:
+    """The value a form of this browser for this office (and booking) must send back."""
+    from .visitor import vs  # the hub's persisted signing key, shared with the visitor's page
+
+    return vs().sign("book", f"{office}:{code}:{_browser_key()}", 32)
+
+
+def check_csrf(office: str, code: str = "") -> None:
+    """Refuse (403, nothing read or written) a post without this browser's value for this form."""
+    sent = request.form.get("csrf", "")
+    known = request.cookies.get(COOKIE, "")
+    if not (COOKIE_RE.match(known) and hmac.compare_digest(sent.encode(), csrf_for(office, code).encode())):
+        log.info("booking form refused without its CSRF value (%s %s)", request.method, request.path)
+        raise ApiError(403, "csrf", CSRF_WORDS)
+
+
+@bp.context_processor
+def _template_helpers():
+    return {"csrf_for": csrf_for}
+
+
 @bp.after_request
 def headers(resp):
     if request.blueprint == "booking":
         protect_page(resp, CSP, no_store=("text/html", "text/calendar"), robots=True)
+        if g.get("book_key_new"):
+            resp.set_cookie(COOKIE, g.book_key, max_age=90 * 86400, httponly=True, samesite="Lax", path="/book")
     return resp
 
 
@@ -52,7 +97,7 @@ def office_info(office: str) -> dict:
     try:
         info = current_hub().office(office)
     except Exception:
-        raise ApiError(404, "office_not_found", "Офис не найден")
+        raise ApiError(404, "office_not_found", "Офис не найден") from None
     return {"id": office, "name": info["name"], "address": info.get("address", ""),
             "phone": (info.get("texts") or {}).get("phone", "")}
 
@@ -95,7 +140,8 @@ def start(office):
         raise ApiError(404, "service_not_bookable", "На эту услугу запись не ведётся")
     day_text = request.args.get("date")
     context = {"office": info, "services": services, "service": chosen, "errors": {}, "form": {},
-               "reception": rules.reception, "reception_words": rules.reception.hours_words() if rules.reception else ""}
+               "reception": rules.reception,
+               "reception_words": rules.reception.hours_words() if rules.reception else ""}
     if chosen is None:
         return page("booking/start.html", **context)
     if not day_text:
@@ -126,6 +172,7 @@ def _free_slots(office: str, service_id: str, d: date) -> list[dict]:
 @bp.post("/book/<office>")
 def submit(office):
     info = office_info(office)
+    check_csrf(office)
     form = request.form
     service_id, slot = form.get("service", ""), form.get("slot", "")
     name, phone_text = " ".join(form.get("name", "").split())[:100], form.get("phone", "")[:30]
@@ -209,17 +256,19 @@ def show(office, code):
 @bp.post("/book/<office>/<code>/cancel")
 def cancel(office, code):
     office_info(office)
+    check_csrf(office, code)
     api.guarded_lookup(office, code)
     try:
         store.cancel(current_hub().store, office, code, current_hub().clock.now())
     except store.BookingRefused as exc:
-        raise api._refusal(exc)
+        raise api._refusal(exc) from None
     return redirect(url_for("booking.show", office=office, code=code), code=303)
 
 
 @bp.post("/book/<office>/<code>/move")
 def move(office, code):
     office_info(office)
+    check_csrf(office, code)
     row = api.guarded_lookup(office, code)
     if row["state"] != "booked":
         raise api._refusal(store.BookingRefused("not_booked"))
@@ -229,7 +278,7 @@ def move(office, code):
                    slot_start=chosen.start.timestamp(), slot_end=chosen.end.timestamp(), capacity=capacity,
                    now=current_hub().clock.now())
     except store.BookingRefused as exc:
-        raise api._refusal(exc)
+        raise api._refusal(exc) from None
     return redirect(url_for("booking.show", office=office, code=code), code=303)
 
 
