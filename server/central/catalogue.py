@@ -130,7 +130,7 @@ def _check_rules(data: dict) -> None:
     try:
         norm_profile(data["norms"]["profile"], overrides)
     except (ValueError, KeyError, TypeError):
-        raise CatalogueError("Неверные настройки нормативов", "norms")
+        raise CatalogueError("Неверные настройки нормативов", "norms") from None
     logins = set()
     for i, h in enumerate(data.get("heads") or []):
         if h["login"] in logins:

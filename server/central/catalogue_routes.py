@@ -73,11 +73,11 @@ def put_catalogue():
                           parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)))
         json.dumps(body, ensure_ascii=False).encode("utf-8")  # a lone surrogate can not be stored
     except (ValueError, RecursionError):
-        raise Refused(400, "invalid", "Тело запроса должно быть JSON")
+        raise Refused(400, "invalid", "Тело запроса должно быть JSON") from None
     try:
         content = check_catalogue(body)
     except CatalogueError as exc:
-        raise Refused(400, "invalid_catalogue", f"Каталог не опубликован: {exc.message}", field=exc.field)
+        raise Refused(400, "invalid_catalogue", f"Каталог не опубликован: {exc.message}", field=exc.field) from exc
     staff = current_staff()
     answer = catalogue_store().publish(content, expected, by=staff.login)
     log.info("%s published catalogue version %d", staff.login, answer["version"])
@@ -110,7 +110,7 @@ def office_catalogue(office: str):
         _hub_office(office)
     except Refused as exc:
         if exc.status == 403:
-            raise Refused(403, "forbidden", "Этим ключом можно получать каталог только своего офиса")
+            raise Refused(403, "forbidden", "Этим ключом можно получать каталог только своего офиса") from exc
         raise
     raw = request.args.get("since", "0")
     if not raw.isdigit() or len(raw) > 9:

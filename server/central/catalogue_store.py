@@ -72,7 +72,8 @@ class CatalogueStore:
                     codes[head["login"]] = code
             digest = content_hash(content)
             number = current + 1
-            conn.execute("INSERT INTO catalogue_versions (version, content, hash, published_by) VALUES (%s, %s, %s, %s)",
+            conn.execute("INSERT INTO catalogue_versions (version, content, hash, published_by) "
+                         "VALUES (%s, %s, %s, %s)",
                          (number, Jsonb(content), digest, by))
         log.info("company catalogue version %d published by %s (%s)", number, by or "?", digest[:12])
         return {"version": number, "hash": digest, "codes": codes}

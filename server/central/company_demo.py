@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
         rng = random.Random(2026)
         threads = []
-        for office, name, tz, hub_url, kiosk in hubs:
+        for office, _name, _tz, hub_url, kiosk in hubs:
             if not wait_for(hub_url + "/api/v1/offices"):
                 raise SystemExit(f"Сервер офиса {office} не запустился: см. {work / (office + '.log')}")
             threads.append(threading.Thread(target=visitors, args=(hub_url, office, kiosk, args.visitors, stop,
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  PostgreSQL центра: {url} (папка {work / 'pg'})")
         print(f"  Панель компании: {central}/company (вход company / company-demo - администратор компании; "
               f"ural / ural-demo - руководитель региона «{REGIONS['ekb']}»)")
-        for office, name, tz, hub_url, _ in hubs:
+        for _office, name, tz, hub_url, _ in hubs:
             print(f"  {name} [{tz}]: стойка {hub_url}/stand (вход hall / hall-demo)")
         print("Остановить: Ctrl+C")
         sys.stdout.flush()

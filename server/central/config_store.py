@@ -73,7 +73,7 @@ def check_body(office: str, body) -> tuple[float, dict]:
     try:
         ZoneInfo(settings["tz"])
     except (ZoneInfoNotFoundError, ValueError):
-        raise Refused(400, "invalid", f"Неизвестный часовой пояс офиса: {settings['tz'][:64]}")
+        raise Refused(400, "invalid", f"Неизвестный часовой пояс офиса: {settings['tz'][:64]}") from None
     from ..domain.norms import profile as norm_profile
     from ..domain.schedule import Schedule
 
@@ -81,7 +81,7 @@ def check_body(office: str, body) -> tuple[float, dict]:
         norm_profile(settings["profile"], settings["profile_overrides"])
         Schedule.from_json(settings["schedule"])
     except Exception as exc:  # the core's own checks: a profile or schedule it can not read
-        raise Refused(400, "invalid", f"Нормативы или расписание офиса не читаются: {str(exc)[:200]}")
+        raise Refused(400, "invalid", f"Нормативы или расписание офиса не читаются: {str(exc)[:200]}") from exc
     return float(body["valid_from"]), settings
 
 

@@ -57,10 +57,12 @@ class DashboardStore:
 
     def configs(self) -> dict[str, dict]:
         """Each office's latest configuration its hub shipped (server/central/config_store.py):
-        time zone, timetable and the whole settings (norms, services); {} when the centre has none (or no such table yet)."""
+        time zone, timetable and the whole settings (norms, services); {} when the centre has none
+        (or no such table yet)."""
         try:
             with self.store.connection() as conn:
-                rows = conn.execute("SELECT DISTINCT ON (office) office, tz, hash, settings->'schedule' AS schedule, settings "
+                rows = conn.execute("SELECT DISTINCT ON (office) office, tz, hash, "
+                                    "settings->'schedule' AS schedule, settings "
                                     "FROM office_configs ORDER BY office, valid_from DESC").fetchall()
         except psycopg.errors.UndefinedTable:
             return {}

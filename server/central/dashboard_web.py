@@ -129,7 +129,7 @@ def stream():
     try:
         last = int(raw) if raw not in (None, "") else None
     except ValueError:
-        raise Refused(400, "invalid", "Неверный Last-Event-ID: нужен номер версии из потока")
+        raise Refused(400, "invalid", "Неверный Last-Event-ID: нужен номер версии из потока") from None
     dash = _dashboard()
     token = request_token()
     heartbeat = float(current_app.config.get("DASHBOARD_HEARTBEAT", 15.0))

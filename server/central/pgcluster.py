@@ -27,7 +27,9 @@ DATABASE = "talon"
 def bindir() -> Path:
     """Where ``initdb`` and ``pg_ctl`` are: ``$TALON_PG_BIN``, ``pg_config --bindir``, else the
     newest /usr/lib/postgresql/*/bin."""
-    env = os.environ.get("TALON_PG_BIN")
+    from ..settings import current
+
+    env = current().pg_bin
     if env:
         return Path(env)
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
@@ -106,7 +108,8 @@ class Cluster:
             return self
         opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=300 "
                 f"-c shared_buffers=128MB -c fsync={'on' if self.fsync else 'off'} "
-                f"-c synchronous_commit={'on' if self.fsync else 'off'} -c full_page_writes={'on' if self.fsync else 'off'}")
+                f"-c synchronous_commit={'on' if self.fsync else 'off'} "
+                f"-c full_page_writes={'on' if self.fsync else 'off'}")
         if not self.logfile.exists():
             self.logfile.touch()
             self._own(self.logfile)

@@ -6,6 +6,7 @@ Anything else is refused whole with a Russian message (400), and nothing of it i
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -56,6 +57,26 @@ def shipped_view(view) -> dict:
     return out
 
 
+#: The prefix of a ticket's token as shipped: ``sha256:`` and the hex sha256 of the token.
+TOKEN_HASH_PREFIX = "sha256:"
+
+
+def token_hash(token: str) -> str:
+    """What the centre keeps of a visitor's page token: its sha256 (issue 18). The public page
+    hashes the token of its address the same way and looks the ticket up by it."""
+    return TOKEN_HASH_PREFIX + hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def shipped_data(kind: str, data):
+    """An event's ``data`` as shipped: whole, except the ticket's page token of ``ticket.issued``,
+    which leaves the office only hashed (:func:`token_hash`): the centre can find the page of a
+    token it is shown, but can not make one up."""
+    token = data.get("token") if kind == "ticket.issued" and isinstance(data, dict) else None
+    if not isinstance(token, str) or token.startswith(TOKEN_HASH_PREFIX):
+        return data
+    return {**data, "token": token_hash(token)}
+
+
 MAX_BATCH = 2000            # events in one batch
 MAX_SEQ = 2 ** 53           # seqs stay exact in JSON numbers
 MAX_LOG_IDENTITY = 200
@@ -90,7 +111,7 @@ def check_batch(office: str, body) -> tuple[str, int | None, list[dict]]:
     try:
         ident.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadBatch("Неверные данные: недопустимый символ в идентификаторе журнала (log)", field="log")
+        raise BadBatch("Неверные данные: недопустимый символ в идентификаторе журнала (log)", field="log") from None
     after = body.get("after")
     if after is not None and (not _is_int(after) or after < 0 or after > MAX_SEQ):
         raise BadBatch("Неверные данные: поле «after» должно быть целым числом не меньше нуля", field="after")
@@ -136,7 +157,7 @@ def check_event(office: str, e, i: int) -> dict:
         try:
             date.fromisoformat(day)
         except ValueError:
-            raise BadBatch(f"Неверные данные: такого дня нет ({where}.day)", field=f"{where}.day")
+            raise BadBatch(f"Неверные данные: такого дня нет ({where}.day)", field=f"{where}.day") from None
     data = e.get("data")
     view = e.get("view", {})
     if not isinstance(data, dict) or not isinstance(view, dict):
@@ -148,7 +169,7 @@ def check_event(office: str, e, i: int) -> dict:
         if orjson is None:
             data_json.encode("utf-8"), view_json.encode("utf-8")
     except (UnicodeEncodeError, TypeError, ValueError):  # a lone surrogate («\\ud800»): not text
-        raise BadBatch(f"Неверные данные: недопустимый символ в событии {where}", field=where)
+        raise BadBatch(f"Неверные данные: недопустимый символ в событии {where}", field=where) from None
     if ("\\u0000" in data_json or "\\u0000" in view_json) and (_has_nul(data) or _has_nul(view)):
         raise BadBatch(f"Неверные данные: недопустимый символ в событии {where}", field=where)
     return {"seq": seq, "type": kind, "at": float(at), "day": day, "data": data, "view": view,

@@ -207,7 +207,8 @@ class CentralSource:
     def window_events(self, office: str, first_day: str, last_day: str) -> list[dict]:
         rows = self._query("SELECT seq, day::text AS day, type, at, data FROM events WHERE office = %s "
                            "AND type IN ('window.opened', 'window.paused', 'window.closed') "
-                           "AND day BETWEEN %s AND %s ORDER BY seq, epoch", (office, first_day, last_day))  # as rebuild_day
+                           "AND day BETWEEN %s AND %s ORDER BY seq, epoch",  # in the order rebuild_day uses
+                           (office, first_day, last_day))
         return [{"seq": r["seq"], "day": r["day"], "type": r["type"], "at": r["at"], "window": r["data"].get("window"),
                  "operator": r["data"].get("operator"), "reason": r["data"].get("reason")} for r in rows]
 

@@ -77,7 +77,7 @@ def _day() -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise Refused(400, "invalid", "Неверная дата: укажите её как ГГГГ-ММ-ДД, например 2026-11-23")
+        raise Refused(400, "invalid", "Неверная дата: укажите её как ГГГГ-ММ-ДД, например 2026-11-23") from None
 
 
 def _month() -> tuple[int, int] | None:
@@ -87,7 +87,7 @@ def _month() -> tuple[int, int] | None:
     try:
         return build.parse_month(text)
     except ValueError:
-        raise Refused(400, "invalid", "Неверный месяц: укажите его как ГГГГ-ММ, например 2026-11")
+        raise Refused(400, "invalid", "Неверный месяц: укажите его как ГГГГ-ММ, например 2026-11") from None
 
 
 def _year() -> int | None:
@@ -146,7 +146,7 @@ def office_report(office: str, kind: str):
         else:
             report = build.yearly(src, office, _year() or today.year, now)
     except UnknownOffice:
-        raise _no_config(office)
+        raise _no_config(office) from None
     _made(f"{kind} of office {office}", started)
     return _answer(report, fmt)
 

@@ -50,7 +50,8 @@ class StaffStore:
             raise StaffError("Руководителю офиса нужен хотя бы один офис (--office)")
         with self.store.connection() as conn:
             conn.execute(
-                "INSERT INTO staff (login, name, password_hash, role, regions, offices) VALUES (%s, %s, %s, %s, %s, %s) "
+                "INSERT INTO staff (login, name, password_hash, role, regions, offices) "
+                "VALUES (%s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (login) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, "
                 "role = excluded.role, regions = excluded.regions, offices = excluded.offices, active = true",
                 (login, name or login, generate_password_hash(password), role, regions, offices))
@@ -65,7 +66,8 @@ class StaffStore:
 
     def all_staff(self) -> list[dict]:
         with self.store.connection() as conn:
-            return conn.execute("SELECT login, name, role, regions, offices, active FROM staff ORDER BY login").fetchall()
+            return conn.execute("SELECT login, name, role, regions, offices, active "
+                                "FROM staff ORDER BY login").fetchall()
 
     def check_password(self, login: str, password: str) -> dict | None:
         """The active account if the password is right (an unknown login costs the same time)."""

@@ -150,7 +150,8 @@ class CentralStore:
     def schema_snapshot(self) -> list[tuple]:
         """Tables, columns and indexes (for the test that a second ``init`` changes nothing)."""
         with self.connection() as conn:
-            cols = conn.execute("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+            cols = conn.execute("SELECT table_name, column_name, data_type, is_nullable "
+                                "FROM information_schema.columns "
                                 "WHERE table_schema = 'public' ORDER BY 1, 2").fetchall()
             idx = conn.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
                                "ORDER BY 1, 2").fetchall()
@@ -573,7 +574,7 @@ def day_rollups(office: str, day: str, tickets: list, upto: int) -> list[tuple]:
     for t in tickets:
         if t.segments:
             bucket(t.segments[0].service)["visits"] += 1
-        for i, s in enumerate(t.segments):
+        for s in t.segments:
             seg = {"called_at": s.called_at, "started_at": s.started_at, "ended_at": s.ended_at,
                    "queued_at": s.queued_at, "outcome": s.outcome}
             b = bucket(s.service)
