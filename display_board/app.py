@@ -5,12 +5,13 @@ The board is a thin client (DESIGN §2): the hub's snapshot and event stream, th
 (display_board/announcer.py) says the calls. Threads:
 
 * the **GUI thread** owns the state, the widgets and the Qt sound player;
-* the **event stream** thread (``hub_client.EventStream``) puts events in an inbox and wakes
-  the GUI thread with a Qt signal; the GUI thread applies everything waiting at once, so a
-  burst (a replay after a reconnect) is drawn once, and a single call is on screen within a
-  few milliseconds of arriving;
-* one **hub worker** thread makes the HTTP calls (snapshot, heartbeat every 30 s, sound
-  incidents), so the screen never waits on the network;
+* the **event stream** thread (``hub_client.EventStream``, through ``hub_client.qt.HubBridge``)
+  puts events in the bridge's inbox and wakes the GUI thread; the GUI thread applies everything
+  waiting at once, so a burst (a replay after a reconnect) is drawn once, and a single call is
+  on screen within a few milliseconds of arriving;
+* one **hub worker** thread (the bridge's pool, one thread: the calls run in order) makes the
+  HTTP calls (snapshot, heartbeat every 30 s, sound incidents), so the screen never waits on
+  the network;
 * the announcer's and the voice's own threads (speech is rendered ahead, see docs/board.md).
 
 Resilience: with no sound device the board keeps showing and flashing calls, logs the fault,
@@ -27,12 +28,9 @@ import argparse
 import logging
 import os
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +39,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from hub_client import EventStream, HubClient, HubError, HubEvent, HubUnavailable
 from hub_client.device_files import config_dir
+from hub_client.qt import HubBridge
 
 from .announcer import Announcement, Announcer, AnnouncerSettings, Player, QtPlayer, SilentPlayer
 from .board import FLASH_S, LANDSCAPE, PORTRAIT, BoardWindow
@@ -92,10 +91,6 @@ class BoardApp(QObject):
     loaded = Signal()                      # the first snapshot is on the board
     events_applied = Signal(int)           # the state now reflects this event seq
     sound_changed = Signal(bool)           # sound works / has failed
-    _events_ready = Signal()
-    _snapshot_ready = Signal(object, str, int)
-    _hub_failed = Signal(str, object)
-    _stream_status = Signal(bool)
     _announced = Signal(object)
     _prepared = Signal()
 
@@ -114,16 +109,12 @@ class BoardApp(QObject):
         self.state = BoardState()
         self.window = BoardWindow(orientation=orientation, show_waiting=show_waiting, flash_s=flash_s)
         self.reconnect_delay = reconnect_delay
-        self.stream: EventStream | None = None
         self.connected = False
         self.latencies: deque[float] = deque(maxlen=1000)   # hub event → on screen, seconds
-        self._client = HubClient(self.hub_url, token=key, timeout=5.0, retries=1)
+        # one worker: the heartbeat and the sound incident it reports run in order
+        self.hub = HubBridge(self.hub_url, key, timeout=5.0, retries=1, workers=1, name="talon-board-hub",
+                             parent=self)
         self._stream_client = HubClient(self.hub_url, token=key, timeout=2.0, retries=0)
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="talon-board-hub")
-        self._jobs: set[Future] = set()
-        self._inbox: deque[HubEvent] = deque()
-        self._inbox_lock = threading.Lock()
-        self._drain_posted = False
         self._closed = False
         self._zone = office_zone({})
         self._zone_name: str | None = None
@@ -151,10 +142,6 @@ class BoardApp(QObject):
         self._prep_seen: set[tuple[str, str, bool]] = set()
         self._prep_busy = False
 
-        self._events_ready.connect(self._drain, Qt.ConnectionType.QueuedConnection)
-        self._snapshot_ready.connect(self._on_snapshot)
-        self._hub_failed.connect(self._on_hub_failed)
-        self._stream_status.connect(self._on_stream_status)
         self._announced.connect(self._on_announced)
         self._prepared.connect(self._on_prepared)
 
@@ -191,26 +178,17 @@ class BoardApp(QObject):
         self._closed = True
         for timer in (self._clock_timer, self._heartbeat_timer, self._resync_timer, self._offline_timer):
             timer.stop()
-        if self.stream is not None:
-            self.stream.stop()
         self.announcer.close()
         self.voice.close()
-        self._worker.shutdown(wait=False, cancel_futures=True)
-        # let a hub call under way finish before the window goes: its answer is handed to Qt
-        wait_futures(list(self._jobs), timeout=5.0)
+        # the stream stops; a hub call under way may finish before the window goes
+        self.hub.close(wait=5.0)
+
+    @property
+    def stream(self) -> EventStream | None:
+        """The office's event stream while the board follows it."""
+        return self.hub.stream
 
     # --- the hub -----------------------------------------------------------------------------
-
-    def _submit(self, job: Callable[[], None]) -> Future | None:
-        if self._closed:
-            return None
-        try:
-            future = self._worker.submit(job)
-        except RuntimeError:   # shut down
-            return None
-        self._jobs.add(future)
-        future.add_done_callback(self._jobs.discard)
-        return future
 
     def _fetch(self, purpose: str) -> None:
         """Get the office's snapshot in the hub worker; ``purpose`` is «full», «config» or «reload»
@@ -221,18 +199,15 @@ class BoardApp(QObject):
         """
         floor = self.state.seq
 
-        def job() -> None:
-            try:
-                if self.office is None:
-                    self.office = self._client.me()["office"]
-                sent = time.time()
-                snap = self._client.state(self.office)
-                self.clock.sync(snap["now"], sent, time.time())
-            except (HubError, HubUnavailable, KeyError, TypeError) as exc:
-                self._hub_failed.emit(purpose, exc)
-                return
-            self._snapshot_ready.emit(snap, purpose, floor)
-        self._submit(job)
+        def call(client: HubClient) -> dict[str, Any]:
+            if self.office is None:
+                self.office = client.me()["office"]
+            sent = time.time()
+            snap: dict[str, Any] = client.state(self.office)
+            self.clock.sync(snap["now"], sent, time.time())
+            return snap
+        self.hub.run(call, lambda snap: self._on_snapshot(snap, purpose, floor),
+                     lambda exc: self._on_hub_failed(purpose, exc))
 
     def _on_hub_failed(self, purpose: str, exc: Exception) -> None:
         if self._closed:
@@ -265,11 +240,7 @@ class BoardApp(QObject):
             log.warning("the hub's event log is behind this board or another one (event %s, board at %s, "
                         "stream said reload: %s): the hub was restored from a backup or replaced; loading "
                         "its state afresh", snap.get("seq"), floor, purpose == "reload")
-            if self.stream is not None:
-                self.stream.stop()
-                self.stream = None
-            with self._inbox_lock:
-                self._inbox.clear()     # events of the log that is gone
+            self.hub.unfollow(wait=True)    # with the events of the log that is gone
             self.state = BoardState()
             self._load(snap)
         else:
@@ -290,25 +261,16 @@ class BoardApp(QObject):
         self.loaded.emit()
 
     def _start_stream(self, last_seq: int, log_identity: str | None = None) -> None:
-        if self.stream is not None:
+        if self.hub.following or self.office is None:
             return
         # on «reload» (the hub's log is another life of the file) the snapshot is read afresh
-        self.stream = EventStream(self.hub_url, self.office, self.key, on_event=self._on_stream_event,
-                                  last_event_id=last_seq, on_status=self._on_stream_connected,
-                                  reconnect_delay=self.reconnect_delay, log=log_identity,
-                                  on_reload=lambda: self._fetch("reload")).start()
+        self.hub.follow(self.office, last_seq, on_events=self._apply_events, on_status=self._on_stream_status,
+                        on_reload=lambda: self._fetch("reload"), status_hook=self._sync_on_connect,
+                        log_identity=log_identity, reconnect_delay=self.reconnect_delay)
 
     # stream thread ------------------------------------------------------------------------
 
-    def _on_stream_event(self, event: HubEvent) -> None:
-        with self._inbox_lock:
-            self._inbox.append(event)
-            if self._drain_posted:
-                return
-            self._drain_posted = True
-        self._events_ready.emit()
-
-    def _on_stream_connected(self, connected: bool) -> None:
+    def _sync_on_connect(self, connected: bool) -> None:
         if connected:
             # Before the missed events are handed over: learn the hub's time, so that the calls
             # made while the board was away are judged by their real age.
@@ -318,7 +280,6 @@ class BoardApp(QObject):
                 self.clock.sync(answer["now"], sent, time.time())
             except (HubError, HubUnavailable, KeyError, TypeError) as exc:
                 log.warning("could not sync with the hub after connecting: %s", exc)
-        self._stream_status.emit(connected)
 
     # GUI thread ---------------------------------------------------------------------------
 
@@ -338,11 +299,7 @@ class BoardApp(QObject):
             if not self._offline_timer.isActive():
                 self._offline_timer.start()
 
-    def _drain(self) -> None:
-        with self._inbox_lock:
-            events = list(self._inbox)
-            self._inbox.clear()
-            self._drain_posted = False
+    def _apply_events(self, events: list[HubEvent]) -> None:
         if not events or self._closed:
             return
         update = Update()
@@ -403,24 +360,20 @@ class BoardApp(QObject):
     def _heartbeat(self) -> None:
         body = self._heartbeat_body()
 
-        def job() -> None:
-            try:
-                sent = time.time()
-                answer = self._client.heartbeat(**body)
-                self.clock.sync(answer["now"], sent, time.time())
-            except (HubError, HubUnavailable, KeyError, TypeError) as exc:
-                log.warning("heartbeat failed: %s", exc)
-                return
-            self._report_incident()
-        self._submit(job)
+        def call(client: HubClient) -> None:
+            sent = time.time()
+            answer = client.heartbeat(**body)
+            self.clock.sync(answer["now"], sent, time.time())
+            self._report_incident(client)
+        self.hub.run(call, None, lambda exc: log.warning("heartbeat failed: %s", exc))
 
-    def _report_incident(self) -> None:
+    def _report_incident(self, client: HubClient) -> None:
         """In the hub worker: make the hub's «sound» incident match what we know."""
         wanted, detail = self._incident_wanted, self._incident_detail
         if wanted == self._incident_open:
             return
         try:
-            self._client.incident("sound", "open" if wanted else "closed", detail[:500])
+            client.incident("sound", "open" if wanted else "closed", detail[:500])
         except (HubError, HubUnavailable) as exc:
             log.warning("could not report the sound incident (will retry with the heartbeat): %s", exc)
             return
