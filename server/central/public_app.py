@@ -24,7 +24,7 @@ from flask_limiter.util import get_remote_address
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from . import public_routes
+from . import public_answers, public_routes
 from .store import CentralStore, Refused
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 #: with a one-line edit; nothing else is served on the public port.
 PUBLIC_BLUEPRINTS = [
     public_routes.bp,  # the visitor's page /t/<token> (issue 18)
+    public_answers.bp,  # the rating and the survey after the visit, held for the office's hub (issue 18)
 ]
 
 #: Requests per client address on every public route (flask-limiter's notation). Wide: a mobile
@@ -55,12 +56,14 @@ def create_public_app(url: str | None = None, *, store: CentralStore | None = No
     if store is None:
         if url is None:
             raise ValueError("create_public_app needs a database url or a store")
-        store = CentralStore(url, max_size=pool_size)
+        store = CentralStore(url, min_size=1, max_size=pool_size)
     app.config.update(CENTRAL_STORE=store, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024,
                       PUBLIC_LIMIT=limit or DEFAULT_LIMIT)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    limiter = Limiter(get_remote_address, app=app, default_limits=[app.config["PUBLIC_LIMIT"]],
+    # one budget per address across every public route (application limits; a blueprint's own
+    # stricter limits may be added with limiter.limit)
+    limiter = Limiter(get_remote_address, app=app, application_limits=[app.config["PUBLIC_LIMIT"]],
                       storage_uri="memory://", headers_enabled=True, strategy="moving-window")
     app.extensions["talon_limiter"] = limiter
     for blueprint in PUBLIC_BLUEPRINTS:
