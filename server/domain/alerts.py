@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from . import dispatch
 from .hall import Hall
-from .model import TicketState, WindowState
+from .model import Ticket, TicketState, WindowState
 
 #: The share of a waiting norm at which the «nearing the norm» alert appears.
 NEAR_SHARE = 0.75
@@ -41,15 +42,15 @@ BURST_SHOWN = 30 * 60.0
 WARNING, DANGER = "warning", "danger"
 LEVEL_ORDER = {DANGER: 0, WARNING: 1}
 
-DEVICE_WORDS = {"kiosk": "Киоск", "board": "Табло"}
-DEVICE_AT = {"kiosk": "на киоске", "board": "у табло"}
-PRINTER_WORDS = {
+DEVICE_WORDS: dict[Any, str] = {"kiosk": "Киоск", "board": "Табло"}
+DEVICE_AT: dict[Any, str] = {"kiosk": "на киоске", "board": "у табло"}
+PRINTER_WORDS: dict[Any, str] = {
     "paper_out": "закончилась бумага",
     "cover_open": "открыта крышка принтера",
     "offline": "принтер не отвечает",
     "error": "ошибка принтера",
 }
-INCIDENT_WORDS = {
+INCIDENT_WORDS: dict[Any, str] = {
     "printer": "неисправен принтер",
     "kiosk": "неисправность киоска",
     "board": "неисправность табло",
@@ -72,11 +73,11 @@ class Alert:
     window: int | None = None   # the window's number as on its sign
     device: str | None = None
     limit: float | None = None  # the norm, seconds, where there is one
-    acknowledged: dict | None = None  # {"login", "at"}
+    acknowledged: dict[str, Any] | None = None  # {"login", "at"}
     dismiss_on_ack: bool = False      # gone once acknowledged (a help request answered)
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self, now: float) -> dict:
+    def to_json(self, now: float) -> dict[str, Any]:
         d = asdict(self)
         d.pop("dismiss_on_ack")
         d["elapsed"] = None if self.since is None else max(0.0, now - self.since)
@@ -127,9 +128,10 @@ def wait_level(waited: float, limit: float | None, near: float = NEAR_SHARE) -> 
 
 # ---------------------------------------------------------------------- the alerts
 
-def hall_alerts(hall: Hall, now: float, *, devices: Iterable[Mapping] = (), incidents: Iterable[Mapping] = (),
-                help_requests: Iterable[Mapping] = (), acks: Mapping[str, Mapping] | None = None,
-                near: float = NEAR_SHARE, auth_bursts: Iterable[Mapping] = ()) -> list[Alert]:
+def hall_alerts(hall: Hall, now: float, *, devices: Iterable[Mapping[str, Any]] = (),
+                incidents: Iterable[Mapping[str, Any]] = (),
+                help_requests: Iterable[Mapping[str, Any]] = (), acks: Mapping[str, Mapping[str, Any]] | None = None,
+                near: float = NEAR_SHARE, auth_bursts: Iterable[Mapping[str, Any]] = ()) -> list[Alert]:
     """Every alert that holds at ``now``, the unacknowledged and most serious first.
 
     ``devices``: rows with ``id, kind, name, last_seen, status`` (status: the last heartbeat body,
@@ -159,7 +161,7 @@ def hall_alerts(hall: Hall, now: float, *, devices: Iterable[Mapping] = (), inci
     return out
 
 
-def _today(hall: Hall, now: float):
+def _today(hall: Hall, now: float) -> list[Ticket]:
     day = hall.schedule.office_day(now)
     return [t for t in hall.tickets.values() if t.day == day and not t.state.terminal]
 
@@ -181,7 +183,7 @@ def ticket_alerts(hall: Hall, now: float, near: float = NEAR_SHARE) -> list[Aler
             limit = hall.wait_limit(t)
             waited = now - t.queued_at
             level = wait_level(waited, limit, near)
-            if level == "over":
+            if level == "over" and limit is not None:
                 out.append(Alert(
                     id=f"wait_over:ticket:{t.id}", kind="wait_over", level=DANGER,
                     title="Превышен норматив ожидания",
@@ -189,7 +191,7 @@ def ticket_alerts(hall: Hall, now: float, near: float = NEAR_SHARE) -> list[Aler
                           f"при нормативе {norm_words(limit)}"),
                     since=t.queued_at + limit, source=norms.wait.source if norms and norms.wait else "",
                     ticket=t.id, code=t.code, limit=limit))
-            elif level == "near":
+            elif level == "near" and limit is not None:
                 out.append(Alert(
                     id=f"wait_near:ticket:{t.id}", kind="wait_near", level=WARNING,
                     title="Ожидание приближается к нормативу",
@@ -245,7 +247,7 @@ def hall_staffing_alerts(hall: Hall, now: float) -> list[Alert]:
                   f"Пожалуйста, откройте окно или верните сотрудника с перерыва"),
             since=since, source="002:128", extra={"waiting": len(waiting)})]
     out = []
-    stranded: dict[str, list] = {}
+    stranded: dict[str, list[Any]] = {}
     for t in waiting:
         if not any(dispatch.eligible(w, [t]) for w in open_windows):
             stranded.setdefault(t.service, []).append(t)
@@ -272,11 +274,12 @@ def _reception_start(hall: Hall, now: float) -> float | None:
     return datetime.combine(local.date(), hours.open, hall.schedule.zone).timestamp()
 
 
-def _device_name(d: Mapping) -> str:
+def _device_name(d: Mapping[str, Any]) -> str:
     return f"{DEVICE_WORDS.get(d.get('kind'), 'Устройство')} «{d.get('name') or d.get('id')}»"
 
 
-def device_alerts(hall: Hall, now: float, devices: list[Mapping], incidents: list[Mapping]) -> list[Alert]:
+def device_alerts(hall: Hall, now: float, devices: list[Mapping[str, Any]],
+                  incidents: list[Mapping[str, Any]]) -> list[Alert]:
     """Kiosks and boards not on line, printers not printing, other open incidents (001:784).
 
     Raised only during reception hours (a kiosk may be switched off at night); a device that has
@@ -353,8 +356,8 @@ def device_alerts(hall: Hall, now: float, devices: list[Mapping], incidents: lis
     return out
 
 
-def help_alerts(hall: Hall, now: float, help_requests: Iterable[Mapping],
-                devices: Mapping[str, Mapping]) -> list[Alert]:
+def help_alerts(hall: Hall, now: float, help_requests: Iterable[Mapping[str, Any]],
+                devices: Mapping[Any, Mapping[str, Any]]) -> list[Alert]:
     """«Нужна помощь сотрудника» pressed today: shown until the administrator acknowledges it."""
     today = hall.schedule.office_day(now)
     out = []
@@ -381,11 +384,11 @@ def attempts_words(n: int) -> str:
     return counted(n, "неудачная попытка", "неудачные попытки", "неудачных попыток")
 
 
-def security_alerts(now: float, bursts: Iterable[Mapping]) -> list[Alert]:
+def security_alerts(now: float, bursts: Iterable[Mapping[str, Any]]) -> list[Alert]:
     """Many failed sign-ins (or wrong pairing codes) in a few minutes: from one address, or at the
     office from several. One alert per address (per office), from its latest burst; shown for
     ``BURST_SHOWN`` after it, gone once acknowledged (a new burst after that shows again)."""
-    latest: dict[str, Mapping] = {}
+    latest: dict[str, Mapping[str, Any]] = {}
     for b in sorted(bursts, key=lambda b: (b["at"], b.get("seq", 0))):
         if b["at"] > now or now - b["at"] > BURST_SHOWN:
             continue

@@ -23,6 +23,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from .model import Window
 from .rota import Rota
@@ -83,13 +84,13 @@ class Reception:
         short = {"mon": "пн", "tue": "вт", "wed": "ср", "thu": "чт", "fri": "пт", "sat": "сб", "sun": "вс"}
         return f"{', '.join(short[d] for d in WEEKDAYS if d in self.days)} {_hhmm(self.start)}–{_hhmm(self.end)}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"service": self.service, "days": [d for d in WEEKDAYS if d in self.days],
                 "from": _hhmm(self.start), "to": _hhmm(self.end), "windows": list(self.windows),
                 "share": self.share}
 
     @classmethod
-    def from_json(cls, d: dict) -> Reception:
+    def from_json(cls, d: dict[str, Any]) -> Reception:
         try:
             days = tuple(d["days"])
             start, end = parse_hhmm(d["from"]), parse_hhmm(d["to"])
@@ -134,14 +135,14 @@ class BookingRules:
             return min(MAX_SLOT, max(MIN_SLOT, math.ceil(service_norm_minutes)))
         return DEFAULT_SLOT
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"share": self.share, "slot_minutes": self.slot_minutes, "early": self.early,
                 "late": self.late, "grace": self.grace, "horizon_days": self.horizon_days,
                 "services": list(self.services) if self.services is not None else None,
                 "reception": self.reception.to_json() if self.reception else None}
 
     @classmethod
-    def from_json(cls, d: dict | None) -> BookingRules:
+    def from_json(cls, d: dict[str, Any] | None) -> BookingRules:
         d = d or {}
         if not isinstance(d, dict):
             raise BookingError("Настройки записи: ожидается объект")
@@ -180,7 +181,7 @@ class Slot:
     def key(self) -> str:
         return _hhmm(self.start.time())
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"time": self.key, "start": self.start.isoformat(), "end": self.end.isoformat(),
                 "at": self.start.timestamp(), "capacity": self.capacity}
 
@@ -285,7 +286,7 @@ def normal_phone(text: str) -> str | None:
     return "+7" + digits
 
 
-def reception_of(booking_settings: dict | None, service_id: str) -> Reception | None:
+def reception_of(booking_settings: dict[str, Any] | None, service_id: str) -> Reception | None:
     """The director's reception when ``service_id`` is its service (settings that can not be read
     count as none: they are checked when they are set)."""
     if not booking_settings or not isinstance(booking_settings, dict) or not booking_settings.get("reception"):

@@ -23,6 +23,7 @@ left out. A queue event (``queue=True``) also needs its apply function in ``hall
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .model import Invalid
 
@@ -49,13 +50,13 @@ class EventType:
     queue: bool                 # applied by the Hall (changes the queue's state)
     fields: tuple[Field, ...]
 
-    def schema(self) -> dict:
+    def schema(self) -> dict[str, Any]:
         """The JSON schema of the event's ``data``."""
         props = {f.name: {"type": list(f.types) if len(f.types) > 1 else f.types[0]} for f in self.fields}
         return {"type": "object", "properties": props, "required": [f.name for f in self.fields if f.required],
                 "additionalProperties": False}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "meaning": self.meaning, "queue": self.queue, "board": self.board,
                 "stand": self.stand, "data": self.schema()}
 
@@ -80,7 +81,7 @@ def _e(name: str, meaning: str, board: str, stand: str, /, *, queue: bool = Fals
 
 
 _BY = {"by": "str?"}  # who acted (left out when no person did: the simulator, a sample day)
-_T = {"ticket": "int"}
+_T: dict[str, Any] = {"ticket": "int"}
 _W = {"window": "int|null?"}
 
 CATALOGUE: tuple[EventType, ...] = (
@@ -181,7 +182,7 @@ def stand_does(action: str) -> frozenset[str]:
     return frozenset(e.name for e in CATALOGUE if e.stand == action)
 
 
-def published() -> dict:
+def published() -> dict[str, Any]:
     """The catalogue as published (OpenAPI ``x-events``, ``/api/v1/events/catalogue``)."""
     return {"events": [e.to_json() for e in CATALOGUE], "board_actions": list(BOARD_ACTIONS),
             "stand_actions": list(STAND_ACTIONS)}

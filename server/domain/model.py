@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import time
 from enum import StrEnum
+from typing import Any
 
 
 class QueueError(Exception):
@@ -12,7 +13,7 @@ class QueueError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, code: str | None = None, **details):
+    def __init__(self, message: str, code: str | None = None, **details: Any):
         super().__init__(message)
         self.message = message
         if code:
@@ -85,7 +86,7 @@ class Service:
     active: bool = True
     order: int = 0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["until"] = self.until.strftime("%H:%M") if self.until else None
         return d
@@ -110,7 +111,7 @@ class Window:
     def serves(self, service_id: str) -> bool:
         return self.services.get(service_id, 0) > 0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "number": self.number, "zone": self.zone, "level": self.level,
             "services": dict(self.services), "state": str(self.state),
@@ -200,7 +201,7 @@ class Ticket:
         """Accounts the current request covers (the current segment's; 1 until the operator says)."""
         return self.segments[-1].accounts if self.segments else 1
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id, "office": self.office, "day": self.day, "code": self.code,
             "service": self.service, "letter": self.letter, "number": self.number,

@@ -8,6 +8,7 @@ against the norm *and* the share of visitors within it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any, overload
 
 MINUTE = 60.0
 
@@ -19,6 +20,14 @@ class Norm:
     target: float
     limit: float
     source: str = ""
+
+    @overload
+    @classmethod
+    def of(cls, minutes: None, source: str = "") -> None: ...
+
+    @overload
+    @classmethod
+    def of(cls, minutes: float | tuple[float, float], source: str = "") -> Norm: ...
 
     @classmethod
     def of(cls, minutes: float | tuple[float, float] | None, source: str = "") -> Norm | None:
@@ -32,7 +41,7 @@ class Norm:
     def limit_seconds(self) -> float:
         return self.limit * MINUTE
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"target": self.target, "limit": self.limit, "source": self.source}
 
     def per_accounts(self, accounts: int) -> Norm:
@@ -88,10 +97,10 @@ class NormProfile:
     def phase_norm(self, phase: str) -> Norm | None:
         return {"digital": self.digital, "upsell": self.upsell}.get(phase)
 
-    def with_overrides(self, overrides: dict) -> NormProfile:
+    def with_overrides(self, overrides: dict[str, Any]) -> NormProfile:
         """A copy with some minutes changed: ``{"consultation": {"wait": 10}, "visit_total": 40}``."""
         kinds = dict(self.kinds)
-        extra = {}
+        extra: dict[str, Any] = {}
         for key, value in (overrides or {}).items():
             if key in ("digital", "upsell", "visit_total"):
                 extra[key] = Norm.of(value, "override")
@@ -103,8 +112,8 @@ class NormProfile:
                 )
         return replace(self, kinds=kinds, **extra)
 
-    def to_json(self) -> dict:
-        def n(x):
+    def to_json(self) -> dict[str, Any]:
+        def n(x: Norm | None) -> dict[str, Any] | None:
             return x.to_json() if x else None
 
         return {
@@ -195,6 +204,6 @@ PRESETS: dict[str, NormProfile] = {p.id: p for p in
                                    (ROSATOM_2026, KUZBASS_2020, PYATIGORSK, YUTEK_2025, BESO_2023)}
 
 
-def profile(profile_id: str, overrides: dict | None = None) -> NormProfile:
+def profile(profile_id: str, overrides: dict[str, Any] | None = None) -> NormProfile:
     base = PRESETS[profile_id]
     return base.with_overrides(overrides) if overrides else base

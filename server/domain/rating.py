@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .model import Conflict, Invalid, Ticket, TicketState
+from .model import Conflict, Invalid, Segment, Ticket, TicketState
 
 if TYPE_CHECKING:
     from .hall import Hall
@@ -86,7 +86,7 @@ def check(ticket: Ticket, today: str, already_rated: bool) -> None:
         raise problem
 
 
-def served_segment(ticket: Ticket):
+def served_segment(ticket: Ticket) -> Segment | None:
     """The last segment in which the visitor was served at a window (``None`` if never)."""
     for seg in reversed(ticket.segments):
         if seg.window is not None and seg.started_at is not None:
@@ -94,7 +94,7 @@ def served_segment(ticket: Ticket):
     return None
 
 
-def rating_row(ticket: Ticket, score: int, comment: str, now: float) -> dict:
+def rating_row(ticket: Ticket, score: int, comment: str, now: float) -> dict[str, Any]:
     """The ``ratings`` row of a visit: tied to the visit, its last window, operator and service."""
     seg = served_segment(ticket)
     return {
@@ -135,7 +135,7 @@ def desk_visit(hall: Hall, window_id: int, now: float, grace: float = DESK_GRACE
 
 # ---------------------------------------------------------------------- reports
 
-def _figures(scores: list[int]) -> dict:
+def _figures(scores: list[int]) -> dict[str, Any]:
     n = len(scores)
     dist = Counter(scores)
     return {
@@ -147,7 +147,7 @@ def _figures(scores: list[int]) -> dict:
     }
 
 
-def _group(rows: list[dict], key: str) -> list[dict]:
+def _group(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     groups: dict[Any, list[int]] = {}
     for r in rows:
         groups.setdefault(r.get(key), []).append(r["score"])
@@ -155,7 +155,7 @@ def _group(rows: list[dict], key: str) -> list[dict]:
     return sorted(out, key=lambda g: (g[key] is None, str(g[key]) if g[key] is not None else ""))
 
 
-def summarize(rows: Iterable[dict]) -> dict:
+def summarize(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Figures for the head's reports from rows of the ``ratings`` table (dicts with at least
     ``score``; ``comment``, ``operator``, ``window``, ``service``, ``day`` are grouped by when
     present). Rows with a score outside 1..5 are not counted (and are counted in ``ignored``).
@@ -166,7 +166,7 @@ def summarize(rows: Iterable[dict]) -> dict:
     ``{<key>: value, count, average, distribution, share_good, share_bad}`` sorted by the key
     (a missing key, e.g. a visit settled by the hall administrator, is ``None`` and comes last).
     """
-    good: list[dict] = []
+    good: list[dict[str, Any]] = []
     ignored = 0
     for r in rows:
         score = r.get("score")

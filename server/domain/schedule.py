@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -32,20 +33,21 @@ class DayHours:
             return [(self.open, self.break_start), (self.break_end, self.close)]
         return [(self.open, self.close)]
 
-    def to_json(self) -> dict:
-        d = {"open": self.open.strftime("%H:%M"), "close": self.close.strftime("%H:%M")}
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"open": self.open.strftime("%H:%M"), "close": self.close.strftime("%H:%M")}
         if self.break_start and self.break_end:
             d["break"] = [self.break_start.strftime("%H:%M"), self.break_end.strftime("%H:%M")]
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> DayHours:
+    def from_json(cls, d: dict[str, Any]) -> DayHours:
         brk = d.get("break") or [None, None]
         hours = cls(parse_hhmm(d["open"]), parse_hhmm(d["close"]),
                     parse_hhmm(brk[0]) if brk[0] else None, parse_hhmm(brk[1]) if brk[1] else None)
         if not hours.open < hours.close:
             raise ValueError("время открытия должно быть раньше времени закрытия")
-        if hours.break_start and not (hours.open < hours.break_start < hours.break_end < hours.close):
+        # a break with a start and no end compares time with None: a TypeError, which the callers refuse as well
+        if hours.break_start and not (hours.open < hours.break_start < hours.break_end < hours.close):  # type: ignore[operator]
             raise ValueError("перерыв должен быть внутри часов приёма")
         return hours
 
@@ -116,7 +118,7 @@ class Schedule:
                 return datetime.combine(now.date(), b, self.zone)
         return None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "tz": self.tz,
             "week": {d: (h.to_json() if h else None) for d, h in
@@ -126,7 +128,7 @@ class Schedule:
         }
 
     @classmethod
-    def from_json(cls, d: dict) -> Schedule:
+    def from_json(cls, d: dict[str, Any]) -> Schedule:
         ZoneInfo(d.get("tz", "Europe/Moscow"))  # raises on an unknown zone
         week = {}
         for day, hours in (d.get("week") or {}).items():
@@ -141,7 +143,8 @@ class Schedule:
         )
 
 
-def weekdays(open_: str, close: str, brk: tuple[str, str] | None = None, days=WEEKDAYS[:5]) -> dict:
+def weekdays(open_: str, close: str, brk: tuple[str, str] | None = None,
+             days: tuple[str, ...] = WEEKDAYS[:5]) -> dict[str, Any]:
     hours = DayHours(parse_hhmm(open_), parse_hhmm(close),
                      parse_hhmm(brk[0]) if brk else None, parse_hhmm(brk[1]) if brk else None)
     return {d: hours for d in days}

@@ -18,6 +18,7 @@ Pure: no I/O. :func:`validate` checks an answer set and answers it cleaned, or r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .model import Conflict, Invalid
 
@@ -33,7 +34,7 @@ class Question:
     multiple: bool = False  # «возможно несколько вариантов ответа»
     group: str = ""  # the standard's question a matrix row belongs to
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "text": self.text, "group": self.group, "source": self.source,
                 "multiple": self.multiple, "options": [{"id": o, "label": label} for o, label in self.options]}
 
@@ -139,7 +140,7 @@ def validate(answers: object) -> dict[str, str | list[str]]:
     return out
 
 
-def check(rated: bool, before: dict | None, answers: dict) -> bool:
+def check(rated: bool, before: dict[str, Any] | None, answers: dict[str, Any]) -> bool:
     """May this visit's answers be written? The form opens after the rating; a visit answers
     once: the same answers again (a retry) are fine and write nothing (False), others refused."""
     if not rated:
@@ -161,7 +162,7 @@ def rows(answers: dict[str, str | list[str]]) -> list[tuple[str, str]]:
     return out
 
 
-def tally(counts: list[dict]) -> list[dict]:
+def tally(counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The report's section from rows ``{question, answer, n, visits}`` (``n`` the times the
     option was chosen, ``visits`` the visits that answered the question): every question of the
     form in its order, every option with its count and its share of the visits that answered."""
