@@ -21,6 +21,7 @@ from .hub import Clock, Hub
 from .paths import default_db_path
 from .planning import routes as planning_routes
 from .reports import routes as report_routes
+from .settings import current as current_settings
 from .store import Store
 from .web import booking as booking_page
 from .web import landing, stand, visitor
@@ -53,12 +54,12 @@ def create_app(db_path: str | Path | None = None, *, testing_clock: bool = False
                synchronous: str | None = None, busy_timeout: float = 30.0) -> Flask:
     app = Flask(__name__)
     # FULL: a ticket answered (and printed) survives a power cut; see docs/bench/durability.md
-    store = Store(db_path or default_db_path(), synchronous=synchronous or os.environ.get("TALON_SYNC", "FULL"),
+    store = Store(db_path or default_db_path(), synchronous=synchronous or current_settings().sync,
                   busy_timeout=busy_timeout)
     clock = Clock()
     app.config.update(TALON_STORE=store, TALON_HUB=Hub(store, clock), TALON_AUTH=Auth(store),
                       TALON_TESTING_CLOCK=testing_clock, JSON_AS_ASCII=False,
-                      SECRET_KEY=os.environ.get("TALON_SECRET") or os.urandom(32))
+                      SECRET_KEY=current_settings().secret or os.urandom(32))
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     for bp in BLUEPRINTS:

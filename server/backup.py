@@ -424,10 +424,11 @@ def _close_store(store) -> None:
 
 def register(main: click.Group) -> None:
     from .paths import default_db_path
+    from .settings import DB_HELP
 
     @main.command("backup")
     @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="SQLite file of the hub (default: ./var/talon.sqlite or $TALON_DB).")
+                  help=DB_HELP)
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="Where to write the copy (default: backups/NAME-DATE-TIME.sqlite beside the file).")
     def backup_command(db: Path | None, output: Path | None) -> None:
@@ -445,7 +446,7 @@ def register(main: click.Group) -> None:
     @main.command("restore")
     @click.argument("copy", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="SQLite file of the hub to replace (default: ./var/talon.sqlite or $TALON_DB).")
+                  help="SQLite file of the hub to replace " + DB_HELP[len("SQLite file of the hub "):])
     @click.option("--force", is_flag=True, help="Restore even if the current file can not be read.")
     def restore_command(copy: Path, db: Path | None, force: bool) -> None:
         """Replace the hub's database by a backup (the hub must be stopped)."""

@@ -16,7 +16,6 @@ per service, text and the norms, where the setting comes from - the stand's prov
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -192,7 +191,9 @@ def start_from_options(app, central_url: str, central_key=None, central_ca: str 
         keys = {office: plain[-1]}
     else:
         return []
-    every = float(os.environ.get("TALON_CATALOGUE_EVERY", "60"))
+    from .settings import current
+
+    every = current().catalogue_every
     pullers = app.config.setdefault("TALON_CATALOGUE_PULLERS", {})
     for office, key in keys.items():
         pullers[office] = CataloguePuller(app, office, central_url, key, ca=central_ca, every=every,

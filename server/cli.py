@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from .paths import default_db_path
+from .settings import DB_HELP, EPILOG
 
 log = logging.getLogger("talon")
 
@@ -19,15 +20,21 @@ def _logging(verbose: bool) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-@click.group()
+@click.group(epilog=EPILOG)
 @click.option("-v", "--verbose", is_flag=True, help="More detail in the log.")
 def main(verbose: bool) -> None:
     """Talon: an electronic queue for customer service centres."""
     _logging(verbose)
+    from .settings import SettingsError, current
+
+    try:
+        current()  # every TALON_* variable (README.md, «Настройки»): a wrong one is said before anything starts
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                         help="SQLite file of the hub (default: ./var/talon.sqlite or $TALON_DB).")
+                         help=DB_HELP)
 
 
 @main.command()

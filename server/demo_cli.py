@@ -123,17 +123,28 @@ def demo_command(db: Path, port: int, host: str, rate: float | None, speed: floa
     elif not all_windows:
         taken = set(CONSOLE_WINDOWS)  # kept for real consoles: a model would fight one for its window
 
-    people: list[threading.Thread] = []
-    if rate:
-        rng = random.Random(seed)
-        people.append(Visitors(url, kiosk_key, rate, stop, random.Random(rng.random())))
-        for number in range(1, 7):
-            if number not in taken:
-                people.append(Operator(url, f"op{number}", f"op{number}-demo", number, speed, stop,
-                                       random.Random(rng.random())))
-        for p in people:
-            p.start()
+    people = _start_people(url, kiosk_key, rate, speed, seed, taken, stop) if rate else []
+    _tell_where(url, host, port, kiosk_key, lines, rate, taken, apps)
+    _run_until_stopped(stop, children, people)
 
+
+def _start_people(url: str, kiosk_key: str | None, rate: float, speed: float, seed: int | None, taken: set[int],
+                  stop: threading.Event) -> list[threading.Thread]:
+    """Simulated visitors, and simulated operators at the windows not ``taken``, started."""
+    rng = random.Random(seed)
+    people: list[threading.Thread] = [Visitors(url, kiosk_key, rate, stop, random.Random(rng.random()))]
+    for number in range(1, 7):
+        if number not in taken:
+            people.append(Operator(url, f"op{number}", f"op{number}-demo", number, speed, stop,
+                                   random.Random(rng.random())))
+    for p in people:
+        p.start()
+    return people
+
+
+def _tell_where(url: str, host: str, port: int, kiosk_key: str | None, lines: list[str], rate: float | None,
+                taken: set[int], apps: bool) -> None:
+    """Say where the stand, the reports and a visitor's page are, and what the simulation does."""
     click.echo(f"Талон: демонстрационный зал работает. Стойка администратора: {url}/stand")
     if host in ("0.0.0.0", "::"):
         click.echo(f"  с других компьютеров: http://<адрес этого компьютера>:{port}/stand")
@@ -156,6 +167,9 @@ def demo_command(db: Path, port: int, host: str, rate: float | None, speed: floa
     click.echo("Остановить: Ctrl+C")
     sys.stdout.flush()
 
+
+def _run_until_stopped(stop: threading.Event, children: list[subprocess.Popen], people: list[threading.Thread]) -> None:
+    """Until Ctrl+C or a stop signal: note apps that close; then stop the people and the apps."""
     try:
         while not stop.is_set():
             stop.wait(0.5)

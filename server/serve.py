@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import socket
 
 log = logging.getLogger(__name__)
@@ -67,8 +66,9 @@ def serve(app, host: str = DEFAULT_HOST, port: int = 8470, threads: int = DEFAUL
     from waitress import serve as waitress_serve
 
     from .api.live import LiveEvents
+    from .settings import current as current_settings
 
     log.info("Talon hub on http://%s:%d (%d threads)", host, port, threads)
-    waitress_serve(LiveEvents(app, enabled=os.environ.get("TALON_SSE") != "threads"), host=host, port=port,
+    waitress_serve(LiveEvents(app, enabled=current_settings().sse_broadcast), host=host, port=port,
                    threads=threads, connection_limit=connection_limit,
                    channel_timeout=300, backlog=2048, ident="talon", clear_untrusted_proxy_headers=True)

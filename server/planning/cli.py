@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from ..settings import DB_HELP
+
 log = logging.getLogger(__name__)
 
 
@@ -25,7 +27,7 @@ def register(main: click.Group) -> None:
 @click.option("--no-simulation", is_flag=True, help="Erlang C only, without checking by simulation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="SQLite file of the hub (default: ./var/talon.sqlite or $TALON_DB).")
+              help=DB_HELP)
 def plan_command(day: str | None, office: str | None, target: float, weeks: int, no_simulation: bool,
                  as_json: bool, db: Path | None) -> None:
     """Staffing advice: visitors forecast per hour and topic, and the windows to open each hour."""

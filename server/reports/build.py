@@ -13,12 +13,10 @@ import math
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from .. import texts
 from . import source
 from .figures import COUNTERS, DayContext, daily_figures, norms_table, pauses_of, ratings_section, without_visit_norm
 from .tables import MONTH_NAMES
-
-MONTH_NAMES_GEN = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-                   "сентября", "октября", "ноября", "декабря")
 
 
 def _generated(now: float, ctx: DayContext) -> str:
@@ -36,7 +34,7 @@ def daily(store, office: str, day: date, now: float) -> dict:
     report = daily_figures(ctx, src.segments_of_day(office, d), src.tickets_of_day(office, d),
                            src.window_events(office, d, d), src.ratings(office, d, d))
     report["generated_at"] = _generated(now, ctx)
-    report["title"] = f"Отчёт о времени ожидания за {day.day} {MONTH_NAMES_GEN[day.month - 1]} {day.year} г."
+    report["title"] = f"Отчёт о времени ожидания за {texts.long_date(day)}"  # «3 декабря 2026 г.»
     return report
 
 

@@ -2,6 +2,7 @@
 picture in both; matplotlib no longer draws them)."""
 from __future__ import annotations
 
+from .. import texts
 from .tables import Chart
 
 COLORS = ("#1f5f99", "#e07b00", "#2e8b57", "#8b2252")
@@ -37,7 +38,7 @@ def svg(chart: Chart, width: int = 720, height: int = 260, *, font: str = "DejaV
         v = step * i
         y = top + h - h * v / top_value
         out.append(f'<line x1="{left}" x2="{left + w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de" stroke-width="1"/>')
-        label = f"{v:g}".replace(".", ",")
+        label = texts.decimal(v)
         out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#444">{label}</text>')
     k = len(chart.series)
     for s, (name, vs) in enumerate(chart.series):
@@ -55,7 +56,7 @@ def svg(chart: Chart, width: int = 720, height: int = 260, *, font: str = "DejaV
                     continue
                 x = left + band * i + band * 0.1 + bw * s
                 bh = h * v / top_value
-                tip = f'<title>{escape(name)}: {escape(str(v).replace(".", ","))}</title>' if titles else ""
+                tip = f'<title>{escape(name)}: {escape(texts.decimal(v))}</title>' if titles else ""
                 out.append(f'<rect x="{x:.1f}" y="{top + h - bh:.1f}" width="{bw:.1f}" height="{bh:.1f}" '
                            f'fill="{color}">{tip}</rect>')
     every = max(1, -(-n // 16))

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from ..paths import default_db_path
+from ..settings import DB_HELP
 
 # the report modules (pandas-free but heavy: fpdf2, XlsxWriter) are imported where
 # used, so that every ``talon`` command starts quickly
@@ -116,7 +117,7 @@ def as_text(report: dict) -> str:
 
 def register(main: click.Group) -> None:
     db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                             help="SQLite file of the hub (default: ./var/talon.sqlite or $TALON_DB).")
+                             help=DB_HELP)
     office_option = click.option("--office", default=None, help="Office id (needed when the hub serves several).")
     format_option = click.option("--format", "fmt", type=FORMAT_CHOICE, default=None,
                                  help="json, html, csv, xlsx, pdf (default: from -o's extension; text on screen).")

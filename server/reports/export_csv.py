@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .. import texts
 from .tables import Document, Table
 
 
@@ -20,13 +21,13 @@ def cell(value, kind: str) -> str:
     if kind == "int":
         return str(int(round(value)))
     if kind == "min":
-        return f"{value / 60.0:.2f}".replace(".", ",")
+        return texts.decimal(value / 60.0, 2)
     if kind == "share":
-        return f"{value * 100:.1f}".replace(".", ",")
+        return texts.decimal(value * 100, 1)
     if kind == "score":
-        return f"{value:.2f}".replace(".", ",")
+        return texts.decimal(value, 2)
     if kind == "num":
-        return f"{value:.2f}".replace(".", ",")
+        return texts.decimal(value, 2)
     return str(value)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-MONTH_NAMES = ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь",
-               "октябрь", "ноябрь", "декабрь")
+from .. import texts
+
+MONTH_NAMES = texts.month_names()  # «январь» … «декабрь» (Babel)
 REASON_WORDS = {"lunch": "обед", "technical": "технический перерыв", "other": "другое"}
 LEVEL_WORDS = {"specialist": "специалист", "senior": "ведущий специалист", "head": "руководитель"}
 PHASE_WORDS = {"digital": "Привлечение к цифровым сервисам", "upsell": "Предложение дополнительных товаров и услуг"}
@@ -95,15 +96,15 @@ def display(value, kind: str) -> str:
     if kind == "text":
         return str(value)
     if kind == "int":
-        return f"{int(round(value)):,}".replace(",", "\u00a0")
+        return texts.integer(value)
     if kind == "min":
-        return f"{value / 60.0:.1f}".replace(".", ",")
+        return texts.decimal(value / 60.0, 1)
     if kind == "share":
-        return f"{value * 100:.1f}\u00a0%".replace(".", ",")
+        return texts.decimal(value * 100, 1) + "\u00a0%"
     if kind == "score":
-        return f"{value:.2f}".replace(".", ",")
+        return texts.decimal(value, 2)
     if kind == "num":
-        return f"{value:.1f}".replace(".", ",")
+        return texts.decimal(value, 1)
     return str(value)
 
 
@@ -113,7 +114,7 @@ def norm_words(norm: dict | None) -> str:
     t, lim = norm["target"], norm["limit"]
 
     def fmt(x):
-        return f"{x:g}".replace(".", ",")
+        return texts.decimal(x)
 
     return f"{fmt(t)}–{fmt(lim)}" if t != lim else fmt(lim)
 
