@@ -37,7 +37,8 @@ NEW_BOOKING = {"type": "object", "additionalProperties": False,
                "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
                               "phone": {"type": "string", "minLength": 5, "maxLength": 30},
                               "service": SERVICE_ID, "slot": SLOT,
-                              "consent": {"type": "boolean", "description": "consent to process personal data (152-ФЗ)"}}}
+                              "consent": {"type": "boolean",
+                                          "description": "consent to process personal data (152-ФЗ)"}}}
 MOVE = {"type": "object", "additionalProperties": False, "required": ["slot"], "properties": {"slot": SLOT}}
 SLOTS_QUERY = {"type": "object", "additionalProperties": False, "required": ["service", "date"],
                "properties": {"service": SERVICE_ID, "date": DATE}}
@@ -55,7 +56,7 @@ def rules_of(office: str) -> BookingRules:
     try:
         return BookingRules.from_json(row["settings"].get("booking"))
     except BookingError as exc:
-        raise ApiError(409, exc.code, f"Запись не настроена: {exc}")
+        raise ApiError(409, exc.code, f"Запись не настроена: {exc}") from None
 
 
 def _service(hall, rules: BookingRules, service_id: str):
@@ -86,7 +87,7 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ApiError(400, "bad_date", "Неверная дата: ожидается ГГГГ-ММ-ДД")
+        raise ApiError(400, "bad_date", "Неверная дата: ожидается ГГГГ-ММ-ДД") from None
 
 
 def resolve_slot(office: str, service_id: str, slot_text: str) -> tuple[B.Slot, int, BookingRules]:
@@ -97,7 +98,7 @@ def resolve_slot(office: str, service_id: str, slot_text: str) -> tuple[B.Slot, 
     try:
         start = datetime.fromisoformat(slot_text).replace(tzinfo=hall_tz)
     except ValueError:
-        raise ApiError(400, "bad_slot", "Неверное время записи: ожидается ГГГГ-ММ-ДДТЧЧ:ММ")
+        raise ApiError(400, "bad_slot", "Неверное время записи: ожидается ГГГГ-ММ-ДДТЧЧ:ММ") from None
     slot = B.find_slot(slots, start.timestamp())
     if slot is None or slot.capacity <= 0:
         raise ApiError(409, "no_such_slot", "На это время запись не ведётся. Пожалуйста, выберите другое время")
@@ -168,12 +169,19 @@ def _too_many(exc: _TooMany):
     return limits.refusal(exc.wait, MISS_WORDS)
 
 
+def actor() -> str:
+    """Who the personal-data access log names for a change made here: the signed-in staff member,
+    or ``visitor`` (the visitor on the public page, by the booking's code)."""
+    p = current_principal()
+    return p.who if p else store.VISITOR
+
+
 def office_checked(office: str) -> None:
     check_office(current_principal(), office)
     try:
         current_hub().office(office)
     except Exception:
-        raise ApiError(404, "office_not_found", "Офис не найден")
+        raise ApiError(404, "office_not_found", "Офис не найден") from None
 
 
 # ---------------------------------------------------------------------- public routes
@@ -243,9 +251,9 @@ def create_booking(office, body):
         row, replay = store.create(current_hub().store, office=office, service=body["service"],
                                    day=slot.start.date().isoformat(), slot_start=slot.start.timestamp(),
                                    slot_end=slot.end.timestamp(), capacity=capacity, name=name, phone=phone,
-                                   now=current_hub().clock.now(), idem_key=key, request=fingerprint)
+                                   now=current_hub().clock.now(), idem_key=key, request=fingerprint, by=actor())
     except store.BookingRefused as exc:
-        raise _refusal(exc)
+        raise _refusal(exc) from None
     resp = jsonify(public_view(office, row, rules))
     resp.status_code = 201
     if replay:
@@ -278,9 +286,9 @@ def cancel_booking(office, code):
     office_checked(office)
     guarded_lookup(office, code)
     try:
-        row = store.cancel(current_hub().store, office, code, current_hub().clock.now())
+        row = store.cancel(current_hub().store, office, code, current_hub().clock.now(), by=actor())
     except store.BookingRefused as exc:
-        raise _refusal(exc)
+        raise _refusal(exc) from None
     return jsonify(public_view(office, row))
 
 
@@ -296,9 +304,9 @@ def move_booking(office, code, body):
     try:
         row = store.move(current_hub().store, office, code, day=slot.start.date().isoformat(),
                          slot_start=slot.start.timestamp(), slot_end=slot.end.timestamp(), capacity=capacity,
-                         now=current_hub().clock.now())
+                         now=current_hub().clock.now(), by=actor())
     except store.BookingRefused as exc:
-        raise _refusal(exc)
+        raise _refusal(exc) from None
     return jsonify(public_view(office, row, rules))
 
 
@@ -338,7 +346,7 @@ def put_booking_settings(office, body):
     try:
         rules = BookingRules.from_json(body)
     except BookingError as exc:
-        raise ApiError(400, exc.code, str(exc))
+        raise ApiError(400, exc.code, str(exc)) from None
     h = current_hub()
     with h.lock(office):
         hall = h.hall(office)

@@ -10,7 +10,6 @@ addresses, so the board, the visitor's page and the company centre never see the
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from datetime import date
 
@@ -19,6 +18,7 @@ from flask import Blueprint, jsonify
 from ..app_context import current_hub
 from ..domain import casework as rules
 from ..domain.schedule import Schedule
+from ..settings import current as current_settings
 from ..store import bookings as bookings_store
 from ..store import casework as store_cw
 from . import schemas as S
@@ -210,16 +210,23 @@ def act_on_visit(office, visit, body):
             try:
                 when = date.fromisoformat(body["date"])
             except ValueError:
-                raise ApiError(400, "bad_date", "Неверная дата выезда")
+                raise ApiError(400, "bad_date", "Неверная дата выезда") from None
         reason = (body.get("reason") or "").strip()
         state = rules.visit_move(row["state"], body["action"], reason, when, _today(schedule, now))
         data = {"visit": visit, "state": state}
         if when and body["action"] == "schedule":
             data["date"] = when.isoformat()
-        hub.record(office, f"visit.{state}", data, lambda conn: store_cw.move_visit(
-            conn, office, visit, state, now, schedule.office_day(now), _who(),
-            when.isoformat() if when and body["action"] == "schedule" else None,
-            reason if body["action"] == "refuse" else None))
+
+        def write(conn):
+            store_cw.move_visit(conn, office, visit, state, now, schedule.office_day(now), _who(),
+                                when.isoformat() if when and body["action"] == "schedule" else None,
+                                reason if body["action"] == "refuse" else None)
+            closing = body["action"] != "schedule"
+            store_cw.log_access(conn, office, now, _who(), "visit", visit, "close" if closing else "change",
+                                "state,refusal" if body["action"] == "refuse" else "state,scheduled_for"
+                                if not closing else "state")
+
+        hub.record(office, f"visit.{state}", data, write)
     return jsonify(visit_json(store_cw.visit(hub.store, office, visit)))
 
 
@@ -291,8 +298,12 @@ def answer(office, req, body):
         now = hub.clock.now()
         today = _today(schedule, now)
         late = today > date.fromisoformat(row["due"])
-        hub.record(office, "request.answered", {"request": req, "kind": row["kind"], "late": late},
-                   lambda conn: store_cw.answer_request(conn, office, req, now, today.isoformat(), _who()))
+
+        def write(conn):
+            store_cw.answer_request(conn, office, req, now, today.isoformat(), _who())
+            store_cw.log_access(conn, office, now, _who(), "request", req, "close", "state")
+
+        hub.record(office, "request.answered", {"request": req, "kind": row["kind"], "late": late}, write)
     return jsonify(request_json(store_cw.request(hub.store, office, req), today))
 
 
@@ -330,16 +341,16 @@ def forget_office(hub, office: str) -> dict:
         if done.get("visits") or done.get("requests"):
             hub.record(office, "personal_data.forgotten", {"visits": done["visits"], "requests": done["requests"],
                                                            "days": days})
-    done["bookings"] = _forget_bookings(hub, office, now - days * 86400.0)
+    done["bookings"] = _forget_bookings(hub, office, now - days * 86400.0, now)
     log.info("personal data kept %d days in %s: blanked %s", days, office, done)
     return {**done, "days": days}
 
 
-def _forget_bookings(hub, office: str, before: float) -> int:
+def _forget_bookings(hub, office: str, before: float, now: float) -> int:
     """The bookings' names and phones whose slot ended before ``before`` (server/store/bookings.py;
     it works over the whole file, so a hub of several offices blanks them at the first office's
     period - the shortest would be the careful choice when offices differ)."""
-    return bookings_store.forget_personal_data(hub.store, before)
+    return bookings_store.forget_personal_data(hub.store, before, now)
 
 
 class DailyForgetting:
@@ -350,7 +361,7 @@ class DailyForgetting:
 
     def __init__(self, hub, every: float | None = None):
         self.hub = hub
-        self.every = every if every is not None else float(os.environ.get("TALON_FORGET_EVERY", "3600"))
+        self.every = every if every is not None else current_settings().forget_every
         self.last: dict[str, str] = {}
         self._stop = threading.Event()
 

@@ -10,9 +10,12 @@ import json
 import secrets
 import sqlite3
 
+from . import casework as _access
 from .db import Store
 
 ACTIVE = ("booked", "arrived")
+#: who the access log names when the visitor changed their own booking on the public page
+VISITOR = "visitor"
 CODE_DIGITS = 8
 
 
@@ -45,9 +48,10 @@ def _check_slot(conn, office: str, service: str, slot_start: float, capacity: in
 
 def create(store: Store, *, office: str, service: str, day: str, slot_start: float, slot_end: float,
            capacity: int, name: str, phone: str, now: float, idem_key: str | None = None,
-           request: dict | None = None) -> tuple[dict, bool]:
+           request: dict | None = None, by: str = VISITOR) -> tuple[dict, bool]:
     """Write a booking if the slot has room and this phone has none in it. Returns (row, replay):
-    with an ``idem_key`` already used, the booking made then (``replay`` True)."""
+    with an ``idem_key`` already used, the booking made then (``replay`` True). ``by`` (a staff
+    login, or ``visitor`` for the public page) goes to the personal-data access log with the row."""
     with store.write() as conn:
         if idem_key is not None:
             seen = conn.execute("SELECT * FROM bookings WHERE office = ? AND idem_key = ?",
@@ -62,7 +66,8 @@ def create(store: Store, *, office: str, service: str, day: str, slot_start: flo
             try:
                 cur = conn.execute(
                     """INSERT INTO bookings (office, code, service, day, slot_start, slot_end, name, phone,
-                       state, idem_key, request, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?, ?)""",
+                       state, idem_key, request, created, updated)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?, ?)""",
                     (office, code, service, day, slot_start, slot_end, name, phone, idem_key,
                      json.dumps(request, ensure_ascii=False, sort_keys=True) if request is not None else None,
                      now, now))
@@ -71,6 +76,7 @@ def create(store: Store, *, office: str, service: str, day: str, slot_start: flo
                 continue  # the code was taken: draw another
         else:  # pragma: no cover - 20 collisions in 10⁸ codes
             raise BookingRefused("no_code")
+        _access.log_access(conn, office, now, by, "booking", cur.lastrowid, "create", "name,phone")
         return dict(conn.execute("SELECT * FROM bookings WHERE id = ?", (cur.lastrowid,)).fetchone()), False
 
 
@@ -78,17 +84,19 @@ def by_code(store: Store, office: str, code: str) -> dict | None:
     return store.one("SELECT * FROM bookings WHERE office = ? AND code = ?", (office, code))
 
 
-def cancel(store: Store, office: str, code: str, now: float) -> dict:
+def cancel(store: Store, office: str, code: str, now: float, by: str = VISITOR) -> dict:
     with store.write() as conn:
         cur = conn.execute("UPDATE bookings SET state = 'cancelled', updated = ? WHERE office = ? AND code = ? "
                            "AND state = 'booked'", (now, office, code))
         if cur.rowcount != 1:
             raise BookingRefused("not_booked")
-        return dict(conn.execute("SELECT * FROM bookings WHERE office = ? AND code = ?", (office, code)).fetchone())
+        row = dict(conn.execute("SELECT * FROM bookings WHERE office = ? AND code = ?", (office, code)).fetchone())
+        _access.log_access(conn, office, now, by, "booking", row["id"], "cancel", "state")
+        return row
 
 
 def move(store: Store, office: str, code: str, *, day: str, slot_start: float, slot_end: float,
-         capacity: int, now: float) -> dict:
+         capacity: int, now: float, by: str = VISITOR) -> dict:
     """Move a booking to another slot of its service (room checked in the same transaction)."""
     with store.write() as conn:
         row = conn.execute("SELECT * FROM bookings WHERE office = ? AND code = ?", (office, code)).fetchone()
@@ -97,6 +105,7 @@ def move(store: Store, office: str, code: str, *, day: str, slot_start: float, s
         _check_slot(conn, office, row["service"], slot_start, capacity, row["phone"], exclude=row["id"])
         conn.execute("UPDATE bookings SET day = ?, slot_start = ?, slot_end = ?, updated = ? WHERE id = ?",
                      (day, slot_start, slot_end, now, row["id"]))
+        _access.log_access(conn, office, now, by, "booking", row["id"], "change", "slot")
         return dict(conn.execute("SELECT * FROM bookings WHERE id = ?", (row["id"],)).fetchone())
 
 
@@ -118,14 +127,19 @@ def mark_arrived(conn, office: str, code: str, ticket: int, now: float) -> None:
                  "WHERE office = ? AND code = ?", (ticket, now, now, office, code))
 
 
-def forget_personal_data(store: Store, before: float) -> int:
+def forget_personal_data(store: Store, before: float, now: float | None = None) -> int:
     """Blank the name and phone of bookings whose slot ended before ``before`` (the keeping period
     of personal data, issue 16 point 7); the rest (service, slot, state, ticket) stays for reports.
+    Each blanked booking gets a ``forget`` row in the access log (by ``system``, at ``now``).
     Returns how many bookings were blanked."""
     with store.write() as conn:
-        cur = conn.execute("UPDATE bookings SET name = '', phone = '' WHERE slot_end < ? "
-                           "AND (name != '' OR phone != '')", (before,))
-        return cur.rowcount
+        rows = conn.execute("SELECT id, office FROM bookings WHERE slot_end < ? AND (name != '' OR phone != '')",
+                            (before,)).fetchall()
+        for r in rows:
+            conn.execute("UPDATE bookings SET name = '', phone = '' WHERE id = ?", (r["id"],))
+            _access.log_access(conn, r["office"], before if now is None else now, "system", "booking", r["id"],
+                               "forget", "name,phone")
+        return len(rows)
 
 
 class Bookings:
@@ -134,8 +148,8 @@ class Bookings:
     def __init__(self, store: Store):
         self.store = store
 
-    def forget_personal_data(self, before: float) -> int:
-        return forget_personal_data(self.store, before)
+    def forget_personal_data(self, before: float, now: float | None = None) -> int:
+        return forget_personal_data(self.store, before, now)
 
 
 def save_settings(store: Store, office: str, booking: dict) -> None:
