@@ -25,6 +25,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from hub_client import HubError, HubUnavailable
+from hub_client.models import HallState
 from hub_client.qt import HubBridge
 
 from . import model as M
@@ -237,15 +238,14 @@ class ConsoleWindow(QWidget):
         def work(c):
             t0 = time.time()
             snap = c.state(self.office_id)
-            w = next((w for w in snap["windows"] if int(w["number"]) == int(number)), None)
+            w = next((w for w in HallState.from_json(snap).windows if w.number == int(number)), None)
             if w is None:
                 raise HubError(404, "window_not_found", f"Окна {number} нет в этом офисе")
-            if w["state"] in ("open", "paused") and (w.get("operator") == me
-                                                     or (adopt_any and w.get("operator") is None)):
-                return w["id"], snap, (t0 + time.time()) / 2, False
-            c.window(w["id"], "open")
+            if w.state in ("open", "paused") and (w.operator == me or (adopt_any and w.operator is None)):
+                return w.id, snap, (t0 + time.time()) / 2, False
+            c.window(w.id, "open")
             t0 = time.time()
-            return w["id"], c.state(self.office_id), (t0 + time.time()) / 2, True
+            return w.id, c.state(self.office_id), (t0 + time.time()) / 2, True
 
         def ok(answer):
             wid, snap, local, opened = answer

@@ -18,6 +18,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
+from hub_client.models import HallState, NormView
+
 try:
     from zoneinfo import ZoneInfo
 except ImportError:  # pragma: no cover - Python 3.11 has it
@@ -46,31 +48,30 @@ PHASE_FULL = {"digital": "Привлечение к цифровым серви�
               "upsell": "Предложение дополнительных товаров и услуг"}  # 001:415
 
 
-@dataclass(frozen=True)
-class Norm:
-    """A norm as the hub sends it (minutes): ``target`` should usually hold, ``limit`` must not pass."""
-
-    target: float
-    limit: float
-    source: str = ""
+@dataclass
+class Norm(NormView):
+    """A norm as the hub states it (``hub_client.models.NormView``: minutes, ``target`` should usually
+    hold, ``limit`` must not pass) with the console's colours. The console decides no norm: which
+    norm a ticket has (its service, its level, its number of accounts) is the hub's ``wait_limit``
+    and ``service_limit``; the norms the hub stated give it its target and source."""
 
     @classmethod
-    def from_json(cls, d: dict | None) -> Norm | None:
+    def from_json(cls, d: dict | None) -> Norm | None:  # type: ignore[override]  # None: no norm stated
         if not d or d.get("limit") is None:
             return None
         limit = float(d["limit"])
-        target = float(d.get("target", limit))
-        return cls(min(target, limit), limit, d.get("source", ""))
+        target = float(d.get("target", limit) if d.get("target") is not None else limit)
+        return cls(limit=limit, target=min(target, limit), source=str(d.get("source") or ""))
 
     @property
-    def limit_s(self) -> float:
-        return self.limit * 60.0
+    def low(self) -> float:
+        return self.limit if self.target is None else self.target
 
     @property
     def amber_s(self) -> float:
         """Where green turns amber: past the target of a range («5–10»), else at 75 % of the figure."""
-        if self.target < self.limit:
-            return self.target * 60.0
+        if self.low < self.limit:
+            return self.low * 60.0
         return NEAR_SHARE * self.limit * 60.0
 
     def level(self, elapsed: float) -> str:
@@ -82,8 +83,24 @@ class Norm:
 
     @property
     def words(self) -> str:
-        return f"{fmt_minutes(self.target)}–{fmt_minutes(self.limit)} мин" if self.target < self.limit \
+        return f"{fmt_minutes(self.low)}–{fmt_minutes(self.limit)} мин" if self.low < self.limit \
             else f"{fmt_minutes(self.limit)} мин"
+
+
+def as_stated(limit_s: float | None, own: Norm | None, others: list[Norm | None]) -> Norm | None:
+    """The hub's limit for a ticket (seconds) as a norm to show: ``own`` (the service's stated
+    norm) or one of ``others`` with that limit, with its target and source; a limit no stated
+    norm has (a request covering several accounts, 001:841) keeps ``own``'s proportions. With
+    no limit from the hub, ``own`` as stated."""
+    if limit_s is None:
+        return own
+    for norm in (own, *others):
+        if norm is not None and abs(norm.limit_s - float(limit_s)) <= 0.5:
+            return norm
+    minutes = float(limit_s) / 60.0
+    if own is None:
+        return Norm(limit=minutes, target=minutes)
+    return Norm(limit=minutes, target=own.low * minutes / own.limit, source=own.source)
 
 
 def norm_level(elapsed: float | None, norm: Norm | None) -> str:
@@ -147,17 +164,18 @@ class ConsoleModel:
     def load(self, snap: dict, local_now: float | None = None) -> None:
         """Take a full snapshot (``GET /offices/{office}/state``), then the events that came after it."""
         local_now = time.time() if local_now is None else local_now
-        self.offset = float(snap.get("now", local_now)) - local_now
-        self.office = snap.get("office") or {}
-        self.profile = snap.get("profile") or {}
-        self.schedule = snap.get("schedule") or {}
-        self.day = snap.get("day")
-        self.services = {s["id"]: s for s in snap.get("services", [])}
-        self.windows = {w["id"]: w for w in snap.get("windows", [])}
+        hall = HallState.from_json(snap)
+        self.offset = float(hall.now if hall.now is not None else local_now) - local_now
+        self.office = hall.office or {}
+        self.profile = hall.profile or {}
+        self.schedule = hall.schedule or {}
+        self.day = hall.day
+        self.services = {s["id"]: s for s in hall.services}
+        self.windows = {w.id: w.to_json() for w in hall.windows}
         self.tickets = {}
-        for t in list(snap.get("waiting", [])) + list(snap.get("calls", [])):
-            self._put_ticket(t)
-        self.seq = int(snap.get("seq", 0))
+        for t in hall.waiting + hall.calls:
+            self._put_ticket(t.to_json())
+        self.seq = int(hall.seq)
         self.loaded = True
         for event in sorted(self._recent, key=lambda e: e.seq):
             if event.seq > self.seq:
@@ -272,28 +290,20 @@ class ConsoleModel:
         return Norm.from_json(self.profile.get(key)) if self.profile else None
 
     def service_norm(self, t: dict) -> Norm | None:
-        """The norm of this ticket's service at its level, as the hub stated it."""
+        """The norm this ticket is served against: the hub's ``service_limit`` (its service, its level
+        and its number of accounts applied by the hub), told as the stated norm with that limit."""
+        s = self.services.get(t.get("service"))
+        own = Norm.from_json(s.get("service_norm")) if s else None
         level = t.get("level") or "specialist"
-        norm = None
-        if level != "specialist":
-            norm = Norm.from_json((self.profile.get("escalation_norms") or {}).get(level))
-        if norm is None:
-            s = self.services.get(t.get("service"))
-            norm = Norm.from_json(s.get("service_norm")) if s else None
-        limit = t.get("service_limit")
-        if limit is not None and (norm is None or abs(norm.limit_s - float(limit)) > 0.5):
-            minutes = float(limit) / 60.0
-            norm = Norm(min(norm.target, minutes) if norm else minutes, minutes, norm.source if norm else "")
-        return norm
+        if level != "specialist":  # a ticket passed up is told as its level's stated norm first
+            mine = Norm.from_json((self.profile.get("escalation_norms") or {}).get(level))
+            own = as_stated(t.get("service_limit"), mine, [own]) if mine else own
+        return as_stated(t.get("service_limit"), own, [])
 
     def wait_norm(self, t: dict) -> Norm | None:
+        """The norm this ticket waits against: the hub's ``wait_limit``, told as its service's norm."""
         s = self.services.get(t.get("service"))
-        norm = Norm.from_json(s.get("wait_norm")) if s else None
-        limit = t.get("wait_limit")
-        if limit is not None and (norm is None or abs(norm.limit_s - float(limit)) > 0.5):
-            minutes = float(limit) / 60.0
-            norm = Norm(min(norm.target, minutes) if norm else minutes, minutes, norm.source if norm else "")
-        return norm
+        return as_stated(t.get("wait_limit"), Norm.from_json(s.get("wait_norm")) if s else None, [])
 
     def escalation_levels(self, t: dict | None = None) -> list[str]:
         """The steps of the profile's ladder above the ticket's level (000:322, 002:155, 003:248)."""

@@ -21,7 +21,7 @@ WINDOWS = [{"id": 7, "number": 1, "state": "open", "services": {"consult": 2}, "
 def snapshot(seq=10, now=1000.0, waiting=(), calls=()):
     return {"office": {"id": "demo", "name": "ЦОК"}, "now": now, "day": "2026-11-23", "profile": PROFILE,
             "schedule": {"tz": "Europe/Moscow"}, "services": SERVICES, "windows": [dict(w) for w in WINDOWS],
-            "waiting": list(waiting), "calls": list(calls), "seq": seq}
+            "waiting": list(waiting), "calls": list(calls), "seq": seq, "log": "log-1"}
 
 
 def ticket(tid, state="waiting", service="consult", window=None, **kw):
@@ -125,3 +125,21 @@ def test_words():
     assert M.fmt_duration(65) == "1:05" and M.fmt_duration(3725) == "1:02:05" and M.fmt_duration(None) == "—"
     assert [M.people(n) for n in (1, 2, 5, 11, 21, 22)] == ["1 человек", "2 человека", "5 человек", "11 человек",
                                                               "21 человек", "22 человека"]
+
+
+def test_the_norm_is_the_hubs_limit_told_as_the_stated_norm():
+    """The console decides no norm: the ticket's limits come from the hub (level and accounts
+    applied there); the stated norms only give their target and source."""
+    m = M.ConsoleModel()
+    snap = snapshot()
+    snap["services"] = [{**SERVICES[0], "service_norm": {"target": 5, "limit": 10, "source": "000:335"}},
+                        *SERVICES[1:]]
+    m.load(snap, local_now=1000.0)
+    two_accounts = m.service_norm(ticket(4, "serving", service_limit=1200.0))   # 001:841: both scale
+    assert (two_accounts.target, two_accounts.limit, two_accounts.source) == (10.0, 20.0, "000:335")
+    assert m.service_norm(ticket(5, "serving", service_limit=600.0)).words == "5–10 мин"
+    # a level the profile has no norm for: the hub's limit, whatever the ticket's level says
+    senior = m.service_norm(ticket(6, "serving", level="senior", service_limit=600.0))
+    assert senior.limit == 10 and senior.target == 5
+    assert m.wait_norm(ticket(7, wait_limit=300.0)).limit == 5
+    assert m.wait_norm(ticket(8)).limit == 8   # no limit from the hub: the service's stated norm
