@@ -114,3 +114,21 @@ def test_no_hand_written_plural_or_decimal_comma_left_in_the_server():
             if isinstance(node, ast.Compare) and "% 10" in ast.unparse(node.left):
                 found.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
     assert found == []
+
+
+def test_the_stand_s_words_in_the_browser_follow_the_same_rules(browser):
+    """The stand's own script (common.js) counts people and minutes with the browser's CLDR rules
+    (Intl), as Babel does on the server: «7,5 мин», not «7.5 мин»."""
+    page = browser.new_page()
+    try:
+        page.set_content('<script id="stand-words" type="application/json">{}</script>')
+        page.add_script_tag(content=(ROOT / "server/web/static/stand/common.js").read_text(encoding="utf-8")
+                            + "\nwindow.Stand = Stand;")
+        got = page.evaluate("""() => ({
+            minutes: [450, 480, 90, 1980, null].map(Stand.minutesWords),
+            people: [1, 2, 5, 11, 21, 22, 25, 112].map(Stand.peopleWords)})""")
+    finally:
+        page.close()
+    assert got["minutes"] == ["7,5 мин", "8 мин", "1,5 мин", "33 мин", "—"]
+    assert got["people"] == [texts.people(n) for n in (1, 2, 5, 11, 21, 22, 25, 112)]
+    assert got["people"][:3] == ["1 человек", "2 человека", "5 человек"]

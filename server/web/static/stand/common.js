@@ -157,8 +157,7 @@ const Stand = (() => {
 
   function minutesWords(seconds) {
     if (seconds === null || seconds === undefined) return "—";
-    const m = seconds / 60;
-    return `${Number.isInteger(m) ? m : m.toFixed(1)} мин`;
+    return `${DECIMAL.format(seconds / 60)} мин`;  // «7,5 мин»: the Russian decimal comma
   }
 
   const formatters = {};
@@ -177,11 +176,11 @@ const Stand = (() => {
     return formatters[key].format(new Date(epoch * 1000));
   }
 
+  // The browser's CLDR rules for Russian, as Babel's on the server (server/texts.py)
+  const DECIMAL = new Intl.NumberFormat("ru-RU", { maximumFractionDigits: 1, useGrouping: false });
+  const PLURAL = new Intl.PluralRules("ru-RU");
   function peopleWords(n) {
-    const d = n % 10, dd = n % 100;
-    if (d === 1 && dd !== 11) return `${n} человек`;
-    if (d >= 2 && d <= 4 && !(dd >= 12 && dd <= 14)) return `${n} человека`;
-    return `${n} человек`;
+    return `${n} ${PLURAL.select(n) === "few" ? "человека" : "человек"}`;
   }
 
   /** How a wait stands against its norm — the same rule as server/domain/alerts.py:wait_level. */
