@@ -95,7 +95,8 @@ def test_every_staff_route_is_404_on_the_public_listener(centre):
 @pytest.fixture(scope="module")
 def office(centre, tmp_path_factory):
     key = centre.store.pair(centre.store.issue_pairing_code(OFFICE, "ЦОК на Ленина"))["key"]
-    hub = OfficeHub(tmp_path_factory.mktemp("office") / "hub.sqlite", centre.url, key, batch=200, retry_max=0.5)
+    hub = OfficeHub(tmp_path_factory.mktemp("office") / "hub.sqlite", centre.url, key, batch=200, retry_max=0.5,
+                    catalogue_every=1.0)
     os.environ["TALON_CENTRAL_HEARTBEAT"] = "1"  # an idle office's heartbeat every second (10 s in service)
     try:
         hub.start()
@@ -244,6 +245,42 @@ def test_heartbeat_needs_the_office_key(centre):
     # and it is not on the public listener
     assert requests.post(f"{centre.public}/api/v1/central/offices/{OFFICE}/heartbeat", json={},
                          timeout=5).status_code == 404
+
+
+def test_the_qr_points_at_the_centre_once_the_catalogue_names_its_public_address(centre, office):
+    from kiosk.flow import ticket_print
+    from server.central.catalogue import CatalogueError, check_catalogue
+    from server.central.catalogue_store import CatalogueStore
+
+    c = office.admin
+    before = c.issue(OFFICE, "consult")
+    assert before["url"] == f"/t/{before['token']}"  # no public address yet: the hub's own page
+    state = c.state(OFFICE)
+    assert ticket_print(before, state, office.url).url == f"{office.url}/t/{before['token']}"
+    # a malformed address is refused before anything is published
+    for bad in ("ftp://x.ru", "https://", "https://a.ru/t?x=1", "javascript:alert(1)"):
+        with pytest.raises(CatalogueError) as err:
+            check_catalogue({"services": [], "norms": {"profile": "rosatom-2026"}, "public_url": bad})
+        assert err.value.field == "public_url"
+    content = check_catalogue({
+        "services": [{"id": "consult", "letter": "А", "name": "Консультация по договору", "kind": "consultation",
+                      "local": "local_allowed"}],
+        "norms": {"profile": "rosatom-2026"}, "public_url": centre.public + "/"})
+    assert content["public_url"] == centre.public
+    cat = CatalogueStore(centre.store)
+    latest = cat.latest()
+    cat.publish(content, latest["version"] if latest else 0, by="test")
+
+    def public_answer():
+        t = c.issue(OFFICE, "consult")
+        return t if t["url"].startswith(centre.public) else None
+    t = wait_until(public_answer, timeout=60, interval=0.5, what="the hub to apply the catalogue's public address")
+    assert t["url"] == f"{centre.public}/t/{t['token']}"
+    # the kiosk prints that address as it is (kiosk/flow.py has no logic of its own for it)
+    assert ticket_print(t, c.state(OFFICE), office.url).url == t["url"]
+    # and it opens the ticket's page at the centre
+    follow(centre, t["token"], lambda b: b["view"]["code"] == t["code"])
+    assert requests.get(t["url"], timeout=10).status_code == 200
 
 
 def test_a_ticket_of_an_earlier_day_is_gone(centre, office):

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from ..app_context import current_hub
 from ..domain import estimate
 from ..hub import ticket_view, window_view
-from ..store import journal
+from ..store import catalogue, journal
 from . import schemas as S
 from .framework import ANY, ApiError, api, check_office, current_principal
 
@@ -65,7 +65,7 @@ def ticket_answer(office: str, ticket_id: int, fresh: bool = False) -> dict:
                 else hall.people_ahead(t, now)
             v["estimate_now"] = list(estimate.wait_range(hall, at - now)) if at is not None else None
         v["token"] = t.token
-        v["url"] = f"/t/{t.token}"
+        v["url"] = catalogue.ticket_url(h.store, office, t.token)  # the centre's public page when set (issue 18)
         s = hall.services.get(t.service)
         v["checklist"] = s.checklist if s else []
         return v

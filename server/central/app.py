@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from . import access, catalogue_routes, dashboard_web, reports_routes
+from . import access, catalogue_routes, dashboard_web, public_answers, public_routes, reports_routes
 from .access import current_staff, staff_required
 from .protocol import BadBatch, check_batch, loads
 from .store import CentralStore, Refused
@@ -209,6 +209,8 @@ def create_app(url: str, *, pool_size: int = 20, project_interval: float | None 
                       access.bp,  # staff sign-in
                       reports_routes.bp,  # consolidated reports, offices' settings
                       dashboard_web.bp,  # /company
+                      public_routes.hub_bp,  # idle offices' heartbeat (the public page's freshness)
+                      public_answers.hub_bp,  # the office's hub pulls the answers given at the public pages
                       catalogue_routes.bp):  # the company catalogue
         app.register_blueprint(blueprint)
 

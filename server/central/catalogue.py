@@ -53,6 +53,12 @@ _HEAD = S.obj({"login": LOGIN, "name": S.SHORT, "office": S.ID,
                              "pattern": r"^(scrypt|pbkdf2):[a-z0-9:]{1,60}\$[A-Za-z0-9]{1,100}\$[0-9a-f]{32,256}$"}},
               ["login", "name", "office"])
 
+#: The centre's public address (issue 18): the tickets' QR codes of the offices point at its
+#: visitor pages (``{public_url}/t/{token}``) instead of the office hub, which a phone on mobile
+#: data can not reach. Optional; without it the QR points at the hub as before.
+PUBLIC_URL = {"type": "string", "maxLength": 200,
+              "pattern": r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*/?$"}
+
 #: what a company administrator sends (no ``code_hash``: the centre makes the codes)
 CATALOGUE = S.obj({
     "services": {"type": "array", "items": _SERVICE, "maxItems": 200},
@@ -64,6 +70,7 @@ CATALOGUE = S.obj({
     "exceptions": {"type": "object", "propertyNames": S.ID, "maxProperties": 2000,
                    "additionalProperties": S.obj({"without_services": {"type": "array", "items": S.ID,
                                                                        "maxItems": 200, "uniqueItems": True}})},
+    "public_url": PUBLIC_URL,
 }, ["services", "norms"])
 
 #: what an office hub receives and checks again before applying
@@ -75,6 +82,7 @@ OFFICE_VIEW = S.obj({
     "norms": _NORMS,
     "texts": _TEXTS,
     "heads": {"type": "array", "items": _HEAD, "maxItems": 2000},
+    "public_url": PUBLIC_URL,
 }, ["version", "hash", "office", "services", "norms", "texts", "heads"])
 
 _VALIDATORS = {id(CATALOGUE): Draft202012Validator(CATALOGUE), id(OFFICE_VIEW): Draft202012Validator(OFFICE_VIEW)}
@@ -160,6 +168,7 @@ def check_catalogue(data) -> dict:
         "heads": [{"login": h["login"], "name": h["name"], "office": h["office"]} for h in data.get("heads") or []],
         "exceptions": {o: {"without_services": sorted(ex.get("without_services") or [])}
                        for o, ex in sorted((data.get("exceptions") or {}).items())},
+        **({"public_url": data["public_url"].rstrip("/")} if data.get("public_url") else {}),
     }
 
 
@@ -180,7 +189,8 @@ def office_view(content: dict, version: int, digest: str, office: str) -> dict:
     return {"version": version, "hash": digest, "office": office,
             "services": [s for s in content["services"] if s["id"] not in without],
             "norms": content["norms"], "texts": content.get("texts") or {},
-            "heads": [h for h in content.get("heads") or [] if h["office"] == office]}
+            "heads": [h for h in content.get("heads") or [] if h["office"] == office],
+            **({"public_url": content["public_url"]} if content.get("public_url") else {})}
 
 
 def check_office_view(data, office: str) -> dict:

@@ -184,6 +184,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         WHERE type IN ('visit.requested', 'visit.done', 'visit.refused', 'request.registered', 'request.answered',
                        'survey.answered');
     """),
+    (13, "public pages (issue 18): tickets found by their token's hash; offices' heartbeats; no plain token kept", """
+    UPDATE events SET data = jsonb_set(data, '{token}',
+                                       to_jsonb('sha256:' || encode(sha256(convert_to(data->>'token', 'UTF8')), 'hex')))
+        WHERE type = 'ticket.issued' AND jsonb_typeof(data->'token') = 'string'
+          AND left(data->>'token', 7) <> 'sha256:';
+    CREATE INDEX IF NOT EXISTS events_ticket_token ON events ((data->>'token')) WHERE type = 'ticket.issued';
+    CREATE TABLE IF NOT EXISTS office_contact (
+        office       text PRIMARY KEY REFERENCES offices(id),
+        heartbeat_at timestamptz NOT NULL
+    );
+    """),
+    (14, "answers given at the public pages (issue 18): held until the office's hub pulls and acknowledges them", """
+    CREATE TABLE IF NOT EXISTS public_answers (
+        id         bigserial PRIMARY KEY,                    -- the answer's id: the hub applies it once
+        office     text NOT NULL REFERENCES offices(id),
+        ticket     bigint NOT NULL,
+        day        date NOT NULL,
+        kind       text NOT NULL CHECK (kind IN ('rating', 'survey')),
+        body       jsonb NOT NULL,
+        given_at   timestamptz NOT NULL DEFAULT now(),
+        acked_at   timestamptz,                              -- the hub applied or refused it: not sent again
+        outcome    text,
+        UNIQUE (office, ticket, kind)
+    );
+    CREATE INDEX IF NOT EXISTS public_answers_waiting ON public_answers (office, id) WHERE acked_at IS NULL;
+    """),
 ]
 
 

@@ -40,6 +40,15 @@ def applied(store, office: str) -> dict | None:
     return row["content"] if row and row["content"] else None
 
 
+def ticket_url(store, office: str, token: str) -> str:
+    """The visitor's page of a ticket as its QR shows it: at the company centre's public address
+    when the catalogue applied in the office names one (issue 18: a phone on mobile data can reach
+    it), else the hub's own relative ``/t/{token}`` (the kiosk prefixes the hub's address)."""
+    view = applied(store, office)
+    base = view.get("public_url") if view else None
+    return f"{base.rstrip('/')}/t/{token}" if base else f"/t/{token}"
+
+
 def _service_fields(row: dict) -> dict:
     return {"id": row["id"], "letter": row["letter"], "name": row["name"], "kind": row["kind"],
             "order": int(row["ord"] if "ord" in row else row.get("order", 0)), "hint": row["hint"] or ""}
