@@ -4,17 +4,20 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import requests
 
 log = logging.getLogger(__name__)
 
+#: a JSON object as the hub answers it
+JSON = dict[str, Any]
+
 
 class HubError(Exception):
     """The hub answered and refused: ``status``, ``code`` and a Russian ``message`` to show."""
 
-    def __init__(self, status: int, code: str, message: str, details: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, details: JSON | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or {}
 
@@ -26,7 +29,7 @@ class HubUnavailable(Exception):
 
 
 class HubClient:
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0, retries: int = 2):
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0, retries: int = 2) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
@@ -35,7 +38,7 @@ class HubClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    def headers(self, extra: dict | None = None) -> dict:
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         h = {"Accept": "application/json"}
         if self.token:
             h["Authorization"] = f"Bearer {self.token}"
@@ -43,8 +46,8 @@ class HubClient:
             h.update(extra)
         return h
 
-    def request(self, method: str, path: str, json: Any = None, params: dict | None = None,
-                headers: dict | None = None, retry: bool | None = None) -> Any:
+    def request(self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None,
+                headers: dict[str, str] | None = None, retry: bool | None = None) -> Any:
         """Call the hub. Reads (and writes carrying an Idempotency-Key) are retried on network faults."""
         url = self.base_url + path
         if retry is None:
@@ -77,72 +80,73 @@ class HubClient:
             return body
         raise HubUnavailable(str(last)) from last
 
-    def get(self, path: str, **params) -> Any:
+    def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params or None)
 
-    def post(self, path: str, body: dict | None = None, idempotency_key: str | None = None) -> Any:
+    def post(self, path: str, body: JSON | None = None, idempotency_key: str | None = None) -> Any:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return self.request("POST", path, json=body if body is not None else {}, headers=headers)
 
     # ------------------------------------------------------------------ the hub's words
 
-    def login(self, login: str, password: str | None = None, pin: str | None = None) -> dict:
+    def login(self, login: str, password: str | None = None, pin: str | None = None) -> JSON:
         body = {"login": login, **({"password": password} if password is not None else {"pin": pin})}
-        result = self.post("/api/v1/auth/login", body)
+        result = cast(JSON, self.post("/api/v1/auth/login", body))
         self.token = result["token"]
         return result
 
-    def pair(self, code: str) -> dict:
-        result = self.post("/api/v1/devices/pair", {"code": code})
+    def pair(self, code: str) -> JSON:
+        result = cast(JSON, self.post("/api/v1/devices/pair", {"code": code}))
         self.token = result["token"]
         return result
 
-    def me(self) -> dict:
-        return self.get("/api/v1/auth/me")
+    def me(self) -> JSON:
+        return cast(JSON, self.get("/api/v1/auth/me"))
 
-    def offices(self) -> list[dict]:
-        return self.get("/api/v1/offices")
+    def offices(self) -> list[JSON]:
+        return cast(list[JSON], self.get("/api/v1/offices"))
 
-    def state(self, office: str) -> dict:
-        return self.get(f"/api/v1/offices/{office}/state")
+    def state(self, office: str) -> JSON:
+        return cast(JSON, self.get(f"/api/v1/offices/{office}/state"))
 
-    def issue(self, office: str, service: str, idempotency_key: str | None = None, **fields) -> dict:
+    def issue(self, office: str, service: str, idempotency_key: str | None = None, **fields: Any) -> JSON:
         """Issue a ticket. A key is made if none is given, so a retry never makes a second ticket."""
         key = idempotency_key or uuid.uuid4().hex
-        return self.post(f"/api/v1/offices/{office}/tickets", {"service": service, **fields}, idempotency_key=key)
+        return cast(JSON, self.post(f"/api/v1/offices/{office}/tickets", {"service": service, **fields},
+                                    idempotency_key=key))
 
-    def ticket(self, ticket: int) -> dict:
-        return self.get(f"/api/v1/tickets/{ticket}")
+    def ticket(self, ticket: int) -> JSON:
+        return cast(JSON, self.get(f"/api/v1/tickets/{ticket}"))
 
-    def call_next(self, window: int) -> dict | None:
-        return self.post(f"/api/v1/windows/{window}/call-next")
+    def call_next(self, window: int) -> JSON | None:
+        return cast(JSON | None, self.post(f"/api/v1/windows/{window}/call-next"))
 
-    def call(self, window: int, ticket: int) -> dict:
-        return self.post(f"/api/v1/windows/{window}/call", {"ticket": ticket})
+    def call(self, window: int, ticket: int) -> JSON:
+        return cast(JSON, self.post(f"/api/v1/windows/{window}/call", {"ticket": ticket}))
 
-    def act(self, ticket: int, action: str, **body) -> dict:
+    def act(self, ticket: int, action: str, **body: Any) -> JSON:
         """``recall``, ``start``, ``finish``, ``no-show``, ``transfer``, ``cancel``, ``phase``, …"""
-        return self.post(f"/api/v1/tickets/{ticket}/{action}", body)
+        return cast(JSON, self.post(f"/api/v1/tickets/{ticket}/{action}", body))
 
-    def set_accounts(self, ticket: int, accounts: int) -> dict:
+    def set_accounts(self, ticket: int, accounts: int) -> JSON:
         """How many accounts the request covers (a per-account norm scales with it, 001:841)."""
-        return self.post(f"/api/v1/tickets/{ticket}/accounts", {"accounts": int(accounts)})
+        return cast(JSON, self.post(f"/api/v1/tickets/{ticket}/accounts", {"accounts": int(accounts)}))
 
-    def check_in(self, office: str, code: str) -> dict:
+    def check_in(self, office: str, code: str) -> JSON:
         """Check in for an appointment by its code (issue 16): the answer is the ticket, as ``issue``'s,
         with ``booking`` (code, on_time, time). Not retried: a second try answers 409 already_checked_in."""
-        return self.post(f"/api/v1/offices/{office}/bookings/{code}/check-in")
+        return cast(JSON, self.post(f"/api/v1/offices/{office}/bookings/{code}/check-in"))
 
-    def window(self, window: int, action: str | None = None, **body) -> dict:
+    def window(self, window: int, action: str | None = None, **body: Any) -> JSON:
         if action is None:
-            return self.get(f"/api/v1/windows/{window}")
-        return self.post(f"/api/v1/windows/{window}/{action}", body)
+            return cast(JSON, self.get(f"/api/v1/windows/{window}"))
+        return cast(JSON, self.post(f"/api/v1/windows/{window}/{action}", body))
 
-    def heartbeat(self, **status) -> dict:
-        return self.post("/api/v1/devices/heartbeat", status)
+    def heartbeat(self, **status: Any) -> JSON:
+        return cast(JSON, self.post("/api/v1/devices/heartbeat", status))
 
-    def incident(self, kind: str, state: str, detail: str = "") -> dict:
-        return self.post("/api/v1/devices/incidents", {"kind": kind, "state": state, "detail": detail})
+    def incident(self, kind: str, state: str, detail: str = "") -> JSON:
+        return cast(JSON, self.post("/api/v1/devices/incidents", {"kind": kind, "state": state, "detail": detail}))
 
-    def help(self, office: str, screen: str = "", comment: str = "") -> dict:
-        return self.post(f"/api/v1/offices/{office}/help", {"screen": screen, "comment": comment})
+    def help(self, office: str, screen: str = "", comment: str = "") -> JSON:
+        return cast(JSON, self.post(f"/api/v1/offices/{office}/help", {"screen": screen, "comment": comment}))

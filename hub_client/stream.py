@@ -20,6 +20,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import requests
 
@@ -31,17 +32,17 @@ class HubEvent:
     seq: int
     type: str
     at: float
-    data: dict
-    view: dict
+    data: dict[str, Any]
+    view: dict[str, Any]
     day: str | None = None
 
     @property
-    def ticket(self) -> dict:
-        return self.view.get("ticket") or {}
+    def ticket(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self.view.get("ticket") or {})
 
     @property
-    def window(self) -> dict:
-        return self.view.get("window") or {}
+    def window(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self.view.get("window") or {})
 
 
 #: Frames of the stream itself, not events of the log: they never reach ``on_event``.
@@ -102,7 +103,7 @@ def parse_sse(lines: Iterator[str]) -> Iterator[HubEvent]:
 def _socket_of(resp: requests.Response) -> socket.socket | None:
     """The socket under a streaming response (urllib3 drops its own reference once reading starts)."""
     for path in (("raw", "connection", "sock"), ("raw", "_fp", "fp", "raw", "_sock")):
-        obj = resp
+        obj: Any = resp
         for name in path:
             obj = getattr(obj, name, None)
             if obj is None:
@@ -164,7 +165,7 @@ class EventStream:
             except Exception:
                 log.exception("status callback failed")
 
-    def _reload(self, info: dict) -> None:
+    def _reload(self, info: dict[str, Any]) -> None:
         """The hub's log is another one (or shorter than we thought): go on from its present."""
         self.reloads += 1
         log.warning("the hub's event log changed (%s; log %s at event %s, was %s at %s): reading the "
@@ -220,7 +221,9 @@ class EventStream:
                         continue
                     self._set_connected(True)
                     reloaded = False
-                    for frame in parse_frames(resp.iter_lines(decode_unicode=True)):
+                    # decode_unicode with the stream's charset (SSE is UTF-8): the lines are str
+                    lines = cast(Iterator[str], resp.iter_lines(decode_unicode=True))
+                    for frame in parse_frames(lines):
                         if self._stop.is_set():
                             return
                         if frame.event in CONTROL:
