@@ -105,6 +105,8 @@ def office(centre, tmp_path_factory):
     hub.admin = hub.client("admin")
     yield hub
     hub.kill()
+    if getattr(hub, "_log", None):
+        hub._log.close()
 
 
 def public_json(centre, token: str) -> requests.Response:
