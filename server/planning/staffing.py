@@ -5,7 +5,8 @@ longer than its norm (001:379-419: the waiting norms; 001:353: breaks never all 
 1. ``erlang_windows``: per hour, the fewest windows for which Erlang C (M/M/c, all open windows
    taking every topic) puts the share of visitors within their waiting norm at or above target.
 2. ``shifts_for``: the hours become continuous shifts (window k works from the first to the last
-   hour that needs k windows), and ``place_lunches`` fits a 45-minute lunch into each shift in
+   hour that needs k windows), ``cover_services`` stretches them so that every topic expected in
+   an hour has a window on duty that takes it, and ``place_lunches`` fits a 45-minute lunch into each shift in
    the quietest time where the windows left still meet the hour's need, never all at once.
 3. ``make_plan`` checks the plan by simulating the day on the real queue core
    (``server/simulation/engine.py``: the Hall's own dispatch, break guard and rota) and adds a
@@ -99,6 +100,41 @@ def shifts_for(need: dict[int, int], windows: list[int], hours: DayHours) -> lis
     return out
 
 
+def cover_services(shifts: list[Shift], wanted: dict[int, set[str]], windows: list[Window],
+                   hours: DayHours) -> list[int]:
+    """Every topic gets a window in every hour it is expected (in place): where no window on duty
+    serves a topic in such an hour, the window that serves it best (its highest weight, the first in
+    ``windows`` order) stretches its shift over that hour, or gets a shift for it. Without this a
+    topic taken by one window only (businesses at window 6) goes unserved for the hours that window
+    is not needed for the others. ``wanted``: hour → the topics expected in it. Answers the numbers
+    of the windows whose shift was stretched or added."""
+    first, last = _min(hours.open), _min(hours.close)
+    changed: list[int] = []
+    for h in sorted(wanted):
+        a, b = max(h * 60, first), min(h * 60 + 60, last)
+        if a >= b:
+            continue
+        for sid in sorted(wanted[h]):
+            if any(s.start < b and s.end > a and _serves(windows, s.window, sid) for s in shifts):
+                continue
+            able = [w for w in windows if w.services.get(sid, 0) > 0]
+            if not able:
+                continue  # no window of the office takes it: nothing a plan can do
+            best = max(able, key=lambda w: (w.services[sid], -windows.index(w)))
+            mine = next((s for s in shifts if s.window == best.number), None)
+            if mine is None:
+                shifts.append(Shift(best.number, a, b))
+            else:
+                mine.start, mine.end = min(mine.start, a), max(mine.end, b)
+            if best.number not in changed:
+                changed.append(best.number)
+    return changed
+
+
+def _serves(windows: list[Window], number: int, sid: str) -> bool:
+    return any(w.number == number and w.services.get(sid, 0) > 0 for w in windows)
+
+
 def on_duty(shifts: list[Shift], minute: int, skip: int | None = None) -> int:
     """Windows working (not at lunch) at ``minute``."""
     return sum(1 for s in shifts if s.window != skip and s.start <= minute < s.end
@@ -129,7 +165,7 @@ def place_lunches(shifts: list[Shift], need: dict[int, int], load: dict[int, flo
             left = [on_duty(shifts, m, skip=s.window) for m in minutes]
             if minutes and min(left) < 1:
                 continue  # never every window at once
-            short = sum(max(0, need.get(m // 60, 0) - l) for m, l in zip(minutes, left))
+            short = sum(max(0, need.get(m // 60, 0) - n) for m, n in zip(minutes, left, strict=True))
             quiet = sum(load.get(m // 60, 0.0) for m in minutes) / 60.0
             outside = not (LUNCH_FROM <= c and c + length <= LUNCH_TO)  # lunch at lunchtime when it can
             together = sum(1 for o in shifts if o.window != s.window and o.lunch
@@ -273,13 +309,16 @@ def make_plan(setup: OfficeSetup, fc: Forecast, target: float = DEFAULT_TARGET, 
 def _staff(plan: Plan, setup: OfficeSetup, numbers: list[int]) -> None:
     need = {h.hour: h.need for h in plan.hours}
     shifts = shifts_for(need, numbers, setup.hours)
+    cover_services(shifts, {h.hour: {s for s, n in h.by_service.items() if n > 0} for h in plan.hours},
+                   setup.window_order(), setup.hours)
     notes = [] if setup.hours.break_start else place_lunches(
         shifts, need, {h.hour: h.visitors for h in plan.hours}, setup.hours)
     plan.shifts = shifts
     plan.notes = [n for n in plan.notes if not n.startswith(("Обед окна", "Окну "))] + notes
     for h in plan.hours:
         h.windows = sum(1 for s in shifts if s.start < h.hour * 60 + 60 and s.end > h.hour * 60)
-        h.at_lunch = [s.window for s in shifts if s.lunch and s.lunch[0] < h.hour * 60 + 60 and s.lunch[1] > h.hour * 60]
+        h.at_lunch = [s.window for s in shifts
+                      if s.lunch and s.lunch[0] < h.hour * 60 + 60 and s.lunch[1] > h.hour * 60]
 
 
 def scenario_for(plan: Plan, setup: OfficeSetup, days: int, seed: int):
@@ -311,11 +350,12 @@ def _simulate(plan: Plan, setup: OfficeSetup, days: int, seed: int) -> None:
         plan.simulated_share = None
         return
     outcomes = simulate(scenario_for(plan, setup, days, seed), "norm-aware")
-    share_of(plan, [v for o in outcomes for v in o.visits])
+    share_of(plan, [v for o in outcomes for v in o.visits], [c for o in outcomes for c in o.unserved])
 
 
-def share_of(plan: Plan, visits) -> None:
-    """Fill the hours' and the day's simulated share within norm from simulated visits."""
+def share_of(plan: Plan, visits, unserved: list[float] = ()) -> None:
+    """Fill the hours' and the day's simulated share within norm from simulated visits; a visitor
+    nobody called all day (``unserved``: issue times, seconds after midnight) is outside the norm."""
     within: dict[int, list[int]] = {}
     for v in visits:
         if v.no_show or not v.measured:
@@ -323,6 +363,8 @@ def share_of(plan: Plan, visits) -> None:
         slot = within.setdefault(int(v.clock // 3600), [0, 0])
         slot[0] += 1 if v.within_norm else 0
         slot[1] += 1
+    for clock in unserved:
+        within.setdefault(int(clock // 3600), [0, 0])[1] += 1
     for h in plan.hours:
         got = within.get(h.hour)
         h.simulated_share = got[0] / got[1] if got and got[1] else None
@@ -333,15 +375,18 @@ def share_of(plan: Plan, visits) -> None:
 
 # ---------------------------------------------------------------------- the rota proposal
 
-def propose_rota(setup_for_weekday, forecasts: dict[str, Forecast], target: float = DEFAULT_TARGET) -> tuple[Rota, list[str]]:
+def propose_rota(setup_for_weekday, forecasts: dict[str, Forecast],
+                 target: float = DEFAULT_TARGET) -> tuple[Rota, list[str]]:
     """«Предложить график»: every window of the office works the whole day; each gets a 45-minute
     lunch in the quietest time that keeps each hour's Erlang need, staggered, never all at once.
     ``setup_for_weekday(wd) -> OfficeSetup``; ``forecasts``: weekday → its forecast."""
     per_day: dict[str, list[tuple[int, int, int]]] = {}
     notes: list[str] = []
+    common_lunch = False  # a working day whose timetable has the office's own lunch break
     for wd, fc in forecasts.items():
         setup = setup_for_weekday(wd)
         if setup.hours is None or setup.hours.break_start:
+            common_lunch = common_lunch or setup.hours is not None
             continue  # closed, or the office's own lunch break is everyone's lunch
         norms = setup.norms()
         windows = setup.window_order()
@@ -356,7 +401,9 @@ def propose_rota(setup_for_weekday, forecasts: dict[str, Forecast], target: floa
         notes += [f"{wd}: {n}" for n in day_notes]
         per_day[wd] = sorted((s.window, s.lunch[0], s.lunch[1]) for s in shifts if s.lunch)
     entries = []
-    same = len({tuple(v) for v in per_day.values()}) == 1 and len(per_day) > 0
+    # «every day» only when every working day has these lunches: a Saturday without the office's
+    # lunch break keeps its own list, or its lunches would fall into the weekdays' common lunch
+    same = len({tuple(v) for v in per_day.values()}) == 1 and len(per_day) > 0 and not common_lunch
     for wd, lunches in per_day.items():
         for number, a, b in lunches:
             entries.append(Entry(number, EVERY if same else wd,

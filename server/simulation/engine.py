@@ -88,6 +88,7 @@ class DayOutcome:
     lunch_refusals: int = 0
     commands: int = 0
     expired: int = 0  # tickets the office day ended before anyone called (a day with every window closed)
+    unserved: list[float] = field(default_factory=list)  # those tickets' issue times, seconds after midnight
     refused_commands: int = 0  # people's actions the core refused (a ticket ended at midnight, a transfer)
 
 
@@ -363,6 +364,7 @@ class Simulator:
                 raise RuntimeError(f"ticket {tk.code} left {tk.state} at the end of day {day}")
             if tk.segments[0].called_at is None:
                 self.outcome.expired += 1  # the day ended before anyone called it
+                self.outcome.unserved.append(tk.issued_at - self.base)
                 continue
             segs = []
             for seg in tk.segments:
