@@ -25,9 +25,6 @@ OWN_READS = {
     # them to settings.current(): TALON_CENTRAL_HEARTBEAT, TALON_PUBLIC_STALE_AFTER, TALON_ANSWERS_EVERY
     "server/shipping.py",
     "server/central_pull.py",
-    # its switch to settings.current() (TALON_FORGET_EVERY) waits in the working tree beside another
-    # engineer's unfinished casework hunks, to be committed with them; then take it off this list
-    "server/api/casework.py",
     "server/central/public_routes.py",
     # asks whether TALON_DB was given at all (to fall back to the demo's database), not its value
     "server/reports/cli.py",
