@@ -14,7 +14,6 @@ mobile data is behind the carrier's NAT with many others, so the limit is wide; 
 from __future__ import annotations
 
 import logging
-import os
 
 import psycopg
 from flask import Flask, jsonify, request
@@ -24,6 +23,7 @@ from flask_limiter.util import get_remote_address
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from ..settings import current as current_settings
 from . import public_answers, public_routes
 from .store import CentralStore, Refused
 
@@ -36,9 +36,6 @@ PUBLIC_BLUEPRINTS = [
     public_answers.bp,  # the rating and the survey after the visit, held for the office's hub (issue 18)
 ]
 
-#: Requests per client address on every public route (flask-limiter's notation). Wide: a mobile
-#: carrier's NAT puts many phones behind one address; a page polls every 2 s (30 a minute).
-DEFAULT_LIMIT = os.environ.get("TALON_PUBLIC_LIMIT", "600 per minute")
 
 
 def _error(status: int, code: str, message: str, **extra):
@@ -51,14 +48,16 @@ def create_public_app(url: str | None = None, *, store: CentralStore | None = No
                       limit: str | None = None) -> Flask:
     """The public app. ``store``: the staff app's :class:`CentralStore` to share its pool (in
     ``talon central serve``); else a pool of its own on ``url``. ``limit``: per address, on every
-    public route (default :data:`DEFAULT_LIMIT`, ``$TALON_PUBLIC_LIMIT``)."""
+    public route (flask-limiter's notation; default ``$TALON_PUBLIC_LIMIT``, 600 a minute: wide, as a
+    mobile carrier's NAT puts many phones behind one address and a page polls every 1.5 s)."""
     app = Flask(__name__, static_folder=None)
     if store is None:
         if url is None:
             raise ValueError("create_public_app needs a database url or a store")
         store = CentralStore(url, min_size=1, max_size=pool_size)
+    settings = current_settings()
     app.config.update(CENTRAL_STORE=store, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024,
-                      PUBLIC_LIMIT=limit or DEFAULT_LIMIT)
+                      PUBLIC_LIMIT=limit or settings.public_limit, PUBLIC_STALE_AFTER=settings.public_stale_after)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     # one budget per address across every public route (application limits; a blueprint's own

@@ -20,7 +20,6 @@ The hub's route ``POST /api/v1/central/offices/{office}/heartbeat`` (the office'
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -50,7 +49,7 @@ POLL_SECONDS = 1.5   # the page's polling interval (a phone on mobile data: ~0.6
 OFFICE_TTL = 0.5     # an office's mark is read at most this often for all its phones
 #: Seconds without a batch or a heartbeat after which the page says «нет связи с офисом» (an idle
 #: office's hub sends a heartbeat every 10 s, so three are missed first).
-STALE_AFTER = float(os.environ.get("TALON_PUBLIC_STALE_AFTER", "30"))
+STALE_AFTER = 30.0  # an app's own: $TALON_PUBLIC_STALE_AFTER (server/settings.py), app.config PUBLIC_STALE_AFTER
 IDLE_EVICT = 600.0   # an office-day no page asked for in this long is dropped from memory
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -101,11 +100,11 @@ def age_words(seconds: float) -> str:
     return f"{h} {plural(h, 'час', 'часа', 'часов')} назад"
 
 
-def freshness(batch_age: float | None, heartbeat_age: float | None) -> dict:
+def freshness(batch_age: float | None, heartbeat_age: float | None, stale_after: float = STALE_AFTER) -> dict:
     """How fresh the office's information is: the age of its last contact with the centre."""
     ages = [a for a in (batch_age, heartbeat_age) if a is not None]
     age = min(ages) if ages else None
-    stale = age is None or age > STALE_AFTER
+    stale = age is None or age > stale_after
     out = {"age": None if age is None else round(age, 1), "stale": stale, "say": ""}
     if age is None:
         out["say"] = "Сведения из офиса ещё не поступали — нет связи с офисом"
@@ -258,7 +257,9 @@ def current(token: str) -> tuple[dict, dict]:
         raise Gone(found["day"])  # the office has begun a later day: a ticket lasts its own day
     od = lv.office_day(found["office"], found["day"], state)
     view = ticket_view(od, found["ticket"])
-    office = {"name": state["name"] or "", **freshness(state["batch_age"], state["heartbeat_age"])}
+    office = {"name": state["name"] or "",
+              **freshness(state["batch_age"], state["heartbeat_age"],
+                          current_app.config.get("PUBLIC_STALE_AFTER", STALE_AFTER))}
     return view, office
 
 
