@@ -467,6 +467,11 @@ def register(main: click.Group) -> None:
         talon service install kiosk -- --hub http://192.168.1.10:8470 --printer xprinter-80
         """
         args = list(program_args)
+        if kind == "hub" and not any(a == "--db" or a.startswith("--db=") for a in args):
+            # the database the installing user's talon init made (its data folder), not the one of
+            # the service's account (LocalSystem, --run-as): server/settings.py
+            from .paths import default_db_path
+            args += ["--db", str(default_db_path())]
         if windows or sys.platform == "win32":
             install_windows(kind, args, dry_run=dry_run, root=root, python=python, run_as=run_as)
             return

@@ -157,3 +157,21 @@ def test_a_wrong_variable_stops_talon_with_a_plain_message(tmp_path):
     assert out.returncode == 2
     assert "Переменная TALON_CENTRAL_BATCH: «много» — не число" in out.stderr
     assert "Traceback" not in out.stderr and not (tmp_path / "x.sqlite").exists()
+
+
+def test_the_hub_service_keeps_the_installing_user_s_database(tmp_path):
+    """The service may run under another account (LocalSystem on Windows, --run-as): its own data
+    folder would hold another, empty database, so the unit names the installer's one."""
+    env = clean_env(tmp_path)
+    done = talon("service", "install", "hub", "--dry-run", "--root", str(tmp_path / "root"), "--",
+                 "--host", "0.0.0.0", env=env)
+    assert done.returncode == 0, done.stderr
+    exec_start = next(line for line in done.stdout.splitlines() if line.startswith("ExecStart="))
+    assert exec_start.endswith(f"--db {tmp_path / 'data' / 'talon' / 'talon.sqlite'}"), exec_start
+    given = talon("service", "install", "hub", "--dry-run", "--root", str(tmp_path / "root"), "--",
+                  "--db", "/srv/talon/office.sqlite", env=env)
+    exec_start = next(line for line in given.stdout.splitlines() if line.startswith("ExecStart="))
+    assert exec_start.endswith("--db /srv/talon/office.sqlite") and exec_start.count("--db") == 1, exec_start
+    windows = talon("service", "install", "hub", "--windows", "--dry-run", "--", "--host", "0.0.0.0", env=env)
+    assert windows.returncode == 0, windows.stderr
+    assert str(tmp_path / "data" / "talon" / "talon.sqlite") in windows.stdout, windows.stdout
