@@ -174,7 +174,8 @@ def test_preview_renders_the_ticket_as_on_paper_from_the_hubs_office(shared_hub,
                           "--preview", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert str(out) in run.stdout
-    image = Image.open(out)
+    with Image.open(out) as opened:
+        image = opened.copy()
     assert image.width == 464  # 58 mm paper at 203 dpi
     codes = [r.text for r in zxingcpp.read_barcodes(image)]
     assert codes == [f"{shared_hub.url}/t/obrazets-talona"]
@@ -185,7 +186,8 @@ def test_preview_renders_the_ticket_as_on_paper_from_the_hubs_office(shared_hub,
                           "--template", str(template), "--preview", str(tmp_path / "t2.png")],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    small = Image.open(tmp_path / "t2.png")
+    with Image.open(tmp_path / "t2.png") as small:
+        small.load()
     assert small.height < image.height / 4  # one line of text, no QR
     bad = subprocess.run([sys.executable, "-m", "server.cli", "kiosk", "--settings", str(tmp_path / "k.json"),
                           "--printer", "no-such-printer", "--preview", str(tmp_path / "t3.png")],
@@ -221,3 +223,4 @@ def test_talon_kiosk_starts_to_an_interactive_screen(shared_hub, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+        proc.stderr.close()
