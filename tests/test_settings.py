@@ -175,3 +175,23 @@ def test_the_hub_service_keeps_the_installing_user_s_database(tmp_path):
     windows = talon("service", "install", "hub", "--windows", "--dry-run", "--", "--host", "0.0.0.0", env=env)
     assert windows.returncode == 0, windows.stderr
     assert str(tmp_path / "data" / "talon" / "talon.sqlite") in windows.stdout, windows.stdout
+
+
+def test_a_hub_set_up_before_the_move_keeps_its_database(tmp_path):
+    """./var/talon.sqlite where the command runs, nothing in the data folder: that file is used (an
+    installed service without --db ran in Talon's folder), and the log says where the default is now."""
+    work = tmp_path / "talon"
+    env = clean_env(tmp_path)
+    assert talon("init", "--db", str(work / "var" / "talon.sqlite"), "--demo", env=env).returncode == 0
+    out = talon("backup", "-o", str(tmp_path / "copy.sqlite"), env=env, cwd=work)
+    assert out.returncode == 0, out.stderr
+    assert not (tmp_path / "data" / "talon" / "talon.sqlite").exists()
+    assert "still" in out.stderr and "talon.sqlite" in out.stderr, out.stderr
+    with sqlite3.connect(tmp_path / "copy.sqlite") as conn:  # the copy is of the old file, with its demo office
+        assert conn.execute("SELECT count(*) FROM offices").fetchone() == (1,)
+    # once the data folder has one, that is the one
+    assert talon("init", env=env, cwd=tmp_path).returncode == 0
+    out = talon("backup", "-o", str(tmp_path / "copy2.sqlite"), env=env, cwd=work)
+    assert out.returncode == 0 and "still" not in out.stderr, out.stderr
+    with sqlite3.connect(tmp_path / "copy2.sqlite") as conn:
+        assert conn.execute("SELECT count(*) FROM offices").fetchone() == (0,)
