@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from display_board.announcer import Announcer, AnnouncerSettings  # noqa: E402
-from display_board.voice import Voice  # noqa: E402
+from display_board.announcer import Announcer, AnnouncerSettings
+from display_board.voice import Voice
 
 TARGETS_MS = {"prepared": 500.0, "cold": 1500.0}
 LETTERS = "АБВГДЕЖЗИКЛМНПРСТУФХЦЧШЭЮЯ"
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         p50, p95 = statistics.median(values), percentile(values, 95)
         passed = p95 <= TARGETS_MS[mode]
         ok &= passed
-        print(f"{mode:<10}{p50:>9.1f}{p95:>9.1f}{max(values):>9.1f}{'≤ %d' % TARGETS_MS[mode]:>10}"
+        print(f"{mode:<10}{p50:>9.1f}{p95:>9.1f}{max(values):>9.1f}{'≤ ' + format(TARGETS_MS[mode], '.0f'):>10}"
               f"  {'ok' if passed else 'TOO SLOW'}")
     return 0 if ok else 1
 

@@ -147,7 +147,8 @@ def run(count: int, prepare: bool, screenshots: Path | None) -> dict:
             thread = threading.Thread(target=call)
             sounds_before = len(card.started)
             thread.start()
-            if not spin(app, lambda: "call" in box and box["call"] is not None and box["call"]["code"] in shown):
+            if not spin(app, lambda box=box: "call" in box and box["call"] is not None
+                        and box["call"]["code"] in shown):
                 raise SystemExit(f"call {i} was not shown: {box}")
             thread.join()
             ticket = box["call"]
@@ -155,7 +156,7 @@ def run(count: int, prepare: bool, screenshots: Path | None) -> dict:
             called_at = ticket["called_at"] - offset          # the hub's clock is moved by ``offset``
             on_screen.append(shown[ticket["code"]] - called_at)
             after_http.append(shown[ticket["code"]] - box["returned"])
-            if spin(app, lambda: len(card.started) > sounds_before, timeout=15):
+            if spin(app, lambda sounds_before=sounds_before: len(card.started) > sounds_before, timeout=15):
                 to_sound.append(card.started[sounds_before] - called_at)
             spin(app, lambda: board.announcer.pending == 0, timeout=15)
             spin(app, lambda: False, timeout=0.05)
@@ -188,7 +189,7 @@ def shoot(app: QApplication, board: BoardApp, admin, folder: Path) -> None:
         free(window)
         board.window.flashing.clear()   # in a real hall calls are minutes apart: only the newest flashes
         code = admin.call_next(window)["code"]
-        spin(app, lambda: bool(board.window.calls.calls) and board.window.calls.calls[0].code == code)
+        spin(app, lambda code=code: bool(board.window.calls.calls) and board.window.calls.calls[0].code == code)
         spin(app, lambda: board.window.flash_phase, timeout=1)
         board.window.grab().save(str(folder / name))
         log.info("wrote %s", folder / name)

@@ -31,14 +31,24 @@ def body(n, rename=""):
             "texts": {"greeting": {"text": "Здравствуйте" + rename}}, "heads": []}
 for n in (10, 150):
     times, prov = [], []
-    for run in range(5):
-        d = Path(tempfile.mkdtemp()); db = d / "hub.sqlite"; copy_demo_database(db)
-        app = create_app(db, testing_clock=True); hub = app.config["TALON_HUB"]
+    for _ in range(5):
+        d = Path(tempfile.mkdtemp())
+        db = d / "hub.sqlite"
+        copy_demo_database(db)
+        app = create_app(db, testing_clock=True)
+        hub = app.config["TALON_HUB"]
         for v, rename in ((1, ""), (2, " (2)")):
-            c = check_catalogue(body(n, rename)); view = office_view(c, v, content_hash(c), "demo")
-            t = time.perf_counter(); apply_view(hub, "demo", view); dt = time.perf_counter() - t
-            if v == 2: times.append(dt * 1000)
-        t = time.perf_counter(); sc.provenance(hub.store, "demo"); prov.append((time.perf_counter() - t) * 1000)
+            c = check_catalogue(body(n, rename))
+            view = office_view(c, v, content_hash(c), "demo")
+            t = time.perf_counter()
+            apply_view(hub, "demo", view)
+            dt = time.perf_counter() - t
+            if v == 2:
+                times.append(dt * 1000)
+        t = time.perf_counter()
+        sc.provenance(hub.store, "demo")
+        prov.append((time.perf_counter() - t) * 1000)
         shutil.rmtree(d, ignore_errors=True)
-    print(f"{n} services: apply v2 median {statistics.median(times):.1f} ms (min {min(times):.1f}, max {max(times):.1f}); "
+    print(f"{n} services: apply v2 median {statistics.median(times):.1f} ms "
+          f"(min {min(times):.1f}, max {max(times):.1f}); "
           f"provenance median {statistics.median(prov):.1f} ms")

@@ -42,7 +42,7 @@ REGIONS = ("Москва", "Свердловская область", "Ново�
 
 
 def load() -> str:
-    return "load %.2f %.2f %.2f" % os.getloadavg()
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def peak_day(visitors: int, day: date) -> tuple[dict, list[dict]]:
@@ -190,12 +190,14 @@ def main() -> None:
         assert pooled["total"]["visits"]["issued"] == sum(o["total"]["visits"]["issued"] for o in own)
 
         def span(xs, unit=1.0, fmt="{:.3f}"):
-            return f"{fmt.format(min(xs) * unit)}-{fmt.format(max(xs) * unit)} (median {fmt.format(statistics.median(xs) * unit)})"
+            median = fmt.format(statistics.median(xs) * unit)
+            return f"{fmt.format(min(xs) * unit)}-{fmt.format(max(xs) * unit)} (median {median})"
 
         print(f"disclosure figures: {span(figures_t)} s over {args.runs} runs (target <= 3 s)")
         if xlsx_t:
             print(f"disclosure XLSX: {span(xlsx_t, fmt='{:.2f}')} s; PDF: {span(pdf_t, fmt='{:.2f}')} s")
-        print(f"rebuild of one office-day ({tickets} tickets): {span(rebuild_t, 1000, '{:.0f}')} ms (target <= 100 ms); "
+        print(f"rebuild of one office-day ({tickets} tickets): {span(rebuild_t, 1000, '{:.0f}')} ms "
+              f"(target <= 100 ms); "
               f"the bench process's CPU in it {span(rebuild_cpu, 1000, '{:.0f}')} ms")
         print(load())
         store.close()

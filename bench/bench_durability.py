@@ -25,7 +25,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from support import HubProcess  # noqa: E402
+from support import HubProcess
 
 
 def pct(values, p):
@@ -84,7 +84,7 @@ def raw_commits(folder: Path, mode: str, n: int) -> dict:
     conn.execute(f"PRAGMA synchronous={mode}")
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, data TEXT)")
     times = []
-    for i in range(n):
+    for _ in range(n):
         t0 = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO t (data) VALUES (?)", ("x" * 300,))

@@ -29,11 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.domain.schedule import WEEKDAYS, DayHours  # noqa: E402
-from server.planning import forecast as F  # noqa: E402
-from server.planning import staffing as P  # noqa: E402
-from server.simulation.engine import Simulator, simulate  # noqa: E402
-from server.simulation.scenario import load  # noqa: E402
+from server.domain.schedule import WEEKDAYS, DayHours
+from server.planning import forecast as F
+from server.planning import staffing as P
+from server.simulation.engine import Simulator, simulate
+from server.simulation.scenario import load
 
 log = logging.getLogger("bench_plan")
 WEEKDAY_LEVEL = {"mon": 1.35, "tue": 1.1, "wed": 1.0, "thu": 1.0, "fri": 1.2}

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.printing.escpos_render import render_ticket  # noqa: E402
-from kiosk.printing.ticket import TicketPrint, load_template  # noqa: E402
-from printer_profiles import available_profiles, load_profile  # noqa: E402
+from kiosk.printing.escpos_render import render_ticket
+from kiosk.printing.ticket import TicketPrint, load_template
+from printer_profiles import available_profiles, load_profile
 
 log = logging.getLogger("bench_print")
 

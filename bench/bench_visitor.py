@@ -28,8 +28,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_hub import cpu_seconds, pct  # noqa: E402
-from support import HubProcess  # noqa: E402
+from bench_hub import cpu_seconds, pct
+from support import HubProcess
 
 
 def phones_main(port, paths, seconds, conn):

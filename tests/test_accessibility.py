@@ -16,7 +16,7 @@ import time
 
 import pytest
 import requests
-from browser_support import WCAG_AA, axe_report, axe_run, browser, no_page_scroll  # noqa: F401 (fixture)
+from browser_support import WCAG_AA, axe_report, axe_run, no_page_scroll
 from playwright.sync_api import expect
 from support import empty_hall
 
@@ -298,7 +298,8 @@ def test_setup_tabs_are_a_real_tab_list_driven_by_arrows_home_and_end(browser, s
               const t = s[0]; const pane = document.getElementById(t.getAttribute('aria-controls'));
               return {n: s.length, id: t.id, focused: document.activeElement === t, pane: pane.id,
                       visible: !pane.hidden, labelled: pane.getAttribute('aria-labelledby'),
-                      roving: [...document.querySelectorAll('[role=tab]')].filter(x => x.tabIndex === 0).map(x => x.id)}; }""")
+                      roving: [...document.querySelectorAll('[role=tab]')]
+                                .filter(x => x.tabIndex === 0).map(x => x.id)}; }""")
 
         p.focus("#tab-services")
         s = selected()

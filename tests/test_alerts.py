@@ -171,7 +171,8 @@ def test_printer_down_from_the_heartbeat_or_an_incident_and_paper_low():
     devices = [{**KIOSK, "last_seen": T0, "status": {"printer": {"state": "paper_out"}}, "status_since": T0 - 5 * MIN}]
     alert = by_id(hall_alerts(hall, T0, devices=devices), "printer_down:device:kiosk-1")
     assert "закончилась бумага — уже 5 мин" in alert.text and alert.since == T0 - 5 * MIN
-    incidents = [{"id": 7, "device": "kiosk-1", "kind": "printer", "detail": "замятие бумаги", "opened_at": T0 - 70 * MIN}]
+    incidents = [{"id": 7, "device": "kiosk-1", "kind": "printer", "detail": "замятие бумаги",
+                  "opened_at": T0 - 70 * MIN}]
     devices[0]["status"] = {"printer": {"state": "ok"}}
     alert = by_id(hall_alerts(hall, T0, devices=devices, incidents=incidents), "printer_down:device:kiosk-1")
     assert "замятие бумаги" in alert.text and alert.level == "danger"

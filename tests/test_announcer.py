@@ -402,7 +402,7 @@ def test_announcements_never_overlap(make_announcer):
     assert announcer.wait_idle(60)
     assert len(player.played) == 5 and player.max_playing == 1
     spans = sorted((p["start"], p["end"]) for p in player.played)
-    for (_, end), (next_start, _) in zip(spans, spans[1:]):
+    for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False):
         assert next_start >= end
     assert {h.code for h in announcer.history} == {code for code, _ in calls}
     assert all(h.outcome == "played" for h in announcer.history)
@@ -572,7 +572,7 @@ def test_qt_player_plays_a_real_wav_to_its_end(qtbot, tmp_path):
                 begin = time.perf_counter()
                 player.play(wav, 0.5)
                 spans.append(time.perf_counter() - begin)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=worker)

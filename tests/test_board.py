@@ -188,9 +188,9 @@ def test_a_call_is_on_the_board_within_100_ms_of_the_hub_event(hub, make_board, 
     latencies = []
     for window in (1, 2, 3, 4, 5, 6):
         box = in_thread(admin.call_next, window)
-        qtbot.waitUntil(lambda: "result" in box, timeout=5000)
+        qtbot.waitUntil(lambda box=box: "result" in box, timeout=5000)
         call = box["result"]
-        qtbot.waitUntil(lambda: shown.has(call["code"]), timeout=2000)
+        qtbot.waitUntil(lambda call=call: shown.has(call["code"]), timeout=2000)
         code, number, shown_at = shown.of(call["code"])[-1]
         assert number == str(window)
         latencies.append(shown_at - call["called_at"])           # from the hub's event time
@@ -228,7 +228,7 @@ def test_announcements_queue_without_overlap_and_a_recall_repeats(hub, make_boar
 
     played = sorted(player.played, key=lambda p: p[1])
     assert player.max_playing == 1
-    for (_, _, end), (_, start, _) in zip(played, played[1:]):
+    for (_, _, end), (_, start, _) in zip(played, played[1:], strict=False):
         assert start >= end, "two announcements overlapped"
     said = [(a.text, a.outcome) for a in board.announcer.history]
     texts = [t for t, outcome in said if outcome == "played"]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from browser_support import ARGS, AXE_JS, CHROMIUM, WCAG_AA, axe_report, axe_run, browser, shots_dir  # noqa: F401
+from browser_support import WCAG_AA, axe_report, axe_run, shots_dir
 from PySide6.QtCore import Qt
 from support import HubProcess
 

@@ -72,7 +72,8 @@ def test_yearly_json_counts_the_same(shared_hub, month):
 
 
 def test_monthly_csv(shared_hub, month):
-    text = get(shared_hub, "/api/v1/offices/demo/reports/monthly", month=month, format="csv").content.decode("utf-8-sig")
+    text = get(shared_hub, "/api/v1/offices/demo/reports/monthly", month=month,
+               format="csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     found = {r[0]: [int(x) for x in r[1:5]] for r in rows if r and r[0] in EXPECTED_ROWS}
     assert found == EXPECTED_ROWS

@@ -7,7 +7,7 @@ casework-desktop.png and casework-phone.png."""
 from __future__ import annotations
 
 import pytest
-from browser_support import axe_report, axe_run, browser, no_page_scroll, shots_dir  # noqa: F401 (fixture)
+from browser_support import axe_report, axe_run, no_page_scroll, shots_dir
 from playwright.sync_api import expect
 
 BASE = "/api/v1/offices/demo/casework"

@@ -104,7 +104,8 @@ def test_the_rules_refuse_what_the_hub_refuses_and_fill_in_defaults():
         (catalogue(exceptions={"other": {"without_services": ["ghost"]}}), "exceptions.other.without_services"),
         (catalogue(texts={"greeting": {"text": "x", "local": "sometimes"}}), "texts.greeting.local"),
         (catalogue(heads=[{"login": "x y", "name": "Имя", "office": "demo"}]), "heads.0.login"),
-        (catalogue(heads=[{"login": "ivanova", "name": "И", "office": "demo", "code_hash": "pbkdf2:sha256:1$" + "a" * 30}]),
+        (catalogue(heads=[{"login": "ivanova", "name": "И", "office": "demo",
+                           "code_hash": "pbkdf2:sha256:1$" + "a" * 30}]),
          "heads.0"),
     ]
     for body, field in bad:
@@ -368,8 +369,8 @@ def test_the_hub_applies_a_published_version(centre, office):
         return rows if rows["demo"]["applied"] == answer["version"] else None
     rows = wait_until(holds, timeout=30, what="the centre learning the office's version")
     assert rows["demo"]["current"] is True and rows["other"]["current"] is False
-    r = requests.get(centre["proc"].url + API + "/catalogue/offices", headers=bearer(centre, "lenina", "lenina-password"),
-                     timeout=30)
+    r = requests.get(centre["proc"].url + API + "/catalogue/offices",
+                     headers=bearer(centre, "lenina", "lenina-password"), timeout=30)
     assert [o["office"] for o in r.json()["offices"]] == ["demo"]
 
 
@@ -524,10 +525,10 @@ def test_the_centre_down_keeps_the_office_on_its_version_and_the_next_one_comes_
 
 # ---------------------------------------------------------------------- the stand shows where settings come from
 
-from browser_support import browser, shots_dir  # noqa: E402,F401 - a fixture
+from browser_support import shots_dir  # noqa: E402
 
 
-def test_the_stand_labels_each_setting_with_its_origin_and_locks_the_companys(centre, office, browser,  # noqa: F811
+def test_the_stand_labels_each_setting_with_its_origin_and_locks_the_companys(centre, office, browser,
                                                                                tmp_path):
     c = office.client("admin")
     version = applied_version(c, latest_version(centre))["version"]

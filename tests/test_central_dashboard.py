@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from browser_support import AXE_JS, axe_report, axe_run, browser, shots_dir  # noqa: F401 - a fixture
+from browser_support import axe_report, axe_run, shots_dir
 from pg_support import CentralProcess, FaultyLink, OfficeHub, fresh_database, wait_until
 
 from server.central.staff_store import StaffStore
@@ -89,7 +89,7 @@ def company(pg_cluster, tmp_path_factory):
     for t in threads:
         t.join()
     try:
-        for office, (name, tz, region) in OFFICES.items():
+        for office, (name, _tz, region) in OFFICES.items():
             store.add_office(office, name)
             staff.set_office_region(office, region)
             key = store.pair(store.issue_pairing_code(office))["key"]
@@ -434,7 +434,7 @@ def test_without_a_session_401_and_the_pages_send_to_sign_in(company):
     assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
+def test_the_pages_in_chromium(company, browser, tmp_path):
     # bypass_csp: axe-core is injected as a script of its own and wait_for_function evaluates strings
     # (the pages allow only their own files; their headers are checked without a browser)
     ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ru-RU", timezone_id="Europe/Moscow",
@@ -522,7 +522,7 @@ def test_the_pages_in_chromium(company, browser, tmp_path):  # noqa: F811
         ctx.close()
 
 
-def test_a_regional_head_in_chromium_sees_one_region_and_a_403_page(company, browser):  # noqa: F811
+def test_a_regional_head_in_chromium_sees_one_region_and_a_403_page(company, browser):
     # under the pages' own Content-Security-Policy (no bypass): their script, styles and stream work
     ctx = browser.new_context(viewport={"width": 1200, "height": 800}, locale="ru-RU")
     page = ctx.new_page()
@@ -548,7 +548,7 @@ def test_a_regional_head_in_chromium_sees_one_region_and_a_403_page(company, bro
         ctx.close()
 
 
-def test_the_page_says_when_the_link_to_the_centre_is_lost_and_back(company, browser):  # noqa: F811
+def test_the_page_says_when_the_link_to_the_centre_is_lost_and_back(company, browser):
     """Through a TCP proxy of our own: the stream's connection reset and new ones refused - the
     status line says «Нет связи с центром» (in words and not only colour); the link back - the
     page reconnects by itself and shows changes again."""

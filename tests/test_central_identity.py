@@ -100,7 +100,7 @@ def test_hub_restored_from_a_backup_is_accepted_and_nothing_is_lost(centre, tmp_
     hub = OfficeHub(db, proc.url, key, batch=7).start()
     try:
         # refused until an administrator accepts it; the centre's history is untouched
-        link = wait_until(lambda: (lambda l: l if l["state"] == "refused" else None)(hub.link(hub.client("hall"))),
+        link = wait_until(lambda: (lambda s: s if s["state"] == "refused" else None)(hub.link(hub.client("hall"))),
                           timeout=30, what="the link refused")
         assert "администратор компании может принять новый журнал" in link["line"]
         assert new_identity in link["line"]  # what the office tells the company's administrator

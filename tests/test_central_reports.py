@@ -118,7 +118,7 @@ def company(pg_cluster, tmp_path_factory):
     store.migrate()
     staff = StaffStore(store)
     keys = {}
-    for office, (name, tz, region) in OFFICES.items():
+    for office, (name, _tz, region) in OFFICES.items():
         keys[office] = store.pair(store.issue_pairing_code(office, name))["key"]
         staff.set_office_region(office, region)
     staff.add_staff("boss", "Анна Петрова", "boss-password", "company_admin")
@@ -150,7 +150,8 @@ def company(pg_cluster, tmp_path_factory):
         m.c.post(cw + f"/visits/{hv['id']}/action", {"action": "schedule", "date": DAY.isoformat()})
         m.c.post(cw + f"/visits/{hv['id']}/action", {"action": "done"})
         complaint = m.c.post(cw + "/requests", {"kind": "complaint", "channel": "paper", "subject": "Неверный счёт",
-                                                "name": "Петров Сергей", "contact": "+7 913 000-11-22", "consent": True})
+                                                "name": "Петров Сергей", "contact": "+7 913 000-11-22",
+                                                "consent": True})
         m.c.post(cw + f"/requests/{complaint['id']}/answer", {})
         m.c.post(cw + "/requests", {"kind": "request", "channel": "paper", "subject": "Справка", "name": "Сидоров",
                                     "contact": "+7 913 000-11-23", "consent": True})
@@ -170,8 +171,10 @@ def company(pg_cluster, tmp_path_factory):
             o.c.issue(o.office, "consult", source="kiosk")
         for o in offices.values():
             target = o.last_seq()
-            wait_until(lambda: (lambda r: r and r["high_water_mark"] >= target and r["projected_seq"] >= target)(
-                store.office(o.office)), timeout=90, what=f"office {o.office} shipped and projected")
+            def shipped(target=target, o=o):
+                r = store.office(o.office)
+                return r and r["high_water_mark"] >= target and r["projected_seq"] >= target
+            wait_until(shipped, timeout=90, what=f"office {o.office} shipped and projected")
         yield {"store": store, "centre": centre, "offices": offices, "url": url}
     finally:
         for h in hubs.values():
@@ -212,8 +215,9 @@ def same(a, b, path="report"):
         for k in a:
             same(a[k], b[k], f"{path}.{k}")
     elif isinstance(a, list):
-        assert isinstance(b, list) and len(a) == len(b), f"{path}: {len(a)} items != {len(b) if isinstance(b, list) else b}"
-        for i, (x, y) in enumerate(zip(a, b)):
+        assert isinstance(b, list) and len(a) == len(b), \
+            f"{path}: {len(a)} items != {len(b) if isinstance(b, list) else b}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             same(x, y, f"{path}[{i}]")
     else:
         assert a == b, f"{path}: {a!r} != {b!r}"
@@ -229,7 +233,7 @@ def without_time(report: dict) -> dict:
 
 def test_the_office_settings_reach_the_centre_once_and_are_checked(company):
     store, centre = company["store"], company["centre"]
-    for office, (name, tz, _) in OFFICES.items():
+    for office, (_name, tz, _) in OFFICES.items():
         versions = config_store.history(store, office)
         assert len(versions) == 1, versions  # sent on start; the hub's later checks stored nothing new
         assert versions[0]["tz"] == tz
@@ -240,8 +244,9 @@ def test_the_office_settings_reach_the_centre_once_and_are_checked(company):
     finally:
         own.close()
     key = company["store"].pair(company["store"].issue_pairing_code(MSK))["key"]
-    put = lambda office, body, k=key: requests.put(f"{centre.url}{API}/offices/{office}/config", json=body,
-                                                   headers={"Authorization": f"Bearer {k}"}, timeout=30)
+    def put(office, body, k=key):
+        return requests.put(f"{centre.url}{API}/offices/{office}/config", json=body,
+                            headers={"Authorization": f"Bearer {k}"}, timeout=30)
     again = put(MSK, {"valid_from": time.time(), "settings": settings})
     assert again.status_code == 200 and again.json()["stored"] is False
     assert len(config_store.history(store, MSK)) == 1

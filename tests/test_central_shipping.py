@@ -166,7 +166,7 @@ def test_centre_down_for_the_whole_day_then_back(centre_db, tmp_path):
         first_day = work.c.state(OFFICE)["day"]
         # the office worked at full speed with no centre: no request waited for it
         assert max(work.timings) < 4.0, max(work.timings)
-        link = wait_until(lambda: (lambda l: l if l["state"] == "offline" else None)(link_of(hub)), timeout=30,
+        link = wait_until(lambda: (lambda s: s if s["state"] == "offline" else None)(link_of(hub)), timeout=30,
                           what="the link shown as down")
         waiting = len(hub_log(hub.db))
         assert link["waiting"] == waiting and waiting > 100
@@ -180,7 +180,7 @@ def test_centre_down_for_the_whole_day_then_back(centre_db, tmp_path):
         centre.start()
         caught_up(store, hub.db)
         n = assert_exactly_the_office_log(store, hub.db)
-        link = wait_until(lambda: (lambda l: l if l["state"] == "ok" and l["waiting"] == 0 else None)(link_of(hub)),
+        link = wait_until(lambda: (lambda s: s if s["state"] == "ok" and s["waiting"] == 0 else None)(link_of(hub)),
                           timeout=30, what="the link shown as caught up")
         assert link["line"].startswith("Отправлено в центр до ") and link["line"].endswith("все события отправлены")
         assert link["sent_seq"] == n
@@ -231,7 +231,8 @@ def test_link_cut_delayed_and_reset_mid_batch(centre_db, tmp_path):
             link.mode = mode
             before = link.faults.get(mode, 0)
             work.round(issue=4)
-            wait_until(lambda: link.faults.get(mode, 0) > before, timeout=30, what=f"a {mode} fault")
+            wait_until(lambda mode=mode, before=before: link.faults.get(mode, 0) > before, timeout=30,
+                       what=f"a {mode} fault")
             if mode == "delay":
                 caught_up(store, hub.db)  # slow, but it goes through
         assert max(work.timings) < 4.0  # the office did not wait for the link
@@ -263,7 +264,7 @@ def test_kill_9_of_the_centre_mid_batch(centre_db, tmp_path):
         for _ in range(3):
             centre.start()
             start = store.high_water_mark(OFFICE)
-            wait_until(lambda: store.high_water_mark(OFFICE) > start, timeout=30, what="shipping to start")
+            wait_until(lambda start=start: store.high_water_mark(OFFICE) > start, timeout=30, what="shipping to start")
             if store.high_water_mark(OFFICE) >= total:
                 break
             centre.kill()
@@ -333,7 +334,7 @@ def test_postgresql_restarted_under_load(tmp_path):
                 try:
                     while not stop.is_set():
                         work.round(issue=2)
-                except Exception as exc:  # noqa: BLE001 - reported below
+                except Exception as exc:  # reported below
                     errors.append(exc)
 
             work.open_windows()
@@ -377,7 +378,7 @@ def test_hub_clock_five_minutes_off(centre_db, tmp_path):
         issued = [e for e in store.events(OFFICE) if e["type"] == "ticket.issued"][-1]
         assert issued["data"]["ticket"] == t["id"]
         assert issued["at"] == pytest.approx(time.time() + 300, abs=60)  # the office's time is kept as sent
-        link = wait_until(lambda: (lambda l: l if l["state"] == "ok" and l["waiting"] == 0 else None)(link_of(hub)),
+        link = wait_until(lambda: (lambda s: s if s["state"] == "ok" and s["waiting"] == 0 else None)(link_of(hub)),
                           timeout=30, what="the link caught up")
         assert link["sent_at"] == pytest.approx(issued["at"])
     finally:
@@ -396,7 +397,7 @@ def test_a_hub_refused_by_the_centre_says_so_and_keeps_working(centre_db, tmp_pa
         caught_up(store, hub.db)
         store.revoke_keys(OFFICE)
         c.issue(OFFICE, "cash")
-        link = wait_until(lambda: (lambda l: l if l["state"] == "refused" else None)(link_of(hub)), timeout=30,
+        link = wait_until(lambda: (lambda s: s if s["state"] == "refused" else None)(link_of(hub)), timeout=30,
                           what="the refusal shown")
         assert link["line"].startswith("Центр не принимает события офиса: Ключ офиса не действует")
         assert "ожидают отправки 1 событие" in link["line"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import browser, shots_dir  # noqa: F401 - a fixture
+from browser_support import shots_dir
 from pg_support import CentralProcess, OfficeHub, fresh_database
 
 from server.central.store import CentralStore
@@ -17,7 +17,7 @@ def cluster(pg_cluster):
     return pg_cluster
 
 
-def test_the_stand_shows_the_link_to_the_centre(browser, cluster, tmp_path):  # noqa: F811
+def test_the_stand_shows_the_link_to_the_centre(browser, cluster, tmp_path):
     url = fresh_database(cluster)
     store = CentralStore(url)
     store.migrate()

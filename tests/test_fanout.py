@@ -121,7 +121,7 @@ def test_racing_writers_publish_every_event_once_in_seq_order(hub, caplog):
         try:
             for _ in range(40):
                 issue(hub)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # reported below
             errors.append(exc)
 
     with caplog.at_level(logging.ERROR, logger="server.events"):

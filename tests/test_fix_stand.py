@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from browser_support import browser, page  # noqa: F401 (fixtures)
 from playwright.sync_api import expect
 from support import empty_hall
 

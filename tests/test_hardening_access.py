@@ -52,11 +52,11 @@ def test_every_ticket_action_on_a_ticket_called_to_another_window_is_403(hall):
     t = admin.issue("demo", "consult")
     op2.call(w[2], t["id"])
     for action, body in CALLED_ACTIONS.items():
-        refused(hub, admin, lambda: op1.act(t["id"], action, **body))
+        refused(hub, admin, lambda action=action, body=body: op1.act(t["id"], action, **body))
     assert admin.ticket(t["id"])["state"] == "called" and admin.ticket(t["id"])["recalls"] == 0
     op2.act(t["id"], "start")
     for action, body in SERVING_ACTIONS.items():
-        refused(hub, admin, lambda: op1.act(t["id"], action, **body))
+        refused(hub, admin, lambda action=action, body=body: op1.act(t["id"], action, **body))
     after = admin.ticket(t["id"])
     assert after["state"] == "serving" and after["phase"] is None and after["window"] == w[2]
     op2.act(t["id"], "finish")  # the window's own operator still can
@@ -70,7 +70,7 @@ def test_every_window_action_at_another_operators_window_is_403(hall):
     assert err.details == {"window": 2}
     refused(hub, admin, lambda: op1.call(w[2], waiting["id"]))
     for action, body in WINDOW_ACTIONS.items():
-        refused(hub, admin, lambda: op1.window(w[2], action, **body))
+        refused(hub, admin, lambda action=action, body=body: op1.window(w[2], action, **body))
     window = admin.window(w[2])
     assert window["state"] == "open" and window["operator"] == "op2"
     assert admin.ticket(waiting["id"])["state"] == "waiting"

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from browser_support import browser  # noqa: F401 (fixture)
 from support import ROOT, HubProcess, free_port
 
 

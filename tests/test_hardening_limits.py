@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from browser_support import browser  # noqa: F401 (fixture)
 from requests.adapters import HTTPAdapter
 from support import HubProcess
 
@@ -270,7 +269,7 @@ def test_the_guard_in_its_own_words():
     assert guard.wait([("account", "op3")]) == 0.0
 
 
-def test_the_stand_shows_the_burst_and_its_login_page_says_when_to_try_again(browser, hub):  # noqa: F811
+def test_the_stand_shows_the_burst_and_its_login_page_says_when_to_try_again(browser, hub):
     admin = hub.client("admin")
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ru-RU", timezone_id="Europe/Moscow")
     page = ctx.new_page()

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QFontInfo, QFontMetrics, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
-from test_kiosk_qt import click, contrast, hub_tickets, kiosks, shot, start_kiosk  # noqa: F401 (fixture)
+from test_kiosk_qt import click, contrast, hub_tickets, shot, start_kiosk
 
 from kiosk.screens import (
     BRAND,

@@ -16,7 +16,6 @@ import os
 import time
 from pathlib import Path
 
-import pytest
 import zxingcpp
 from escpos.printer import Dummy
 from PIL import Image
@@ -95,14 +94,6 @@ def start_kiosk(qtbot, hub, tmp_path: Path, *extra: str, size: str = "1920x1080"
     return window
 
 
-@pytest.fixture
-def kiosks():
-    made = []
-    yield made
-    for w in made:
-        w.shutdown()
-
-
 def click(qtbot, widget) -> None:
     assert widget.isVisible() and widget.isEnabled(), widget
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
@@ -133,8 +124,8 @@ def drawn_contrast(image: Image.Image) -> float:
     """Contrast between the commonest colour of a text's box (its background) and its strongest ink."""
     colours = image.getcolors(maxcolors=1 << 20)
     background = max(colours)[1]
-    bg = "#%02x%02x%02x" % background
-    return max(contrast("#%02x%02x%02x" % c, bg) for n, c in colours if n >= 4)
+    bg = "#{:02x}{:02x}{:02x}".format(*background)
+    return max(contrast("#{:02x}{:02x}{:02x}".format(*c), bg) for n, c in colours if n >= 4)
 
 
 def check_readable(window) -> None:
@@ -208,7 +199,8 @@ def test_idle_to_printed_ticket_in_two_touches(qtbot, shared_hub, tmp_path, kios
     assert "[ ] Паспорт" in job.text  # the topic's document checklist (001:822)
     assert "8 800 000-00-00" in job.text and "Ведётся аудио- и видеозапись" in job.text
     assert "Рады, что Вы к нам обратились" in job.text
-    admin.window(window3, "close", force=True)  # the ticket just taken still waits: closing is the administrator's choice
+    # the ticket just taken still waits: closing is the administrator's choice
+    admin.window(window3, "close", force=True)
     assert [q.payload for q in job.qr_codes] == [url]
 
     qtbot.waitUntil(lambda: w.current is w.idle, timeout=5000)  # back to idle by itself

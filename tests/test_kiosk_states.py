@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from support import HubProcess
-from test_kiosk_qt import check_readable, click, hub_tickets, kiosks, shot, start_kiosk  # noqa: F401
+from test_kiosk_qt import check_readable, click, hub_tickets, shot, start_kiosk
 
 from hub_client import HubClient
 

@@ -21,7 +21,7 @@ from kiosk.printing.preview import preview_image
 from printer_profiles import available_profiles, load_profile, parse_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_printing import make_ticket  # noqa: E402  (one realistic ticket for all printing tests)
+from test_printing import make_ticket  # one realistic ticket for all printing tests
 
 SHIPPED = available_profiles()
 ESC_T = b"\x1bt"

@@ -19,7 +19,7 @@ from kiosk.printing.ticket import ticket_blocks
 from printer_profiles import ProfileError, available_profiles, load_profile, parse_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_printing import make_ticket  # noqa: E402
+from test_printing import make_ticket
 
 GS_V0 = b"\x1dv0"
 

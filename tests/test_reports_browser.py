@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 import requests
-from browser_support import browser, shots_dir  # noqa: F401 (fixtures)
+from browser_support import shots_dir
 from playwright import sync_api as playwright_api
 from pypdf import PdfReader
 from support import HubProcess

@@ -99,7 +99,7 @@ def test_csv_is_utf8_with_bom_and_semicolons(hub, head, report):
     assert header[:4] == ["Услуга", "Посетителей", "Обслужено", "Ожидание, мин: среднее"]
     assert "Ожидание: в нормативе, %" in header
     body = rows[start + 2:start + 2 + len(report["by_service"]) + 1]
-    for row, g in zip(body, report["by_service"] + [report["total"]]):
+    for row, g in zip(body, report["by_service"] + [report["total"]], strict=True):
         assert row[0] == g["label"] and row[1] == str(g["segments"])
         assert row[3] == (minutes(g["wait"]["avg"]) if g["wait"]["avg"] is not None else "")
         share = g["wait"]["within_share"]
@@ -124,7 +124,7 @@ def test_xlsx_reads_back_with_numbers_and_native_charts(hub, head, report, tmp_p
     assert summary["Ожидание: среднее, мин"] == pytest.approx(report["total"]["wait"]["avg"] / 60)
     assert summary["Ожидание: доля в нормативе"] == pytest.approx(report["total"]["wait"]["within_share"])
     ops = list(wb["По операторам"].iter_rows(min_row=3, values_only=True))
-    for row, g in zip(ops, report["by_operator"]):
+    for row, g in zip(ops, report["by_operator"], strict=False):
         assert row[0] == g["label"] and row[1] == g["segments"]
         assert row[3] == pytest.approx(g["wait"]["avg"] / 60)  # minutes, as a number
         assert row[5] == pytest.approx(g["wait"]["p90"] / 60)

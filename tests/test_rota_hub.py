@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_support import browser  # noqa: F401 (fixture)
 from support import HubProcess, empty_hall
 
 from hub_client import HubError
@@ -85,7 +84,7 @@ def test_a_bad_rota_is_refused_and_nothing_is_written(hub):
     assert "нет окна 9" in e.message
     for bad in ({"breaks": [{"window": 1, "start": "1300", "end": "13:30"}]}, {"breaks": "13:00"},
                 {"breaks": [{"window": 1, "start": "13:30", "end": "13:00"}]}, {}):
-        e = refused(lambda: admin.request("PUT", f"/api/v1/offices/{OFFICE}/rota", json=bad), 400, "invalid")
+        e = refused(lambda bad=bad: admin.request("PUT", f"/api/v1/offices/{OFFICE}/rota", json=bad), 400, "invalid")
         assert any("а" <= ch <= "я" for ch in e.message.lower())
     op = hub.client("op1")
     refused(lambda: op.request("PUT", f"/api/v1/offices/{OFFICE}/rota", json={"breaks": LUNCHES}), 403, "forbidden")

@@ -14,7 +14,7 @@ import re
 import sqlite3
 
 import requests
-from browser_support import browser, page, shots_dir  # noqa: F401 (fixtures)
+from browser_support import shots_dir
 from playwright.sync_api import expect
 
 DEVICES = "/api/v1/offices/demo/devices"

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from browser_support import browser  # noqa: F401 - the fixture
 from support import HubProcess
 
 from hub_client import EventStream
@@ -226,7 +225,7 @@ def test_after_a_restart_every_event_comes_once_and_in_order(hub):
     assert frames[0].event == "hello" and frames[0].info == {"log": identity_of(hub.db), "seq": expected[-1]}
     assert frames[0].id == str(s0)   # hello: the stream goes on after the client's own Last-Event-ID
     every_id = [int(f.id) for f in frames if f.id is not None]
-    assert all(a < b for a, b in zip(every_id, every_id[1:])), every_id
+    assert all(a < b for a, b in zip(every_id, every_id[1:], strict=False)), every_id
     assert not [f for f in frames if f.event == "reload"]
     assert any(json.loads(f.data)["data"].get("ticket") == live["id"] for f in frames if f.event == "ticket.issued")
 
@@ -247,11 +246,13 @@ def test_the_generator_path_after_a_restart_agrees(hub, tmp_path):
     first, auth = signed_in(create_app(db))
     s0 = first.get(f"/api/v1/offices/{OFFICE}/state", headers=auth).get_json()["seq"]
     for service in ("consult", "cash"):
-        assert first.post(f"/api/v1/offices/{OFFICE}/tickets", json={"service": service}, headers=auth).status_code == 201
+        assert first.post(f"/api/v1/offices/{OFFICE}/tickets", json={"service": service},
+                          headers=auth).status_code == 201
     app = create_app(db)    # a restart: a new hub on the same file
     client, auth = signed_in(app)
     for service in ("consult", "owner"):
-        assert client.post(f"/api/v1/offices/{OFFICE}/tickets", json={"service": service}, headers=auth).status_code == 201
+        assert client.post(f"/api/v1/offices/{OFFICE}/tickets", json={"service": service},
+                           headers=auth).status_code == 201
     expected = logged_seqs(db, s0)
 
     def read(last_event_id, log=None, until=lambda fr: False, timeout=10.0):
@@ -406,7 +407,7 @@ def test_event_stream_reloads_after_a_restore_and_follows_the_new_life(hub, tmp_
         stream.stop()
 
 
-def test_the_stand_reloads_after_the_hubs_file_got_a_new_identity(browser, hub, tmp_path):  # noqa: F811
+def test_the_stand_reloads_after_the_hubs_file_got_a_new_identity(browser, hub, tmp_path):
     admin = hub.client("admin")
     kept = admin.issue(OFFICE, "consult")
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ru-RU", timezone_id="Europe/Moscow")

@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import requests
-from browser_support import WCAG_AA, axe_report, axe_run, browser, shots_dir  # noqa: F401 (fixture)
+from browser_support import WCAG_AA, axe_report, axe_run, shots_dir
 from playwright.sync_api import expect
 from pypdf import PdfReader
 from support import HubProcess, empty_hall
@@ -52,7 +52,7 @@ def test_every_question_and_option_stands_at_its_line():
         assert _norm(q.text) in text, (q.id, q.source)
         if q.group:  # a row of the matrix questions 2 (000:638–639) and 7 (000:685)
             assert _norm(q.group) in _norm(_cited("000:638–639" if q.id.startswith("q2") else "000:685")), q.id
-        for oid, label in q.options:
+        for _oid, label in q.options:
             if label[0].isdigit():  # the 1–4 scale: its digits and the words over it (000:641)
                 assert label[0] in text and ("очень" not in label or label.split("— ")[1] in
                                              _norm(_cited("000:641")))

@@ -14,7 +14,7 @@ import time
 
 import pytest
 import requests
-from browser_support import browser, shots_dir  # noqa: F401 (fixtures)
+from browser_support import shots_dir
 from playwright.sync_api import expect
 from support import HubProcess, empty_hall
 

@@ -119,7 +119,8 @@ def test_the_page_shows_this_ticket_only_with_people_ahead_and_estimate(shared_h
 
 @pytest.mark.parametrize("path", ["/t/AAAAAAAAAAAAAAAAAAAAAA", "/t/short", "/t/" + "x" * 300,
                                   "/t/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/t/..%2F..%2Fetc%2Fpasswd", "/t/",
-                                  "/t/AAAAAAAAAAAAAAAAAAAAAA/rating", "/t/a/b/c", "/w/1/rate", "/w/1/rate?k=forged-key-12345",
+                                  "/t/AAAAAAAAAAAAAAAAAAAAAA/rating", "/t/a/b/c", "/w/1/rate",
+                                  "/w/1/rate?k=forged-key-12345",
                                   "/w/99999/rate?k=AAAAAAAAAAAAAAAAAAAAAA", "/w/abc/rate"])
 def test_made_up_addresses_get_a_polite_russian_page(shared_hub, path):
     resp = requests.get(shared_hub.url + path)
