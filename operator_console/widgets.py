@@ -240,7 +240,7 @@ class TicketCard(QFrame):
             extra.append(m.service_clock(t))
         extra.append(m.wait_clock(t))
         extra.append(m.visit_clock(t))
-        for (name, value), c in zip(self.lines, extra + [None] * (len(self.lines) - len(extra))):
+        for (name, value), c in zip(self.lines, extra + [None] * (len(self.lines) - len(extra)), strict=False):
             name.setVisible(c is not None)
             value.setVisible(c is not None)
             if c is None:
