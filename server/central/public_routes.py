@@ -256,7 +256,8 @@ def current(token: str) -> tuple[dict, dict]:
     if state["last_day"] and state["last_day"] > found["day"]:
         raise Gone(found["day"])  # the office has begun a later day: a ticket lasts its own day
     od = lv.office_day(found["office"], found["day"], state)
-    view = ticket_view(od, found["ticket"])
+    with od.lock:  # another phone's request may be moving the hall on
+        view = ticket_view(od, found["ticket"])
     office = {"name": state["name"] or "",
               **freshness(state["batch_age"], state["heartbeat_age"],
                           current_app.config.get("PUBLIC_STALE_AFTER", STALE_AFTER))}
