@@ -15,7 +15,6 @@ company CA bundle.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -26,9 +25,10 @@ from zoneinfo import ZoneInfo
 import requests
 from flask import Blueprint, current_app, jsonify
 
+from . import central_pull
 from .api import schemas as S
 from .api.framework import api, check_office, current_principal
-from .central.protocol import shipped_view
+from .central.protocol import shipped_data, shipped_view
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +39,9 @@ LOG_MISMATCH = ("Журнал этого офиса в центре ведётс
 
 
 def _plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
+    from .texts import plural  # Babel's Russian rules (server/texts.py)
+
+    return plural(n, one, few, many)
 
 
 def events_words(n: int) -> str:
@@ -174,12 +172,13 @@ class Shipper:
             with self._lock:
                 if self.state != "ok":
                     self.state = "ok"
+            self._heartbeat()
             return self.idle
         # the centre numbers the office's own events 1, 2, 3, …; the file's seqs are shared by its
         # offices, so they are renumbered (the same numbers for a file of one office)
         body = {"log": self._identity(), "after": after,
-                "events": [{"seq": after + i, **{k: e[k] for k in ("type", "at", "day", "data")},
-                            "view": shipped_view(e["view"])}
+                "events": [{"seq": after + i, **{k: e[k] for k in ("type", "at", "day")},
+                            "data": shipped_data(e["type"], e["data"]), "view": shipped_view(e["view"])}
                            for i, e in enumerate(events, 1)]}
         resp = self._request("POST", f"/api/v1/central/offices/{self.office}/events", body)
         if isinstance(resp, float):
@@ -192,6 +191,22 @@ class Shipper:
             at = mine["at"]
         self._ok(hwm, at if at is not None else self._event_time(hwm))
         return 0.0 if len(events) == self.batch else self.idle
+
+    def _heartbeat(self) -> None:
+        """An idle office tells the centre it is still in touch, every $TALON_CENTRAL_HEARTBEAT s (10):
+        the centre's public page of a ticket says how fresh its information is (issue 18). Best
+        effort: a centre without the route, or a failure, changes nothing of the shipping."""
+        from .settings import current
+
+        now = time.monotonic()
+        if now - getattr(self, "_heartbeat_at", -1e9) < current().central_heartbeat:
+            return
+        self._heartbeat_at = now
+        try:
+            self.session.post(f"{self.central}/api/v1/central/offices/{self.office}/heartbeat", json={},
+                              timeout=(5, 10))
+        except requests.RequestException as exc:
+            log.debug("heartbeat to the centre failed: %s", exc)
 
     def _file_seq(self, n: int) -> int | None:
         """The file's seq of the office's ``n``-th event (0 for none; None when the file has fewer)."""
@@ -299,6 +314,7 @@ def start_shipping(app, central: str, key: str, *, office: str | None = None, ca
     hub = app.config.get("TALON_HUB")
     if hub is not None:
         shipper.clock = hub.clock.now  # the settings' valid_from on the office's own clock
+        central_pull.follow(shipper, hub)  # the answers given at the centre's public pages (issue 18)
     app.config["TALON_SHIPPER"] = shipper
     app.config.setdefault("TALON_SHIPPERS", {})[office] = shipper
     return shipper.start()
@@ -340,6 +356,12 @@ def start_offices(app, central: str, keys: dict[str, str], *, ca: str | None = N
     return shippers
 
 
+def _batch() -> int:
+    from .settings import current
+
+    return current().central_batch  # TALON_CENTRAL_BATCH
+
+
 def start_from_options(app, central_url: str, central_key=None, central_ca: str | None = None,
                        central_office: str | None = None, central_retry_max: float = 30.0,
                        central_keys: str | None = None, **_others) -> Shipper:
@@ -358,7 +380,7 @@ def start_from_options(app, central_url: str, central_key=None, central_ca: str 
         try:
             keys = read_keys(paired, central_keys)
             return start_offices(app, central_url, keys, ca=central_ca, retry_max=central_retry_max,
-                                 batch=int(os.environ.get("TALON_CENTRAL_BATCH", "500")))[0]
+                                 batch=_batch())[0]
         except ValueError as exc:
             raise click.UsageError(str(exc))
     central_key = plain[-1] if plain else None
@@ -370,7 +392,7 @@ def start_from_options(app, central_url: str, central_key=None, central_ca: str 
         log.warning("the centre at %s is reached without TLS: put it behind HTTPS (docs/central.md)", central_url)
     try:
         return start_shipping(app, central_url, central_key, office=central_office, ca=central_ca,
-                              retry_max=central_retry_max, batch=int(os.environ.get("TALON_CENTRAL_BATCH", "500")))
+                              retry_max=central_retry_max, batch=_batch())
     except ValueError as exc:
         raise click.UsageError(str(exc))
 

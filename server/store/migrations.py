@@ -186,3 +186,14 @@ def m007_bookings(db):
         arrived_at REAL, UNIQUE (office, code), UNIQUE (office, idem_key))""")
     db.execute("CREATE INDEX IF NOT EXISTS bookings_slot ON bookings (office, service, slot_start)")
     db.execute("CREATE INDEX IF NOT EXISTS bookings_day ON bookings (office, day)")
+
+
+@migrations()
+def m011_central_answers(db):
+    """``central_answers``: the answers given at the company centre's public page (a rating, a
+    questionnaire) that this hub pulled and applied (server/central_pull.py): the centre's answer
+    id, once - written in the same transaction as the ``rating.given`` / ``survey.answered`` event
+    it made, or with ``refused:<code>`` when the hub's rules refused it (issue 18 point 1)."""
+    db.execute("""CREATE TABLE IF NOT EXISTS central_answers (
+        id INTEGER PRIMARY KEY, office TEXT NOT NULL, ticket INTEGER NOT NULL, kind TEXT NOT NULL,
+        outcome TEXT NOT NULL, applied REAL NOT NULL)""")
