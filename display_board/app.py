@@ -1,4 +1,4 @@
-"""``talon board --hub URL [--key KEY] [--portrait]``: the hall board with its announcer.
+"""The hall board with its announcer (``talon board``, the command: display_board/command.py).
 
 The board is a thin client (DESIGN §2): the hub's snapshot and event stream, through
 ``hub_client`` only, make a ``BoardState``; the ``BoardWindow`` shows it; the ``Announcer``
@@ -21,13 +21,15 @@ it missed are applied (the calls appear, the recent list fills in) but calls old
 ``max_age_s`` are neither flashed nor announced. Ages are measured on the **hub's** clock
 (estimated from every heartbeat), so a board PC with a wrong clock neither repeats old calls
 nor stays silent.
+
+``BoardApp`` is put together from its parts: ``sound_watch.py`` (the heartbeat, sound faults and
+the «sound» incident) and ``phrases_ahead.py`` (speech rendered ahead); this module holds the
+hub's snapshot, the event stream and the calls shown and announced. The window is
+``board.py`` (its parts in ``panels.py``), the picture of the hall ``state.py``.
 """
 from __future__ import annotations
 
-import argparse
 import logging
-import os
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -35,14 +37,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from hub_client import EventStream, HubClient, HubError, HubEvent, HubUnavailable
-from hub_client.device_files import config_dir
 from hub_client.qt import HubBridge
 
-from .announcer import Announcement, Announcer, AnnouncerSettings, Player, QtPlayer, SilentPlayer
-from .board import FLASH_S, LANDSCAPE, PORTRAIT, BoardWindow
+from .announcer import Announcer, AnnouncerSettings, Player, QtPlayer, SilentPlayer
+from .board import FLASH_S, BoardWindow
+from .phrases_ahead import PhrasesAhead
+from .sound_watch import SOUND_NOTE, SoundWatch  # noqa: F401 (SOUND_NOTE: the note the tests look for)
 from .state import BoardState, CallNews, Update, office_zone
 from .voice import Voice
 
@@ -52,19 +55,9 @@ HEARTBEAT_S = 30.0
 RESYNC_S = 60.0          # the office's texts, hours and «open» flag are fetched again this often
 RETRY_S = 3.0            # first connection: try again this often
 OFFLINE_NOTE_AFTER_S = 3.0
-PREPARE_PER_TICKET = 3   # phrases rendered ahead for each waiting ticket (its likely windows)
 PREPARE_PER_WINDOW = 5   # when a window opens: its first waiting tickets
 
-SOUND_NOTE = "Звуковое оповещение временно не работает — пожалуйста, следите за табло"
 OFFLINE_NOTE = "Нет связи с сервером очереди — табло обновится само, как только связь вернётся"
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-        return version("talon-queue")[:40]
-    except Exception:  # noqa: BLE001
-        return "dev"
 
 
 class HubClock:
@@ -85,7 +78,7 @@ class HubClock:
         self.synced = True
 
 
-class BoardApp(QObject):
+class BoardApp(SoundWatch, PhrasesAhead, QObject):
     """Connects the hub, the state, the window and the announcer. Create after QApplication."""
 
     loaded = Signal()                      # the first snapshot is on the board
@@ -349,245 +342,9 @@ class BoardApp(QObject):
             self._zone_name = name
             self._zone = office_zone(self.state.schedule)
 
-    # --- heartbeat and sound incidents ------------------------------------------------------
-
-    def _heartbeat_body(self) -> dict:
-        body: dict[str, Any] = {"version": _version()}
-        if self._sound_state is not None:
-            body["sound"] = dict(self._sound_state)
-        return body
-
-    def _heartbeat(self) -> None:
-        body = self._heartbeat_body()
-
-        def call(client: HubClient) -> None:
-            sent = time.time()
-            answer = client.heartbeat(**body)
-            self.clock.sync(answer["now"], sent, time.time())
-            self._report_incident(client)
-        self.hub.run(call, None, lambda exc: log.warning("heartbeat failed: %s", exc))
-
-    def _report_incident(self, client: HubClient) -> None:
-        """In the hub worker: make the hub's «sound» incident match what we know."""
-        wanted, detail = self._incident_wanted, self._incident_detail
-        if wanted == self._incident_open:
-            return
-        try:
-            client.incident("sound", "open" if wanted else "closed", detail[:500])
-        except (HubError, HubUnavailable) as exc:
-            log.warning("could not report the sound incident (will retry with the heartbeat): %s", exc)
-            return
-        self._incident_open = wanted
-        log.info("sound incident %s at the hub", "opened" if wanted else "closed")
-
-    def _check_sound_device(self) -> None:
-        if not self.sound_enabled or self._audio_outputs is None:
-            return
-        try:
-            outputs = list(self._audio_outputs())
-        except Exception as exc:  # noqa: BLE001
-            outputs = []
-            log.debug("could not list audio outputs: %s", exc)
-        if not outputs:
-            self._sound_fault("no_device", "нет устройства вывода звука (колонки не подключены или выключены)")
-        elif not self.sound_ok and self._sound_state and self._sound_state.get("state") == "no_device":
-            log.info("an audio output appeared: %s", getattr(outputs[0], "description", lambda: "?")())
-            self._sound_back()
-
-    def _on_announced(self, item: Announcement) -> None:
-        if self._closed:
-            return
-        if item.outcome in ("no-sound", "player-error"):
-            state = "no_device" if item.outcome == "no-sound" else "error"
-            detail = ("нет устройства вывода звука" if state == "no_device"
-                      else "ошибка воспроизведения звука")
-            self._sound_fault(state, f"{detail}: вызов {item.code} не прозвучал")
-        elif item.outcome == "played":
-            self._sound_back()
-
-    def _sound_fault(self, state: str, detail: str) -> None:
-        first = self.sound_ok
-        self.sound_ok = False
-        self._sound_state = {"state": state, "detail": detail[:300]}
-        self._incident_wanted, self._incident_detail = True, detail
-        if first:
-            log.error("SOUND FAULT: %s — the board keeps showing and flashing calls", detail)
-            self.window.set_note("sound", SOUND_NOTE)
-            if self.state.loaded:
-                self.window.show_state(self.state)   # the empty board's hint no longer promises sound
-            self.sound_changed.emit(False)
-            self._heartbeat()
-
-    def _sound_back(self) -> None:
-        if self.sound_ok:
-            return
-        self.sound_ok = True
-        self._sound_state = {"state": "ok"}
-        self._incident_wanted, self._incident_detail = False, ""
-        log.info("sound works again")
-        self.window.set_note("sound", None)
-        if self.state.loaded:
-            self.window.show_state(self.state)
-        self.sound_changed.emit(True)
-        self._heartbeat()
-
-    # --- rendering phrases ahead -----------------------------------------------------------
-
-    def _prepare_ticket(self, ticket: int, code: str, service: str, limit: int = PREPARE_PER_TICKET) -> None:
-        for window in self.state.likely_windows(service, limit):
-            self._queue_prepare(code, window.number, False, ticket)
-
-    def _queue_prepare(self, code: str, window: int | str, recall: bool, ticket: int | None) -> None:
-        """Render a phrase in the background, one at a time, so a real call never waits long."""
-        if not self.sound_enabled:
-            return
-        key = (code, str(window), recall)
-        if key in self._prep_seen:
-            return
-        if len(self._prep_seen) > 5000:
-            self._prep_seen.clear()
-        self._prep_seen.add(key)
-        if recall:
-            self._prep_queue.appendleft((code, window, recall, ticket))  # needed soonest
-        else:
-            self._prep_queue.append((code, window, recall, ticket))
-        self._pump_prepare()
-
-    def _pump_prepare(self) -> None:
-        while not self._prep_busy and self._prep_queue and not self._closed:
-            code, window, recall, ticket = self._prep_queue.popleft()
-            if ticket is not None and ticket not in self.state.waiting:
-                continue   # called (its phrase is being rendered by the announcer) or gone
-            future = self.announcer.prepare(code, window, recall)
-            if future is None or future.done():
-                continue
-            self._prep_busy = True
-            future.add_done_callback(lambda _f: self._prepared.emit())
-
-    def _on_prepared(self) -> None:
-        if self._closed:
-            return
-        self._prep_busy = False
-        self._pump_prepare()
-
-    @property
-    def preparing(self) -> int:
-        return len(self._prep_queue) + (1 if self._prep_busy else 0)
-
-
-# --- the command ---------------------------------------------------------------------------
-
-def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="talon board", description="Табло в зале: вызовы талонов со звуком.")
-    p.add_argument("--hub", required=True, help="адрес сервера очереди, например http://192.168.1.10:8470")
-    p.add_argument("--key", default=os.environ.get("TALON_BOARD_KEY"),
-                   help="ключ табло (выдаёт администратор; по умолчанию $TALON_BOARD_KEY)")
-    p.add_argument("--pair", metavar="CODE",
-                   help="шестизначный код привязки со стойки администратора: табло получит свой ключ "
-                        "и запомнит его")
-    p.add_argument("--key-file", type=Path, default=None,
-                   help="где табло хранит свой ключ (по умолчанию board.key в папке настроек Talon)")
-    p.add_argument("--office", help="офис (по умолчанию — офис, к которому привязан ключ)")
-    layout = p.add_mutually_exclusive_group()
-    layout.add_argument("--portrait", action="store_true", help="вертикальный экран 1080×1920")
-    layout.add_argument("--landscape", action="store_true", help="горизонтальный экран 1920×1080")
-    p.add_argument("--no-waiting", action="store_true", help="не показывать, сколько человек ожидает")
-    p.add_argument("--no-sound", action="store_true", help="без звука (второе табло в том же зале)")
-    p.add_argument("--volume", type=float, default=0.8, help="громкость 0…1 (0.8)")
-    p.add_argument("--max-age", type=float, default=60.0,
-                   help="вызовы старше стольких секунд не объявляются (после обрыва связи)")
-    p.add_argument("--cache-dir", type=Path, help="папка для готовых фраз")
-    p.add_argument("--windowed", action="store_true", help="в окне, а не во весь экран")
-    p.add_argument("--size", default="", help="размер окна ШxВ, например 1080x1920 (с --windowed)")
-    p.add_argument("--screen", type=int, default=None, help="номер экрана (0, 1, …)")
-    p.add_argument("--screenshot", type=Path,
-                   help="сохранить снимок табло в PNG и выйти (проверка на месте, документация)")
-    return p.parse_args(list(argv))
-
-
-def pair_board(hub_url: str, code: str, key_file: Path) -> str:
-    """Exchange the stand's one-time code for this board's key and keep the key in ``key_file``."""
-    result = HubClient(hub_url).pair(code.strip())
-    if result.get("kind") not in (None, "board"):
-        raise HubError(400, "wrong_device", "Этот код выдан не для табло, а для киоска")
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(result["token"] + "\n", encoding="utf-8")
-    return result["token"]
-
-
-def _say(text: str) -> None:
-    """A message for the person starting the board (the command line, not the log)."""
-    sys.stderr.write(text + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    key_file = args.key_file or config_dir() / "board.key"
-    if args.pair:
-        try:
-            args.key = pair_board(args.hub, args.pair, key_file)
-        except (HubError, HubUnavailable) as exc:
-            _say(f"Привязать табло не удалось: {getattr(exc, 'message', exc)}")
-            return 2
-        _say(f"Табло привязано; ключ сохранён в {key_file}")
-    if not args.key and key_file.exists():
-        args.key = key_file.read_text(encoding="utf-8").strip() or None
-    if not args.key:
-        _say("Нужен ключ табло: --pair КОД (код выдаёт стойка администратора, раздел «Устройства») "
-             "или --key КЛЮЧ (демо: «ключ табло» из `talon init --demo`).")
-        return 2
-    try:
-        settings = AnnouncerSettings(volume=args.volume, max_age_s=args.max_age)
-    except ValueError as exc:
-        _say(f"Неверная настройка звука: {exc}")
-        return 2
-
-    from PySide6.QtGui import QKeySequence, QShortcut
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    orientation = PORTRAIT if args.portrait else LANDSCAPE if args.landscape else "auto"
-    board = BoardApp(args.hub, args.key, args.office, orientation=orientation,
-                     show_waiting=not args.no_waiting, sound=not (args.no_sound or args.screenshot),
-                     settings=settings,
-                     cache_dir=args.cache_dir)
-    window = board.window
-    quit_key = QShortcut(QKeySequence("Ctrl+Q"), window)   # for the staff; the hall has no keyboard
-    quit_key.activated.connect(app.quit)
-    screens = app.screens()
-    if args.screen is not None and 0 <= args.screen < len(screens):
-        window.setScreen(screens[args.screen])
-        window.move(screens[args.screen].geometry().topLeft())
-    if args.size:
-        try:
-            w, h = (int(x) for x in args.size.lower().split("x"))
-            window.resize(w, h)
-        except ValueError:
-            _say(f"Неверный размер окна: {args.size} (нужно, например, 1920x1080)")
-            return 2
-    elif args.portrait and (args.windowed or args.screenshot):
-        window.resize(1080, 1920)
-    if args.screenshot:
-        def shoot() -> None:
-            window.grab().save(str(args.screenshot))
-            log.info("screenshot saved to %s", args.screenshot)
-            app.quit()
-        board.loaded.connect(lambda: QTimer.singleShot(500, shoot))
-        QTimer.singleShot(20_000, app.quit)
-        window.show()
-    elif args.windowed:
-        window.show()
-    else:
-        window.setCursor(Qt.CursorShape.BlankCursor)
-        window.showFullScreen()
-    board.start()
-    try:
-        return app.exec()
-    finally:
-        board.stop()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    """``talon board``: see display_board/command.py."""
+    from .command import main as run
+    return run(argv)
