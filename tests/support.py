@@ -43,6 +43,8 @@ class HubProcess:
 
     def start(self, timeout: float = 20.0) -> HubProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if getattr(self, "log", None):  # a restart after kill(): the earlier run's log file is done with
+            self.log.close()
         self.log = open(self.db.with_suffix(".log"), "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "hub", "--db", str(self.db), "--host", "127.0.0.1",

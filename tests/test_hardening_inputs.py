@@ -297,7 +297,8 @@ def _listening(port: int) -> list[str]:
     found = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            lines = open(table).read().splitlines()[1:]
+            with open(table) as f:
+                lines = f.read().splitlines()[1:]
         except OSError:
             continue
         for line in lines:
@@ -333,6 +334,8 @@ def _stop(proc):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def test_hub_listens_on_this_computer_only_by_default(tmp_path):
