@@ -57,11 +57,8 @@ class Norm(NormView):
 
     @classmethod
     def from_json(cls, d: dict | None) -> Norm | None:  # type: ignore[override]  # None: no norm stated
-        if not d or d.get("limit") is None:
-            return None
-        limit = float(d["limit"])
-        target = float(d.get("target", limit) if d.get("target") is not None else limit)
-        return cls(limit=limit, target=min(target, limit), source=str(d.get("source") or ""))
+        norm = cls.read(d)  # hub_client.models.NormView.read: the hub's JSON, read once
+        return norm if isinstance(norm, Norm) else None
 
     @property
     def low(self) -> float:
