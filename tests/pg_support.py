@@ -31,11 +31,12 @@ def talon(*args: str, stdin: str | None = None, timeout: float = 120) -> subproc
 def shipped_log(db, office: str) -> list[dict]:
     """An office hub's log as it is shipped to the centre: the facts whole, each event's view cut
     to what the centre reads (server.central.protocol.shipped_view), seqs as in the file."""
-    from server.central.protocol import shipped_view
+    from server.central.protocol import shipped_data, shipped_view
     from server.store import Store
     s = Store(db)
     try:
-        return [{**{k: e[k] for k in ("seq", "type", "at", "day", "data")}, "view": shipped_view(e["view"])}
+        return [{**{k: e[k] for k in ("seq", "type", "at", "day")}, "data": shipped_data(e["type"], e["data"]),
+                 "view": shipped_view(e["view"])}
                 for e in s.events_after(office, 0, limit=10_000_000)]
     finally:
         s.close()
@@ -81,7 +82,8 @@ class CentralProcess:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "central", "serve", "--db", self.db_url, "--host", "127.0.0.1",
-             "--port", str(self.port), "--threads", str(self.threads), "--project-every", str(self.project_every), *self.extra_args],
+             "--port", str(self.port), "--threads", str(self.threads), "--project-every", str(self.project_every),
+             *self.extra_args],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -98,6 +100,8 @@ class CentralProcess:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()  # the process's log file (warnings are errors: an unclosed file fails the test)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -198,6 +202,8 @@ class OfficeHub:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()  # the process's log file (warnings are errors: an unclosed file fails the test)
 
     def stop(self) -> None:
         """Stopped hard (the SQLite file is safe: every answer was committed first), for speed."""
