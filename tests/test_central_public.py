@@ -144,6 +144,35 @@ def test_the_token_reaches_the_centre_only_hashed(centre, office):
         assert "талон" in r.json()["message"]
 
 
+def test_migration_13_hashes_the_tokens_a_centre_stored_in_plain(pg_cluster, monkeypatch):
+    """Offices shipped tokens in plain before this version: migrating the centre leaves none."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from server.central import migrations
+    from server.central.protocol import token_hash
+
+    url = fresh_database(pg_cluster)
+    before = [m for m in migrations.MIGRATIONS if m[0] < 13]
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        monkeypatch.setattr(migrations, "MIGRATIONS", before)
+        migrations.apply(conn)
+        conn.execute("INSERT INTO offices (id, name) VALUES ('old', 'Старый офис')")
+        for seq, data in ((1, {"ticket": 1, "code": "А-001", "token": "plainTokenNumberOne1"}),
+                          (2, {"ticket": 2, "code": "А-002", "token": token_hash("alreadyHashedToken2")}),
+                          (3, {"ticket": 3, "code": "А-003"})):
+            conn.execute("INSERT INTO events (office, seq, log_identity, type, at, day, data, view) "
+                         "VALUES ('old', %s, 'log', 'ticket.issued', 1.8e9, '2026-11-10', %s, '{}')",
+                         (seq, psycopg.types.json.Jsonb(data)))
+        monkeypatch.undo()
+        assert 13 in migrations.apply(conn)
+        rows = conn.execute("SELECT seq, data FROM events ORDER BY seq").fetchall()
+    assert rows[0]["data"]["token"] == token_hash("plainTokenNumberOne1")
+    assert rows[1]["data"]["token"] == token_hash("alreadyHashedToken2")  # not hashed twice
+    assert "token" not in rows[2]["data"]
+    assert rows[0]["data"]["code"] == "А-001"
+
+
 def test_freshness_words():
     from server.central.public_routes import age_words, freshness
 
