@@ -173,6 +173,17 @@ def test_migration_13_hashes_the_tokens_a_centre_stored_in_plain(pg_cluster, mon
     assert rows[0]["data"]["code"] == "А-001"
 
 
+def test_public_listen_address_is_checked():
+    from server.central.public_app import parse_listen
+
+    assert parse_listen("0.0.0.0:8490") == ("0.0.0.0", 8490)
+    assert parse_listen("[::1]:8490") == ("::1", 8490)
+    for bad in ("8490", "host:", ":8490", "host:99999", "host:port"):
+        with pytest.raises(ValueError) as err:
+            parse_listen(bad)
+        assert "ХОСТ:ПОРТ" in str(err.value)
+
+
 def test_freshness_words():
     from server.central.public_routes import age_words, freshness
 
