@@ -231,7 +231,7 @@ class KioskWindow(KioskConnection, VisitorFlow, HelpCall, PrintingFlow, QWidget)
     def focus_first(self) -> None:
         """The keyboard's order for the screen now up, and focus on its first button."""
         chain = self.focusable()
-        for a, b in zip(chain, chain[1:]):
+        for a, b in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(a, b)
         if chain:
             chain[0].setFocus(Qt.FocusReason.OtherFocusReason)
