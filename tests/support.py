@@ -92,6 +92,20 @@ def _line_value(text: str, prefix: str) -> str | None:
     return None
 
 
+def next_morning(client, hour: int = 9, zone: str = "Europe/Moscow") -> float:
+    """Move a hub's testing clock to the office's next ``hour``:00 (a day ahead), so a module whose
+    tests advance the clock by minutes or hours never crosses the office's midnight, whatever the
+    hour it runs at (the day's end closes windows and expires tickets). Answers the offset set."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo(zone))
+    target = (now + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
+    offset = target.timestamp() - time.time()
+    client.post("/api/v1/testing/clock", {"offset": offset})
+    return offset
+
+
 def empty_hall(client, office: str = "demo"):
     """Bring a shared hub's hall back to empty: calls ended, waiting tickets cancelled, every
     window closed. Answers ``client`` (for fixtures)."""
