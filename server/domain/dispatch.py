@@ -63,8 +63,12 @@ def fifo(window: Window, candidates: list[Ticket], now: float, wait_limit: WaitL
     due = appointment_due(candidates, now, wait_limit)
     if due is not None:
         return due
-    return min(candidates, key=lambda t: (
-        not t.individual, -t.priority, -window.services[t.service], t.queued_at, t.id))
+    return min(candidates, key=fifo_key(window))
+
+
+def fifo_key(window: Window) -> Callable[[Ticket], tuple]:
+    """``fifo``'s ranking at this window: the least key is called first."""
+    return lambda t: (not t.individual, -t.priority, -window.services[t.service], t.queued_at, t.id)
 
 
 #: How many seconds of slack one step of service weight is worth under ``norm-aware``.
@@ -116,6 +120,11 @@ def norm_aware(window: Window, candidates: list[Ticket], now: float, wait_limit:
     due = appointment_due(candidates, now, wait_limit)
     if due is not None:
         return due
+    return min(candidates, key=norm_aware_key(window, now, wait_limit))
+
+
+def norm_aware_key(window: Window, now: float, wait_limit: WaitLimit) -> Callable[[Ticket], tuple]:
+    """``norm-aware``'s ranking at this window at ``now``: the least key is called first."""
 
     def key(t: Ticket):
         limit = wait_limit(t) or DEFAULT_WAIT_LIMIT
@@ -137,7 +146,7 @@ def norm_aware(window: Window, candidates: list[Ticket], now: float, wait_limit:
             tie = (-1, -t.queued_at)
         return (not t.individual, -t.priority, 1, max(LOST_FLOOR, second) - bonus, tie, t.id)
 
-    return min(candidates, key=key)
+    return key
 
 
 POLICIES: dict[str, Policy] = {"fifo": fifo, "norm-aware": norm_aware}

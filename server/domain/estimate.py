@@ -238,7 +238,7 @@ def _windows_for_projection(hall: Hall, now: float, breaks: dict | None = None) 
     if busy:
         # the window expected to finish first gets the expected first finishing time, and so on
         busy.sort(key=lambda b: (b[0], b[1].id))
-        for at, (_, w, _) in zip(_order_statistics([b[2] for b in busy]), busy):
+        for at, (_, w, _) in zip(_order_statistics([b[2] for b in busy]), busy, strict=True):
             out.append((now + at, w))
     if any(w.state is WindowState.OPEN for _, w in out):
         return out
@@ -527,8 +527,38 @@ def point_for_new_ticket(hall: Hall, service_id: str, now: float, individual: bo
     probe = Ticket(id=-1, office=hall.office, day=hall.day or "", service=service_id, letter="?",
                    number=0, token="", issued_at=now, queued_at=now, individual=individual,
                    priority=priority)
+    if len(hall._waiting) + 1 > MAX_PROJECTED:
+        at = _closed_form_for_new(hall, probe, now)  # the same as the projection's, from the waiting line
+    else:
+        at = _project(hall, now, probe, stop_at=-1).get(-1)
+    return None if at is None else at - now
+
+
+def point_for_new_ticket_reference(hall: Hall, service_id: str, now: float, individual: bool = False,
+                                   priority: int = 0) -> float | None:
+    """The reference for ``point_for_new_ticket``: the projection over the whole hall."""
+    probe = Ticket(id=-1, office=hall.office, day=hall.day or "", service=service_id, letter="?",
+                   number=0, token="", issued_at=now, queued_at=now, individual=individual,
+                   priority=priority)
     at = _project(hall, now, probe, stop_at=-1).get(-1)
     return None if at is None else at - now
+
+
+def _closed_form_for_new(hall: Hall, probe: Ticket, now: float) -> float | None:
+    """``_closed_form``'s call time of a ticket not yet issued, without sorting the queue: the
+    tickets of its service ranked before it are counted group by group (``Hall._line``)."""
+    servers = [w for _, w in _windows_for_projection(hall, now, {}) if w.serves(probe.service)]
+    if not servers:
+        return None
+    rank = (not probe.individual, -probe.priority)
+    ahead = 0
+    for g in hall._line.of_service(probe.service):
+        mine = (not g.key[2], -g.key[1])
+        if mine < rank:
+            ahead += len(g)
+        elif mine == rank:
+            ahead += bisect.bisect_left(g.by_age, (probe.queued_at, probe.id))
+    return now + ahead * (call_time(hall, probe.service) / len(servers))
 
 
 def for_new_ticket(hall: Hall, service_id: str, now: float, individual: bool = False,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from . import booking, dispatch, estimate, events
+from . import waiting as waiting_line
 from .model import (
     CLIENT_TYPES,
     LEVELS,
@@ -34,6 +35,7 @@ from .model import (
 from .norms import ROSATOM_2026, NormProfile
 from .rota import Rota
 from .schedule import Schedule, always_open
+from .waiting import WaitingLine, ahead_of
 
 PLANNED_SLACK = 10  # minutes either side of a planned break in the rota that still count as it
 RECENT = 100  # service times remembered per service for the wait estimate
@@ -81,7 +83,10 @@ class Hall:
     next_id: Callable[[], int] | None = None
     pending: list[dict] = field(default_factory=list)
     _id_seq: int = 0
+    _top_id: int = field(default=0, repr=False)  # the highest id among ``tickets`` (0: none)
     _waiting: dict[int, Ticket] = field(default_factory=dict, repr=False)  # index of waiting tickets
+    #: the same tickets in the orders the policies call them (server/domain/waiting.py)
+    _line: WaitingLine = field(default_factory=WaitingLine, repr=False)
     _day_span: tuple | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ reading
@@ -137,7 +142,21 @@ class Hall:
     def people_ahead_of_new(self, t: Ticket, now: float) -> int:
         """``people_ahead`` for a ticket just issued, without projecting the whole queue: those of
         its service whom the office's policy would call before it, asked pair by pair (within
-        one service the other services and the windows' weights do not change the order)."""
+        one service the other services and the windows' weights do not change the order),
+        counted group by group in the waiting line."""
+        name = self.settings.policy
+        if t.appointment_at is not None or len(self._waiting) < waiting_line.SHORT_QUEUE \
+                or dispatch.POLICIES[name] is not _LINE_POLICIES.get(name):
+            return self.people_ahead_of_new_reference(t, now)
+        window = next((w for w in self.windows.values() if w.serves(t.service)), None)
+        if window is None:
+            rank = (not t.individual, -t.priority)
+            return sum(len(g) - (t.id in g.tickets) for g in self._line.of_service(t.service)
+                       if (not g.key[2], -g.key[1]) <= rank)
+        return ahead_of(self._line, t, window, now, name, self.wait_limit)
+
+    def people_ahead_of_new_reference(self, t: Ticket, now: float) -> int:
+        """The reference for ``people_ahead_of_new``: the policy asked for every pair."""
         policy = dispatch.POLICIES[self.settings.policy]
         window = next((w for w in self.windows.values() if w.serves(t.service)), None)
         same = [x for x in self._waiting.values() if x.service == t.service and x.id != t.id]
@@ -239,12 +258,24 @@ class Hall:
         administrator, at any window). The event keeps the window's operator and ``by``, who acted."""
         self.roll_day(now)
         w = self._ready_window(window_id, operator, admin)
-        policy = dispatch.POLICIES[self.settings.policy]
-        chosen = policy(w, dispatch.eligible(w, self._waiting.values()), now, self.wait_limit)
+        chosen = self.next_for(w, now)
         if chosen is None:
             return None
         self.emit("ticket.called", now, ticket=chosen.id, window=w.id, operator=w.operator, **_by(operator))
         return chosen
+
+    def next_for(self, w: Window, now: float) -> Ticket | None:
+        """The ticket the office's policy calls to this window now, from the waiting line (a
+        policy the line does not know, e.g. one a test puts in, runs over every waiting ticket)."""
+        name = self.settings.policy
+        if len(self._waiting) >= waiting_line.SHORT_QUEUE and dispatch.POLICIES[name] is _LINE_POLICIES.get(name):
+            return self._line.next_for(w, now, name, self.wait_limit)
+        return self.next_for_reference(w, now)
+
+    def next_for_reference(self, w: Window, now: float) -> Ticket | None:
+        """The reference for ``next_for``: the policy over every eligible waiting ticket."""
+        policy = dispatch.POLICIES[self.settings.policy]
+        return policy(w, dispatch.eligible(w, self._waiting.values()), now, self.wait_limit)
 
     def call_ticket(self, window_id: int, ticket_id: int, now: float, operator: str | None = None, *,
                     admin: bool = False) -> Ticket:
@@ -532,7 +563,8 @@ class Hall:
                       for b in [self.rota.planned_at(o.number, local)] if b is not None)
         if back:
             end, number = back[0]
-            msg += f" Окно {number} вернётся с перерыва по графику в {end.strftime('%H:%M')} — перерыв возможен после этого."
+            msg += (f" Окно {number} вернётся с перерыва по графику в {end.strftime('%H:%M')} — "
+                    "перерыв возможен после этого.")
         else:
             order = sorted(others, key=lambda o: (o.state is not WindowState.PAUSED, o.number))
             msg += f" Сначала пусть откроется окно {order[0].number}."
@@ -547,7 +579,7 @@ class Hall:
     def _new_id(self) -> int:
         if self.next_id is not None:
             return self.next_id()
-        self._id_seq = max([self._id_seq, *self.tickets.keys()]) + 1
+        self._id_seq = max(self._id_seq, self._top_id) + 1
         return self._id_seq
 
     def open_windows(self) -> Iterator[Window]:
@@ -578,6 +610,7 @@ def _by(actor: str | None) -> dict:
 def _queued(hall: Hall, t: Ticket, now: float) -> None:
     """The ticket (re)joined a queue: index it and log the arrival for the estimate."""
     hall._waiting[t.id] = t
+    hall._line.add(t)
     hall.queued_log.setdefault(t.service, deque(maxlen=QUEUED_LOG)).append((now, t.priority))
 
 def _end_segment(hall: Hall, t: Ticket, now: float, outcome: str) -> None:
@@ -600,6 +633,7 @@ def _end_segment(hall: Hall, t: Ticket, now: float, outcome: str) -> None:
 
 def _terminal(hall: Hall, t: Ticket, now: float, state: TicketState, outcome: str) -> None:
     hall._waiting.pop(t.id, None)
+    hall._line.discard(t)
     _end_segment(hall, t, now, outcome)
     t.state = state
     t.ended_at = now
@@ -624,6 +658,7 @@ def _a_issued(hall: Hall, now: float, d: dict, e: dict) -> None:
                appointment=d.get("appointment"), appointment_at=d.get("appointment_at"))
     t.segments.append(Segment(service=t.service, queued_at=now))
     hall.tickets[t.id] = t
+    hall._top_id = max(hall._top_id, t.id)
     hall.counters[t.letter] = max(hall.counters.get(t.letter, 0), t.number)
     _queued(hall, t, now)
 
@@ -632,6 +667,7 @@ def _a_called(hall: Hall, now: float, d: dict, e: dict) -> None:
     t = hall.tickets[d["ticket"]]
     w = hall.windows.get(d["window"])
     hall._waiting.pop(t.id, None)
+    hall._line.discard(t)
     t.state = TicketState.CALLED
     t.window = d["window"]
     t.operator = d.get("operator")
@@ -751,6 +787,7 @@ def _a_window_closed(hall, now, d, e):
         seg = t.segment
         seg.called_at = seg.window = seg.operator = None
         hall._waiting[t.id] = t
+        hall._line.add(t)
     w = hall.windows.get(d["window"])
     if w is None:
         return
@@ -766,7 +803,9 @@ def _a_day_started(hall, now, d, e):
     hall.counters = dict(d.get("floor") or {})
     hall.yesterday = hall.tickets  # all ended by ``ticket.expired`` just before
     hall.tickets = {}
+    hall._top_id = 0
     hall._waiting.clear()
+    hall._line.clear()
 
 
 def _a_numbering_floor(hall, now, d, e):
@@ -798,6 +837,9 @@ _APPLY = {
     "day.started": _a_day_started,
     "numbering.floor": _a_numbering_floor,
 }
+
+#: the policies the waiting line answers for itself (any other goes over every waiting ticket)
+_LINE_POLICIES = {"fifo": dispatch.fifo, "norm-aware": dispatch.norm_aware}
 
 #: Event types that change the queue (the rest are about devices, alerts and texts).
 QUEUE_EVENTS = frozenset(_APPLY)
