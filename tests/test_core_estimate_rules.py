@@ -763,7 +763,8 @@ def test_before_opening_the_range_starts_at_the_opening():
     assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 07:58")) == (2.0, 3.0, opens)
     assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 07:58") + 1) == (2.0, 3.0, opens)
     assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 07:59")) == (0.0, 3.0, None)
-    assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 08:00")) == (0.0, 1.0, None)
+    # at the opening minute itself no window is open yet: never «до 1 минуты», a window opens in a moment
+    assert estimate.plan_for_new_ticket(hall, "consult", at(f"{DAY} 08:00")) == (2.0, 3.0, at(f"{DAY} 08:00") + 61)
 
 
 def test_the_other_services_window_being_open_does_not_make_this_one_open():

@@ -591,6 +591,10 @@ def plan_for_new_ticket(hall: Hall, service_id: str, now: float, individual: boo
     if not coming:
         return None, None, None
     opens = min(coming)
+    if opens <= now and all(w.state is WindowState.CLOSED for w in hall.windows.values()):
+        # reception has opened and no window has yet: one opens in a moment, not «now» - the ticket
+        # says when and counts the wait from then, never «до 1 минуты» (issue 13 point 2)
+        opens = now + OPENS_LATER + 1.0
     point = point_for_new_ticket(hall, service_id, now, individual, priority)
     if point is None:
         return None, None, None
