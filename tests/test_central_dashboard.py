@@ -15,6 +15,7 @@ import pytest
 import requests
 from browser_support import axe_report, axe_run, shots_dir
 from pg_support import CentralProcess, FaultyLink, OfficeHub, fresh_database, wait_until
+from support import next_morning
 
 from server.central.staff_store import StaffStore
 from server.central.store import CentralStore
@@ -94,7 +95,12 @@ def company(pg_cluster, tmp_path_factory):
             staff.set_office_region(office, region)
             key = store.pair(store.issue_pairing_code(office))["key"]
             hubs[office] = OfficeHub(work / f"{office}.sqlite", centre.url, key, batch=50, retry_max=0.5).start()
-        yield Company(centre, store, hubs, kiosk_keys, url)
+        company = Company(centre, store, hubs, kiosk_keys, url)
+        for office, (_name, tz, _region) in OFFICES.items():
+            # the module advances the clocks by about an hour: start each office at its next 09:00,
+            # so no test crosses the office's midnight whatever the hour the suite runs at
+            next_morning(company.admins[office], zone=tz)
+        yield company
     finally:
         for h in hubs.values():
             h.stop()
