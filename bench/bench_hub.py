@@ -199,7 +199,8 @@ def profile(pid: int, seconds: float, out: str | None):
     # --nonblocking: without it py-spy stops the hub at every sample, and at 200 Hz that alone
     # made the hub ten times slower (41 ops/s); --gil: only samples that hold the GIL
     return subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "200", "--gil",
-                             "--nonblocking", "-f", "raw", "-o", out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--nonblocking", "-f", "raw", "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def bench_mixed(hub, admin, subscribers, seconds, workers, profile_to=None):

@@ -328,7 +328,7 @@ def read_keys(items, key_file: str | None = None) -> dict[str, str]:
         try:
             text = Path(key_file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"Не удалось прочитать файл ключей «{key_file}»: {exc}")
+            raise ValueError(f"Не удалось прочитать файл ключей «{key_file}»: {exc}") from exc
         lines += [(f"{key_file}:{n}", x.strip()) for n, x in enumerate(text.splitlines(), 1)
                   if x.strip() and not x.strip().startswith("#")]
     keys: dict[str, str] = {}
@@ -382,7 +382,7 @@ def start_from_options(app, central_url: str, central_key=None, central_ca: str 
             return start_offices(app, central_url, keys, ca=central_ca, retry_max=central_retry_max,
                                  batch=_batch())[0]
         except ValueError as exc:
-            raise click.UsageError(str(exc))
+            raise click.UsageError(str(exc)) from None
     central_key = plain[-1] if plain else None
     if not central_key:
         raise click.UsageError("Укажите ключ офиса: --central-key (его выдаёт talon central join)")
@@ -394,7 +394,7 @@ def start_from_options(app, central_url: str, central_key=None, central_ca: str 
         return start_shipping(app, central_url, central_key, office=central_office, ca=central_ca,
                               retry_max=central_retry_max, batch=_batch())
     except ValueError as exc:
-        raise click.UsageError(str(exc))
+        raise click.UsageError(str(exc)) from None
 
 
 def link_line(status: dict, tz: str | None) -> str:

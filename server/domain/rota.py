@@ -112,7 +112,7 @@ class Entry:
         except RotaError:
             raise
         except (KeyError, ValueError, TypeError, AttributeError):
-            raise RotaError("Укажите окно и время перерыва в виде ЧЧ:ММ, например 13:00")
+            raise RotaError("Укажите окно и время перерыва в виде ЧЧ:ММ, например 13:00") from None
         if not start < end:
             raise RotaError(f"Окно {window}: начало перерыва должно быть раньше конца "
                             f"({_hhmm(start)}–{_hhmm(end)})", window=window)
@@ -177,7 +177,7 @@ class Rota:
             days = [d for d in WEEKDAYS if d in lists] + ([EVERY] if EVERY in lists else [])
             for day in days:
                 brs = sorted(lists[day], key=lambda b: b.start)
-                for a, b in zip(brs, brs[1:]):
+                for a, b in zip(brs, brs[1:], strict=False):
                     if b.start < a.end:
                         raise RotaError(
                             f"Окно {window}, {DAY_WORDS[day]}: перерывы {_hhmm(a.start)}–{_hhmm(a.end)} "

@@ -65,6 +65,7 @@ def staffing_tables(report: dict) -> list:
             Column("Час пик", "text", 1.3), Column("Посетителей в час пик", "num"),
             Column("Окон в час пик"), Column("Окон в другие часы", "text")]
     rows = [[r["weekday"], r["days"], r["visitors"], r["peak_hour"], r["peak_visitors"], r["peak_windows"],
-             f"{r['windows_min']}–{r['windows_max']}" if r["windows_min"] != r["windows_max"] else str(r["windows_min"])]
+             f"{r['windows_min']}–{r['windows_max']}" if r["windows_min"] != r["windows_max"]
+             else str(r["windows_min"])]
             for r in section["rows"]]
     return [Table("staffing", "Рекомендации по числу окон", cols, rows, note=section["note"], sheet="Число окон")]

@@ -34,7 +34,7 @@ def get_plan(office, query):
     try:
         day = date.fromisoformat(query["date"]) if query.get("date") else _today(office) + timedelta(days=1)
     except ValueError:
-        raise ApiError(400, "invalid", "Дата в виде ГГГГ-ММ-ДД, например 2026-12-04", field="date")
+        raise ApiError(400, "invalid", "Дата в виде ГГГГ-ММ-ДД, например 2026-12-04", field="date") from None
     target = float(query.get("target", 0.8))
     plan = service.plan_for(_hub().store, office, day, target, sim_days=3)
     answer = plan.to_json()
@@ -55,7 +55,7 @@ def rota_proposal(office):
     try:
         rota.check(schedule, hall_windows)
     except RotaError as exc:  # a proposal that can not be kept is not offered
-        raise ApiError(409, exc.code, f"Предложить график не удалось: {exc}")
+        raise ApiError(409, exc.code, f"Предложить график не удалось: {exc}") from exc
     if not rota:
         notes = notes + ["Перерывы отдельным окнам не нужны: у офиса общий обеденный перерыв"]
     return jsonify({**rota.to_json(), "notes": notes})

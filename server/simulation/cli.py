@@ -59,7 +59,7 @@ def simulate_command(scenario: str | None, policies: tuple[str, ...], days: int 
     try:
         sc = load(scenario)
     except ScenarioError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
     def progress(policy: str, day: int, outcome) -> None:
         log.debug("%s: day %d done, %d visitors", policy, day + 1, len(outcome.visits))

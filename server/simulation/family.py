@@ -112,9 +112,9 @@ def member(kind: str, index: int, seed: int, template: Scenario | None = None) -
                     arrivals=[(a, b, 1.0) for a, b in ((h * 3600.0, (h + 1) * 3600.0) for h in hours)])
     draft.about = f"{surge}, load {load:.2f}, specialised windows {specialised}"
     # scale the hourly shape to the drawn load
-    unit = replace(draft, arrivals=[(a, b, s) for (a, b, _), s in zip(draft.arrivals, shape)])
+    unit = replace(draft, arrivals=[(a, b, s) for (a, b, _), s in zip(draft.arrivals, shape, strict=False)])
     factor = load / unit.load()
-    out = replace(unit, arrivals=[(a, b, s * factor) for (a, b, _), s in zip(draft.arrivals, shape)])
+    out = replace(unit, arrivals=[(a, b, s * factor) for (a, b, _), s in zip(draft.arrivals, shape, strict=False)])
     out.family = {"kind": kind, "index": index, "surge": surge, "load": round(out.load(), 3),
                   "specialised": specialised, "long_factor": round(long_factor, 2),
                   "cash_factor": round(cash_factor, 2), "half": half_of(index)}

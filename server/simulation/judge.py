@@ -146,7 +146,7 @@ def judge(members: list[Scenario], policies=("fifo", "norm-aware"), on_day=None)
 
 def compare(fifo: Verdict, smart: Verdict, min_load: float = 0.85) -> dict:
     """The issue's dispatch targets, day by day at load ≥ ``min_load``."""
-    pairs = [(a, b) for a, b in zip(fifo.days, smart.days) if a.load >= min_load - 1e-9]
+    pairs = [(a, b) for a, b in zip(fifo.days, smart.days, strict=False) if a.load >= min_load - 1e-9]
     if not pairs:
         return {"days": 0}
     gains = [b.within_norm - a.within_norm for a, b in pairs]

@@ -206,15 +206,17 @@ def format_report(result: Result) -> str:
                      + (f"; не выдано талонов: {f.refused}" if f.refused else ""))
         if ref:
             diff = (f.mean_wait - ref["mean_wait"]) / ref["mean_wait"] if ref["mean_wait"] else 0.0
-            lines.append(f"  Erlang C (c={ref['servers']}, загрузка {ref['utilisation']:.3f}): среднее ожидание "
-                         f"{_min(ref['mean_wait'])}; моделирование {_min(f.mean_wait)}, расхождение {100 * diff:+.1f} %")
+            lines.append(f"  Erlang C (c={ref['servers']}, загрузка {ref['utilisation']:.3f}): "
+                         f"среднее ожидание {_min(ref['mean_wait'])}; "
+                         f"моделирование {_min(f.mean_wait)}, расхождение {100 * diff:+.1f} %")
     if "fifo" in result.figures and len(result.figures) > 1:
         base = result.figures["fifo"]
         lines.append("")
         for policy, f in result.figures.items():
             if policy == "fifo":
                 continue
-            lines.append(f"{policy} против fifo: в пределах норматива {100 * (f.within_norm - base.within_norm):+.1f} п.п., "
+            lines.append(f"{policy} против fifo: в пределах норматива "
+                         f"{100 * (f.within_norm - base.within_norm):+.1f} п.п., "
                          f"p95 ожидания {f.p95_wait - base.p95_wait:+.1f} мин, "
                          f"среднее {f.mean_wait - base.mean_wait:+.1f} мин")
     return "\n".join(lines)

@@ -377,7 +377,7 @@ def _office(data: dict) -> tuple[list[Service], list[Window]]:
                 for s in raw_services]
     ids = {s.id for s in services}
     windows = []
-    for i, w in enumerate(raw_windows, start=1):
+    for w in raw_windows:
         unknown = set(w["services"]) - ids
         if unknown:
             raise ScenarioError(f"окно {w['number']}: неизвестные услуги {', '.join(sorted(unknown))}")

@@ -65,7 +65,8 @@ def add_visit(conn: sqlite3.Connection, office: str, ident: int, visit: dict, no
         """INSERT INTO home_visits (id, office, created, day, channel, reason, name, phone, address, consent_at,
            lives_alone, disability, over_65, state, updated, by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
            'requested', ?, ?)""",
-        (ident, office, now, day, visit["channel"], visit["reason"].strip(), visit["name"].strip(), visit["phone"].strip(),
+        (ident, office, now, day, visit["channel"], visit["reason"].strip(), visit["name"].strip(),
+         visit["phone"].strip(),
          visit["address"].strip(), now, int(visit["lives_alone"]), int(visit["disability"]),
          int(visit["over_65"]), now, by))
 
