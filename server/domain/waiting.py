@@ -308,6 +308,7 @@ def _ahead_in(g: Group, t: Ticket, ref: tuple, key: Callable, window: Window, no
     elif held == ref[3]:
         counted[2] = bisect_left(g.held, (ref[4][1], ref[5]))
     count += counted[2]
+    mine_exact = t.id in exact  # then its own place is already left out of the count
     exact.discard(t.id)
     count += sum(1 for i in exact if key(g.tickets[i]) < ref)
     # the starving are ahead of ``t`` wherever their stage put them
@@ -319,7 +320,7 @@ def _ahead_in(g: Group, t: Ticket, ref: tuple, key: Callable, window: Window, no
         stage, entry = g.marks[tid]
         if bisect_left((g.punctual, g.late, g.held)[stage], entry) >= counted[stage]:
             count += 1
-    if t.id in g.marks and t.id not in exact:
+    if t.id in g.marks and not mine_exact:
         stage, entry = g.marks[t.id]
         if bisect_left((g.punctual, g.late, g.held)[stage], entry) < counted[stage]:
             count -= 1
