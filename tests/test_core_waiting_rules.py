@@ -472,3 +472,18 @@ def test_a_visitor_half_a_millisecond_past_the_norm_still_has_the_visitor_with_l
     assert ahead_of(line, late, PRIMARY, T, "norm-aware", wait_limit) == 1
     assert reference_ahead(PRIMARY, tickets, late, T, "norm-aware") == 1
     assert ahead_of(line, late, PRIMARY, T, "fifo", wait_limit) == 0  # under fifo the older one is first
+
+
+def test_visitors_starving_while_still_within_a_long_promise_are_ahead_of_everyone_counted_once():
+    # a promise far beyond the norm keeps a visitor «punctual» past the starving hour: the
+    # starving rule still puts them first, and each is counted exactly once
+    t = ticket(1, 1600.0, estimate=(25.0, 35.0))  # deadline in 500 s
+    at_t = ticket(2, 4900.0, estimate=(25.0, 90.0))  # starving; its promise ends with t's deadline
+    beyond = ticket(3, 3700.0, estimate=(25.0, 120.0))  # starving; its promise ends in 3500 s
+    held = ticket(4, 3650.0)  # starving, held at the floor
+    fresh = ticket(5, 10.0)
+    tickets = [t, at_t, beyond, held, fresh]
+    line = line_of(tickets)
+    assert ahead_of(line, t, PRIMARY, T, "norm-aware", wait_limit) == 4  # with fresh: 470 s of slack
+    assert reference_ahead(PRIMARY, tickets, t, T, "norm-aware") == 4
+    check_line(tickets, [T, T + 0.001, T + 100.0], windows=(PRIMARY, SECONDARY))
