@@ -273,6 +273,29 @@ def pauses_of(ctx: DayContext, window_events: Iterable[dict]) -> list[dict]:
 
 # ---------------------------------------------------------------------- the day
 
+def _charge_visit_over(ctx: DayContext, last: dict, by_service: dict, by_hour: dict, by_window: dict,
+                       by_operator: dict) -> None:
+    """A visit over its whole-visit limit counts in the groups of its last segment."""
+    _group(by_service, last["service"], ctx.service_label(last["service"])).visits_over += 1
+    _group(by_hour, ctx.hour(last["queued_at"]), "", pausable=True).visits_over += 1
+    if last["window"] is not None:
+        _group(by_window, last["window"], ctx.window_label(last["window"]), pausable=True).visits_over += 1
+    if last["operator"] is not None:
+        _group(by_operator, last["operator"], ctx.operator_label(last["operator"]), pausable=True).visits_over += 1
+
+
+def _unserved_state(t: dict) -> str:
+    """How a ticket that was not served ended: resolved at the window, no-show, cancelled, or
+    unfinished (expired at the day's change, or still waiting / called / served now)."""
+    if t["state"] == "finished":
+        return "resolved"
+    if t["state"] == "no_show":
+        return "no_show"
+    if t["state"] == "cancelled" and t["outcome"] == "cancelled":
+        return "cancelled"
+    return "unfinished"
+
+
 def daily_figures(ctx: DayContext, segments: list[dict], tickets: list[dict],
                   window_events: list[dict], ratings: list[dict]) -> dict:
     """The daily wait-time report of one office (all times in seconds; labels in Russian)."""
@@ -325,22 +348,9 @@ def daily_figures(ctx: DayContext, segments: list[dict], tickets: list[dict],
                 total.visits_over += 1
                 last = last_segment.get(t["id"])
                 if last is not None:
-                    _group(by_service, last["service"], ctx.service_label(last["service"])).visits_over += 1
-                    _group(by_hour, ctx.hour(last["queued_at"]), "", pausable=True).visits_over += 1
-                    if last["window"] is not None:
-                        _group(by_window, last["window"], ctx.window_label(last["window"]),
-                               pausable=True).visits_over += 1
-                    if last["operator"] is not None:
-                        _group(by_operator, last["operator"], ctx.operator_label(last["operator"]),
-                               pausable=True).visits_over += 1
-        elif t["state"] == "finished":
-            states["resolved"] += 1
-        elif t["state"] == "no_show":
-            states["no_show"] += 1
-        elif t["state"] == "cancelled" and t["outcome"] == "cancelled":
-            states["cancelled"] += 1
-        else:  # expired at the day's change, or still waiting / called / served now
-            states["unfinished"] += 1
+                    _charge_visit_over(ctx, last, by_service, by_hour, by_window, by_operator)
+        else:
+            states[_unserved_state(t)] += 1
 
     # pauses
     pauses = pauses_of(ctx, window_events)
