@@ -407,6 +407,7 @@ def _answers(url: str, timeout: float) -> bool:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status < 500
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the answer's socket: a watchdog probing every few seconds would leak one each time
         return exc.code < 500 or exc.code == 503
     except (OSError, ValueError):
         return False

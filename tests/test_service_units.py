@@ -254,6 +254,7 @@ def test_ready_only_once_the_hub_answers(tmp_path):
         if thread is not None:
             thread.join(5)
         server.shutdown()
+        server.server_close()  # the listening socket, else a ResourceWarning (an error here) at collection
         notify.close()
 
 
