@@ -101,7 +101,8 @@ def test_booking_on_a_phone_from_topic_to_code_qr_and_calendar(phone, h, tmp_pat
     # the .ics file
     with phone.expect_download() as dl:
         phone.get_by_role("link", name=re.compile("календарь")).click()
-    ics = open(dl.value.path(), encoding="utf-8", newline="").read()
+    with open(dl.value.path(), encoding="utf-8", newline="") as f:
+        ics = f.read()
     assert ics.startswith("BEGIN:VCALENDAR\r\n") and "BEGIN:VEVENT" in ics and f"UID:{code}-" in ics
     assert re.search(r"DTSTART:\d{8}T\d{6}Z", ics) and "Консультация" in ics
     # the booking is in the hub
