@@ -197,7 +197,8 @@ def test_desk_qr_opens_the_page_of_the_visit_served_at_that_window(shared_hub, a
     desk.locator("svg").evaluate("e => { e.setAttribute('width', '320'); e.setAttribute('height', '320'); }")
     png = tmp_path / "desk-qr.png"
     desk.locator("svg").screenshot(path=str(png))
-    found = zxingcpp.read_barcodes(Image.open(png))
+    with Image.open(png) as image:
+        found = zxingcpp.read_barcodes(image)
     assert len(found) == 1
     url = found[0].text
     assert url == admin.get(f"/api/v1/windows/{w[2]}/rating-link")["url"]
