@@ -277,8 +277,11 @@ def test_the_page_offers_one_question_per_screen_accessibly(hub, admin, browser,
             page.locator("#survey-skip").click()
         expect(page.locator("#survey-next")).to_have_text("Отправить ответы")
         page.locator("#survey-next").click()
+        # the thanks is in the page from the start (hidden): wait until it is shown and has the focus,
+        # which happens once the hub has answered, not just for its text
+        expect(page.locator("#survey-thanks")).to_be_visible()
         expect(page.locator("#survey-thanks")).to_have_text(survey.THANKS)
-        assert page.evaluate("document.activeElement.id") == "survey-thanks"
+        expect(page.locator("#survey-thanks")).to_be_focused()
         page.screenshot(path=str(shots / "survey-thanks.png"), full_page=True)
         assert [(q, a) for _, q, _, _, a, _ in rows_of(hub, t["id"])] == [("q1", "no"), ("q5", "app"),
                                                                          ("q5", "post")]
