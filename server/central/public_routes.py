@@ -209,8 +209,7 @@ def ticket_view(od: OfficeDay, ticket: int) -> dict:
          "ahead": None, "window": None, "recalls": t.recalls, "final": False, "say": {}}
     say = v["say"]
     if t.state is TicketState.WAITING:
-        ahead = sum(1 for x in hall.waiting()
-                    if x.service == t.service and x.id != t.id and (x.queued_at, x.id) < (t.queued_at, t.id))
+        ahead = hall.queued_ahead(t)  # the centre has the log, not the office's policy (docs/central.md)
         v["ahead"] = ahead
         say["title"] = f"Талон {t.code}"
         say["ahead"] = "Перед Вами никого нет — Вас скоро пригласят" if ahead == 0 else f"Перед Вами {people(ahead)}"

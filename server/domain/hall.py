@@ -137,6 +137,11 @@ class Hall:
         same = [x for x in estimate.call_order(self, now) if self.tickets[x].service == t.service]
         if t.id in same:
             return same.index(t.id)
+        return self.queued_ahead(t)
+
+    def queued_ahead(self, t: Ticket) -> int:
+        """Visitors of the same service who joined the queue before this one (the order of
+        queueing, without the office's dispatch policy: what a reader of the log alone can tell)."""
         return sum(1 for x in self.waiting() if x.service == t.service and (x.queued_at, x.id) < (t.queued_at, t.id))
 
     def people_ahead_of_new(self, t: Ticket, now: float) -> int:
